@@ -1,0 +1,29 @@
+package io.lazysnap.estargz;
+
+import java.io.Closeable;
+import java.io.IOException;
+
+/**
+ * Random access to the bytes of one compressed layer blob, wherever they live: a local file, an in-memory
+ * array, or a registry answering HTTP range requests. Everything that reads a layer goes through this
+ * interface, so the format code never knows about the network.
+ *
+ * <p>Implementations must be safe for concurrent use.
+ */
+public interface BlobSource extends Closeable {
+
+    /** The blob's total size in bytes. */
+    long size() throws IOException;
+
+    /**
+     * Reads exactly {@code length} bytes starting at {@code offset}.
+     *
+     * @throws java.io.EOFException if the range runs past the end of the blob
+     * @throws IOException if the bytes cannot be obtained
+     */
+    byte[] read(long offset, int length) throws IOException;
+
+    @Override
+    default void close() throws IOException {
+    }
+}
