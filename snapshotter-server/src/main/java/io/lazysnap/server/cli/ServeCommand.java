@@ -1,0 +1,50 @@
+package io.lazysnap.server.cli;
+
+import ch.qos.logback.classic.Level;
+import io.lazysnap.server.Daemon;
+import io.lazysnap.server.DaemonConfig;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code lazysnap serve}: runs the snapshotter daemon until SIGTERM or SIGINT. */
+@Command(name = "serve", mixinStandardHelpOptions = true,
+        description = "Serve containerd's snapshots API (configure containerd with a proxy_plugins entry).")
+final class ServeCommand implements Callable<Integer> {
+
+    private static final Logger log = LoggerFactory.getLogger(ServeCommand.class);
+
+    @Option(names = "--root", description = "State directory (default: " + DaemonConfig.DEFAULT_ROOT + ")")
+    Path root;
+
+    @Option(names = "--address", description = "Unix socket to serve on (default: " + DaemonConfig.DEFAULT_ADDRESS + ")")
+    Path address;
+
+    @Option(names = "--config", description = "TOML configuration file")
+    Path config;
+
+    @Option(names = "--log-level", defaultValue = "info", description = "error, warn, info, debug or trace")
+    String logLevel;
+
+    @Override
+    public Integer call() throws Exception {
+        ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger(Logger.ROOT_LOGGER_NAME))
+                .setLevel(Level.toLevel(logLevel, Level.INFO));
+        DaemonConfig settings = (config == null ? DaemonConfig.defaults() : DaemonConfig.load(config))
+                .withOverrides(root, address);
+        Daemon daemon = Daemon.start(settings);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            log.info("signal received, shutting down");
+            daemon.close();
+            stopped.countDown();
+        }, "shutdown"));
+        daemon.awaitTermination();
+        stopped.await();
+        return 0;
+    }
+}

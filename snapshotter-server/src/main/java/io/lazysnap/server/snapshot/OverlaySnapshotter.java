@@ -1,0 +1,303 @@
+package io.lazysnap.server.snapshot;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
+import java.util.function.Predicate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A {@link Snapshotter} that stores each snapshot as a directory and stacks them with overlayfs, like containerd's
+ * own overlayfs snapshotter.
+ *
+ * <p>Layout under the root: {@code metadata.db} (the {@link SnapshotStore}) and {@code snapshots/<id>/fs} (the
+ * layer's files: the upper directory while active, a lower directory once committed) with
+ * {@code snapshots/<id>/work} (overlayfs' work directory). A new snapshot's directories are built under a
+ * temporary name and renamed to the id inside the metadata transaction, so a crash leaves either a record with
+ * its directory or a directory without record, which {@link #cleanup()} removes.
+ */
+public final class OverlaySnapshotter implements Snapshotter {
+
+    private static final Logger log = LoggerFactory.getLogger(OverlaySnapshotter.class);
+    private static final Path OVERLAY_INDEX_PARAMETER = Path.of("/sys/module/overlay/parameters/index");
+
+    private final Path snapshots;
+    private final SnapshotStore store;
+    private final Clock clock;
+    private final boolean indexOff;
+    /** Temporary directories of prepares in flight, which cleanup must not take for garbage. */
+    private final Set<Path> inFlight = ConcurrentHashMap.newKeySet();
+
+    private OverlaySnapshotter(Path snapshots, SnapshotStore store, Clock clock) {
+        this.snapshots = snapshots;
+        this.store = store;
+        this.clock = clock;
+        this.indexOff = Files.exists(OVERLAY_INDEX_PARAMETER);
+    }
+
+    /** Opens (creating if needed) the snapshotter rooted at {@code root}. */
+    public static OverlaySnapshotter open(Path root) throws IOException {
+        Files.createDirectories(root);
+        Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwx------"));
+        Path snapshots = Files.createDirectories(root.resolve("snapshots"));
+        return new OverlaySnapshotter(snapshots, SnapshotStore.open(root.resolve("metadata.db")), Clock.systemUTC());
+    }
+
+    @Override
+    public SnapshotInfo stat(String key) {
+        return store.transaction(tx -> require(tx, key)).info();
+    }
+
+    @Override
+    public SnapshotInfo update(SnapshotInfo info, List<String> fieldPaths) {
+        return store.transaction(tx -> {
+            StoredSnapshot current = require(tx, info.name());
+            Map<String, String> labels = new HashMap<>(current.info().labels());
+            if (fieldPaths.isEmpty()) {
+                labels = new HashMap<>(info.labels());
+            }
+            for (String path : fieldPaths) {
+                if (path.equals("labels")) {
+                    labels = new HashMap<>(info.labels());
+                } else if (path.startsWith("labels.")) {
+                    String key = path.substring("labels.".length());
+                    String value = info.labels().get(key);
+                    if (value == null || value.isEmpty()) {
+                        labels.remove(key);
+                    } else {
+                        labels.put(key, value);
+                    }
+                } else {
+                    throw SnapshotException.invalidArgument(
+                            "cannot update %s field on snapshot %s: only labels are mutable", path, info.name());
+                }
+            }
+            labels.values().removeIf(String::isEmpty);
+            tx.replaceLabels(current.id(), Labels.validate(labels), clock.instant());
+            return require(tx, info.name()).info();
+        });
+    }
+
+    @Override
+    public Usage usage(String key) {
+        StoredSnapshot s = store.transaction(tx -> require(tx, key));
+        return s.kind() == Kind.COMMITTED ? s.usage() : DiskUsage.of(fsDir(s.id()));
+    }
+
+    @Override
+    public List<MountSpec> mounts(String key) {
+        return store.transaction(tx -> {
+            StoredSnapshot s = require(tx, key);
+            if (s.kind() == Kind.COMMITTED) {
+                throw SnapshotException.failedPrecondition(
+                        "snapshot %s is committed: only active snapshots and views have mounts", key);
+            }
+            return mountsOf(s, tx.parentIds(s.parentId()));
+        });
+    }
+
+    @Override
+    public List<MountSpec> prepare(String key, String parent, Map<String, String> labels) {
+        return create(Kind.ACTIVE, key, parent, labels);
+    }
+
+    @Override
+    public List<MountSpec> view(String key, String parent, Map<String, String> labels) {
+        return create(Kind.VIEW, key, parent, labels);
+    }
+
+    private List<MountSpec> create(Kind kind, String key, String parent, Map<String, String> labels) {
+        if (key.isEmpty()) {
+            throw SnapshotException.invalidArgument("snapshot key must not be empty");
+        }
+        Labels.validate(labels);
+        Path staging = stage(kind);
+        try {
+            return store.transaction(tx -> {
+                if (tx.find(key).isPresent()) {
+                    throw SnapshotException.alreadyExists("snapshot %s already exists", key);
+                }
+                long parentId = 0;
+                if (!parent.isEmpty()) {
+                    StoredSnapshot p = tx.find(parent).orElseThrow(() -> SnapshotException.notFound(
+                            "parent snapshot %s does not exist", parent));
+                    if (p.kind() != Kind.COMMITTED) {
+                        throw SnapshotException.invalidArgument(
+                                "parent %s is not a committed snapshot (it is %s)", parent, p.kind().filterName());
+                    }
+                    parentId = p.id();
+                }
+                long id = tx.insert(key, parentId, kind, labels, clock.instant());
+                moveIntoPlace(staging, snapshotDir(id));
+                StoredSnapshot created = tx.find(key).orElseThrow();
+                return mountsOf(created, tx.parentIds(parentId));
+            });
+        } finally {
+            inFlight.remove(staging);
+            deleteQuietly(staging);
+        }
+    }
+
+    /** Builds a new snapshot's directories under a temporary name. */
+    private Path stage(Kind kind) {
+        Path staging = snapshots.resolve("new-" + UUID.randomUUID());
+        inFlight.add(staging);
+        try {
+            Files.createDirectory(staging, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            Path fs = Files.createDirectory(staging.resolve("fs"));
+            // containerd's testsuite (RootPermission) expects a fresh root to be 0755 whatever the umask.
+            Files.setPosixFilePermissions(fs, PosixFilePermissions.fromString("rwxr-xr-x"));
+            if (kind == Kind.ACTIVE) {
+                Files.createDirectory(staging.resolve("work"));
+            }
+            return staging;
+        } catch (IOException e) {
+            inFlight.remove(staging);
+            deleteQuietly(staging);
+            throw new UncheckedIOException("creating snapshot directory under " + snapshots, e);
+        }
+    }
+
+    private static void moveIntoPlace(Path staging, Path target) throws IOException {
+        if (Files.exists(target)) {
+            // An id is only reused after a rolled-back insert, so whatever sits here has no record.
+            log.warn("removing orphaned snapshot directory {}", target);
+            FileTree.delete(target);
+        }
+        try {
+            Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
+        } catch (FileAlreadyExistsException e) {
+            throw new IOException("snapshot directory " + target + " appeared concurrently", e);
+        }
+    }
+
+    @Override
+    public void commit(String name, String key, Map<String, String> labels) {
+        Labels.validate(labels);
+        StoredSnapshot active = store.transaction(tx -> require(tx, key));
+        if (active.kind() != Kind.ACTIVE) {
+            throw SnapshotException.failedPrecondition(
+                    "snapshot %s is %s: only active snapshots can be committed", key, active.kind().filterName());
+        }
+        Usage usage = DiskUsage.of(fsDir(active.id()));
+        store.transaction(tx -> {
+            StoredSnapshot current = require(tx, key);
+            if (current.id() != active.id() || current.kind() != Kind.ACTIVE) {
+                throw SnapshotException.failedPrecondition("snapshot %s changed while being committed", key);
+            }
+            if (tx.find(name).isPresent()) {
+                throw SnapshotException.alreadyExists("snapshot %s already exists", name);
+            }
+            tx.commit(current.id(), name, labels, usage, clock.instant());
+            return null;
+        });
+        deleteQuietly(snapshotDir(active.id()).resolve("work"));
+    }
+
+    @Override
+    public void remove(String key) {
+        long id = store.transaction(tx -> {
+            StoredSnapshot s = require(tx, key);
+            if (tx.hasChildren(s.id())) {
+                throw SnapshotException.failedPrecondition(
+                        "cannot remove snapshot %s: it is the parent of other snapshots; remove them first", key);
+            }
+            tx.delete(s.id());
+            return s.id();
+        });
+        deleteQuietly(snapshotDir(id));
+    }
+
+    @Override
+    public void walk(Predicate<SnapshotInfo> filter, Consumer<SnapshotInfo> visitor) {
+        // Collect first and visit outside the transaction, so a visitor may call back into the snapshotter.
+        List<SnapshotInfo> all = new ArrayList<>();
+        store.transaction(tx -> {
+            tx.all().forEach(s -> all.add(s.info()));
+            return null;
+        });
+        all.stream().filter(filter).forEach(visitor);
+    }
+
+    @Override
+    public void cleanup() {
+        Set<String> known = new HashSet<>();
+        store.transaction(tx -> {
+            tx.all().forEach(s -> known.add(Long.toString(s.id())));
+            return null;
+        });
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(snapshots)) {
+            for (Path entry : entries) {
+                if (!known.contains(entry.getFileName().toString()) && !inFlight.contains(entry)) {
+                    log.info("cleanup: removing {}, which no snapshot refers to", entry);
+                    deleteQuietly(entry);
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("listing " + snapshots, e);
+        }
+    }
+
+    @Override
+    public void close() {
+        store.close();
+    }
+
+    private List<MountSpec> mountsOf(StoredSnapshot s, List<Long> parentIds) {
+        String ro = s.kind() == Kind.VIEW ? "ro" : "rw";
+        if (parentIds.isEmpty()) {
+            return List.of(new MountSpec("bind", fsDir(s.id()).toString(), List.of(ro, "rbind")));
+        }
+        if (s.kind() == Kind.VIEW && parentIds.size() == 1) {
+            return List.of(new MountSpec("bind", fsDir(parentIds.get(0)).toString(), List.of("ro", "rbind")));
+        }
+        List<String> options = new ArrayList<>();
+        if (indexOff) {
+            // Without index=off, overlayfs refuses lower layers shared by several mounts on some kernels.
+            options.add("index=off");
+        }
+        if (s.kind() == Kind.ACTIVE) {
+            options.add("workdir=" + snapshotDir(s.id()).resolve("work"));
+            options.add("upperdir=" + fsDir(s.id()));
+        }
+        List<String> lowers = parentIds.stream().map(id -> fsDir(id).toString()).toList();
+        options.add("lowerdir=" + String.join(":", lowers));
+        return List.of(new MountSpec("overlay", "overlay", options));
+    }
+
+    private static StoredSnapshot require(SnapshotStore.Tx tx, String key) throws java.sql.SQLException {
+        return tx.find(key).orElseThrow(() -> SnapshotException.notFound("snapshot %s does not exist", key));
+    }
+
+    private Path snapshotDir(long id) {
+        return snapshots.resolve(Long.toString(id));
+    }
+
+    private Path fsDir(long id) {
+        return snapshotDir(id).resolve("fs");
+    }
+
+    private static void deleteQuietly(Path path) {
+        try {
+            FileTree.delete(path);
+        } catch (IOException e) {
+            log.warn("could not delete {} ({}); cleanup will retry", path, e.toString());
+        }
+    }
+}
