@@ -1,0 +1,41 @@
+package io.lazysnap.registry;
+
+import okhttp3.HttpUrl;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * One host that can serve a registry namespace: the upstream registry itself or a mirror, with the TLS and header
+ * settings hosts.toml gives it.
+ *
+ * @param apiRoot      scheme, host, port and the path under which {@code <name>/manifests/...} live (usually /v2)
+ * @param mirror       true when the host is not the namespace's own registry, so requests carry {@code ns=}
+ * @param clientPairs  client certificate and key files; a key of null means the key is in the certificate file
+ */
+record Endpoint(HttpUrl apiRoot, Set<Capability> capabilities, boolean mirror, boolean skipVerify,
+                List<Path> caFiles, List<Path[]> clientPairs, Map<String, List<String>> headers) {
+
+    Endpoint {
+        capabilities = Set.copyOf(capabilities);
+        caFiles = List.copyOf(caFiles);
+        clientPairs = List.copyOf(clientPairs);
+        headers = Map.copyOf(headers);
+    }
+
+    /** {@code host:port} as TLS and connection limits key it. */
+    String authority() {
+        return apiRoot.host() + ":" + apiRoot.port();
+    }
+
+    boolean hasCustomTls() {
+        return skipVerify || !caFiles.isEmpty() || !clientPairs.isEmpty();
+    }
+
+    @Override
+    public String toString() {
+        return apiRoot.scheme() + "://" + apiRoot.host() + ":" + apiRoot.port() + (mirror ? " (mirror)" : "");
+    }
+}

@@ -1,0 +1,40 @@
+package io.lazysnap.registry;
+
+import okhttp3.Interceptor;
+import okhttp3.Request;
+import okhttp3.Response;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+
+/** Reports every HTTP exchange (after redirects and retries are unrolled) to the listener and the debug log. */
+final class ListenerInterceptor implements Interceptor {
+
+    private static final Logger log = LoggerFactory.getLogger(ListenerInterceptor.class);
+
+    private final RegistryListener listener;
+
+    ListenerInterceptor(RegistryListener listener) {
+        this.listener = listener;
+    }
+
+    @Override
+    public Response intercept(Chain chain) throws IOException {
+        Request request = chain.request();
+        String host = Urls.hostPort(request.url());
+        long start = System.nanoTime();
+        try {
+            Response response = chain.proceed(request);
+            long nanos = System.nanoTime() - start;
+            log.debug("{} {} -> {} in {} ms", request.method(), Urls.redacted(request.url()), response.code(),
+                    nanos / 1_000_000);
+            listener.exchanged(host, request.method(), response.code(), nanos);
+            return response;
+        } catch (IOException e) {
+            log.debug("{} {} failed: {}", request.method(), Urls.redacted(request.url()), e.toString());
+            listener.exchanged(host, request.method(), 0, System.nanoTime() - start);
+            throw e;
+        }
+    }
+}

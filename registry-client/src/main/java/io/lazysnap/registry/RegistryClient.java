@@ -1,0 +1,376 @@
+package io.lazysnap.registry;
+
+import io.lazysnap.estargz.BlobSource;
+import okhttp3.ConnectionPool;
+import okhttp3.MediaType;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.RequestBody;
+import okhttp3.Response;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The one entry point of the registry client: resolve images, read manifests and blobs (whole, or lazily by
+ * range through a {@link BlobSource}), and push. Authentication, retries, redirects to blob storage, mirrors and
+ * per-host limits happen underneath, in one OkHttp interceptor chain; callers only ask for bytes. Every manifest
+ * and whole blob is checked against its digest. Thread-safe; share one instance per process.
+ */
+public final class RegistryClient implements Closeable {
+
+    private static final long MAX_MANIFEST_BYTES = 4L << 20;
+
+    private final OkHttpClient okHttp;
+    private final RegistryHttp http;
+    private final BlobUploader uploader;
+    private final long coalesceGap;
+    private final long maxRangeSpan;
+    private final int rangeReadsInFlight;
+
+    private RegistryClient(Builder b) {
+        HostTls tls = new HostTls(new OkHttpClient().hostnameVerifier());
+        OkHttpClient base = new OkHttpClient.Builder()
+                .connectionPool(new ConnectionPool(32, 5, TimeUnit.MINUTES))
+                .followRedirects(false)
+                .followSslRedirects(false)
+                .connectTimeout(b.requestTimeout)
+                .readTimeout(b.requestTimeout)
+                .writeTimeout(b.requestTimeout)
+                .sslSocketFactory(tls.socketFactory(), tls.defaultTrust())
+                .hostnameVerifier(tls.hostnameVerifier())
+                .build();
+        List<CredentialStore> stores = new ArrayList<>();
+        Map<String, Credential> explicit = Map.copyOf(b.credentials);
+        stores.add(host -> Optional.ofNullable(explicit.get(host)));
+        if (b.dockerConfig != null) {
+            stores.add(new DockerConfigCredentials(b.dockerConfig));
+        }
+        OkHttpClient tokenClient = base.newBuilder().followRedirects(true).callTimeout(b.requestTimeout).build();
+        this.okHttp = base.newBuilder()
+                .addInterceptor(new HostFallbackInterceptor(new HostsConfig(b.hostsDir, b.plainHttp), tls,
+                        b.listener))
+                .addInterceptor(new RetryInterceptor(b.maxAttempts, b.initialBackoff, b.maxBackoff, b.listener))
+                .addInterceptor(new ConcurrencyLimitInterceptor(b.maxRequestsPerHost))
+                .addInterceptor(new AuthInterceptor(new Authorizer(tokenClient, stores)))
+                .addInterceptor(new RedirectInterceptor(b.redirectTtl))
+                .addInterceptor(new ExactBodyInterceptor())
+                .addInterceptor(new ListenerInterceptor(b.listener))
+                .addInterceptor(chain -> chain.proceed(chain.request().newBuilder()
+                        .header("User-Agent", b.userAgent)
+                        // No transparent gzip: digests and ranges are over the bytes as stored.
+                        .header("Accept-Encoding", "identity").build()))
+                .build();
+        this.http = new RegistryHttp(okHttp, b.totalTimeout.toNanos());
+        this.uploader = new BlobUploader(http, b.uploadChunkSize);
+        this.coalesceGap = b.coalesceGap;
+        this.maxRangeSpan = b.maxRangeSpan;
+        this.rangeReadsInFlight = b.rangeReadsInFlight;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Resolves {@code reference} for linux/amd64. */
+    public ResolvedImage resolve(String reference) throws IOException {
+        return resolve(Reference.parse(reference), Platform.LINUX_AMD64);
+    }
+
+    /**
+     * Resolves a tag or digest to the image manifest for {@code platform}, going through the index if the
+     * reference names one. Tags are resolved only on hosts trusted to resolve; the rest is fetched by digest.
+     */
+    public ResolvedImage resolve(Reference reference, Platform platform) throws IOException {
+        Fetched top = fetchManifest(reference);
+        Reference pinned = reference.withDigest(top.descriptor.digest());
+        if (!top.isIndex()) {
+            return new ResolvedImage(pinned, null, Manifest.parse(top.mediaType, top.bytes));
+        }
+        Index index = Index.parse(top.mediaType, top.bytes);
+        Descriptor chosen = index.select(platform).orElseThrow(() -> new RegistryException(
+                reference + " has no manifest for " + platform + "; it has "
+                        + index.manifests().stream().map(d -> d.platform().map(Platform::toString).orElse("?"))
+                        .distinct().toList(), 404));
+        return new ResolvedImage(pinned, index, manifest(pinned.withDigest(chosen.digest())));
+    }
+
+    /** The image manifest {@code reference} names. Fails if it names an index. */
+    public Manifest manifest(Reference reference) throws IOException {
+        Fetched f = fetchManifest(reference);
+        if (f.isIndex()) {
+            throw new RegistryException(reference + " is an index (" + f.mediaType + "), not an image manifest;"
+                    + " resolve it with a platform", 0);
+        }
+        return Manifest.parse(f.mediaType, f.bytes);
+    }
+
+    /** The index (or Docker manifest list) {@code reference} names. Fails if it names an image manifest. */
+    public Index index(Reference reference) throws IOException {
+        Fetched f = fetchManifest(reference);
+        if (!f.isIndex()) {
+            throw new RegistryException(reference + " is an image manifest (" + f.mediaType + "), not an index", 0);
+        }
+        return Index.parse(f.mediaType, f.bytes);
+    }
+
+    /** A whole blob, checked against its digest. For configs and other small blobs: it is held in memory. */
+    public byte[] blob(Reference repository, Descriptor blob) throws IOException {
+        RequestSpec spec = http.spec(repository, Capability.PULL, RegistryHttp.pullScope(repository),
+                blobWhat(repository, blob), -1, 0, blob.digest(), Math.max(1, blob.size()), true);
+        try (Response response = http.execute(new Request.Builder()
+                .url(RegistryHttp.logicalUrl(repository, "blobs/" + blob.digest())), spec)) {
+            return response.body().bytes();
+        }
+    }
+
+    /**
+     * Lazy random access to a blob by HTTP range requests, with concurrent reads coalesced. Range bytes cannot
+     * be digest-checked here; the caller verifies what it reads (eStargz chunk digests).
+     */
+    public BlobSource blobSource(Reference repository, Descriptor blob) {
+        String what = blobWhat(repository, blob);
+        return new RegistryBlobSource(what, blob.size(), (offset, length) -> {
+            RequestSpec spec = http.spec(repository, Capability.PULL, RegistryHttp.pullScope(repository), what,
+                    offset, length, null, 0, true);
+            try (Response response = http.execute(new Request.Builder()
+                    .url(RegistryHttp.logicalUrl(repository, "blobs/" + blob.digest()))
+                    .header("Range", "bytes=" + offset + "-" + (offset + length - 1)), spec)) {
+                return response.body().bytes();
+            }
+        }, coalesceGap, maxRangeSpan, rangeReadsInFlight);
+    }
+
+    /** True if the repository has the blob. */
+    public boolean blobExists(Reference repository, String digest) throws IOException {
+        return uploader.exists(repository, Digests.validate(digest));
+    }
+
+    /** Uploads a blob held in memory unless the repository has it already. */
+    public Descriptor pushBlob(Reference repository, String mediaType, byte[] bytes) throws IOException {
+        Descriptor blob = Descriptor.of(mediaType, bytes);
+        uploader.push(repository, blob, BlobUploader.of(bytes));
+        return blob;
+    }
+
+    /** Uploads a blob from a file, in chunks, unless the repository has it already. */
+    public Descriptor pushBlob(Reference repository, String mediaType, Path file) throws IOException {
+        BlobUploader.Content content = BlobUploader.of(file);
+        Descriptor blob = Descriptor.of(mediaType, BlobUploader.digest(file), content.size());
+        uploader.push(repository, blob, content);
+        return blob;
+    }
+
+    /**
+     * Links a blob that {@code from} already has into {@code to} (same registry) without uploading it.
+     *
+     * @return false if the registry declined; upload the blob instead
+     */
+    public boolean mountBlob(Reference from, Reference to, Descriptor blob) throws IOException {
+        return uploader.mount(from, to, blob);
+    }
+
+    /**
+     * Stores a manifest or index under the reference's tag (or digest, if it has no tag).
+     *
+     * @return its descriptor, whose digest is that of {@code bytes} exactly
+     */
+    public Descriptor pushManifest(Reference reference, String mediaType, byte[] bytes) throws IOException {
+        Descriptor descriptor = Descriptor.of(mediaType, bytes);
+        String key = reference.tag().orElse(descriptor.digest());
+        RequestSpec spec = http.spec(reference, Capability.PUSH, RegistryHttp.pushScope(reference),
+                "manifest " + reference.repository() + ":" + key, -1, 0, null, 0, true);
+        try (Response response = http.execute(new Request.Builder()
+                .url(RegistryHttp.logicalUrl(reference, "manifests/" + key))
+                .put(RequestBody.create(bytes, MediaType.get(mediaType))), spec)) {
+            String stored = response.header("Docker-Content-Digest");
+            if (stored != null && !stored.equals(descriptor.digest())) {
+                throw new RegistryException("the registry stored manifest " + reference + " as " + stored
+                        + ", not " + descriptor.digest(), response.code());
+            }
+        }
+        return descriptor;
+    }
+
+    /** Closes idle connections. In-flight calls finish. */
+    @Override
+    public void close() {
+        okHttp.connectionPool().evictAll();
+    }
+
+    private record Fetched(String mediaType, byte[] bytes, Descriptor descriptor) {
+        boolean isIndex() {
+            return MediaTypes.isIndex(mediaType);
+        }
+    }
+
+    private Fetched fetchManifest(Reference reference) throws IOException {
+        String key = reference.manifestKey();
+        Capability capability = reference.digest().isPresent() ? Capability.PULL : Capability.RESOLVE;
+        RequestSpec spec = http.spec(reference, capability, RegistryHttp.pullScope(reference),
+                "manifest " + reference.repository() + (key.contains(":") ? "@" : ":") + key, -1, 0,
+                reference.digest().orElse(null), MAX_MANIFEST_BYTES, true);
+        try (Response response = http.execute(new Request.Builder()
+                .url(RegistryHttp.logicalUrl(reference, "manifests/" + key))
+                .header("Accept", MediaTypes.ACCEPT_MANIFESTS), spec)) {
+            byte[] bytes = response.body().bytes();
+            String type = Optional.ofNullable(response.header("Content-Type")).map(t -> t.split(";")[0].trim())
+                    .orElse("");
+            if (!type.startsWith("application/vnd.")) {
+                // A generic type (application/json, or none): the document's own field or shape decides.
+                var root = Json.read(bytes, "manifest " + reference);
+                type = root.path("mediaType").asText(root.has("manifests") ? MediaTypes.OCI_INDEX
+                        : MediaTypes.OCI_MANIFEST);
+            }
+            return new Fetched(type, bytes, Descriptor.of(type, bytes));
+        }
+    }
+
+    private static String blobWhat(Reference repository, Descriptor blob) {
+        return "blob " + blob.digest() + " in " + repository.repository();
+    }
+
+    /** Configures a {@link RegistryClient}. Defaults suit a node pulling lazily from a public registry. */
+    public static final class Builder {
+        private Path hostsDir;
+        private final Set<String> plainHttp = new HashSet<>();
+        private Path dockerConfig;
+        private final Map<String, Credential> credentials = new HashMap<>();
+        private long coalesceGap = 256 << 10;
+        private long maxRangeSpan = 16 << 20;
+        private int rangeReadsInFlight = 8;
+        private int maxRequestsPerHost = 32;
+        private int maxAttempts = 5;
+        private Duration initialBackoff = Duration.ofMillis(200);
+        private Duration maxBackoff = Duration.ofSeconds(10);
+        private Duration requestTimeout = Duration.ofSeconds(30);
+        private Duration totalTimeout = Duration.ofMinutes(5);
+        private Duration redirectTtl = Duration.ofMinutes(10);
+        private int uploadChunkSize = 8 << 20;
+        private String userAgent = "lazysnap";
+        private RegistryListener listener = new RegistryListener() {
+        };
+
+        private Builder() {
+        }
+
+        /** A containerd-style {@code certs.d} directory of {@code <host>/hosts.toml} files (mirrors, TLS). */
+        public Builder hostsDir(Path dir) {
+            this.hostsDir = Objects.requireNonNull(dir);
+            return this;
+        }
+
+        /** Talks plain HTTP to these registries ({@code host[:port]} as in references), e.g. a local cache. */
+        public Builder plainHttp(String... hosts) {
+            plainHttp.addAll(List.of(hosts));
+            return this;
+        }
+
+        /** Reads credentials from a docker {@code config.json} (auths, identity tokens, credential helpers). */
+        public Builder dockerConfig(Path configJson) {
+            this.dockerConfig = Objects.requireNonNull(configJson);
+            return this;
+        }
+
+        /** Credentials for one registry host; they take precedence over the docker config. */
+        public Builder credentials(String host, String username, String password) {
+            credentials.put(host, Credential.password(username, password));
+            return this;
+        }
+
+        /** Queued range reads at most this many bytes apart are fetched together (default 256 KiB). */
+        public Builder coalesceGap(long bytes) {
+            this.coalesceGap = requireNonNegative(bytes, "coalesceGap");
+            return this;
+        }
+
+        /** The largest span one coalesced range request may cover (default 16 MiB). */
+        public Builder maxRangeSpan(int bytes) {
+            this.maxRangeSpan = requirePositive(bytes, "maxRangeSpan");
+            return this;
+        }
+
+        /** Range requests one blob source has in flight before further reads queue and coalesce (default 8). */
+        public Builder rangeReadsInFlight(int requests) {
+            this.rangeReadsInFlight = (int) requirePositive(requests, "rangeReadsInFlight");
+            return this;
+        }
+
+        /** Requests in flight to one host (default 32). */
+        public Builder maxRequestsPerHost(int requests) {
+            this.maxRequestsPerHost = (int) requirePositive(requests, "maxRequestsPerHost");
+            return this;
+        }
+
+        /** Attempts per request and host, the first included (default 5), and the backoff between them. */
+        public Builder retries(int maxAttempts, Duration initialBackoff, Duration maxBackoff) {
+            this.maxAttempts = (int) requirePositive(maxAttempts, "maxAttempts");
+            this.initialBackoff = Objects.requireNonNull(initialBackoff);
+            this.maxBackoff = Objects.requireNonNull(maxBackoff);
+            return this;
+        }
+
+        /** Connect, read and write timeout of each attempt (default 30 s): a stalled transfer fails after it. */
+        public Builder requestTimeout(Duration timeout) {
+            this.requestTimeout = Objects.requireNonNull(timeout);
+            return this;
+        }
+
+        /** Deadline of one operation including retries and mirror fallback (default 5 min). */
+        public Builder totalTimeout(Duration timeout) {
+            this.totalTimeout = Objects.requireNonNull(timeout);
+            return this;
+        }
+
+        /** How long a redirect to blob storage is reused before asking the registry again (default 10 min). */
+        public Builder redirectTtl(Duration ttl) {
+            this.redirectTtl = Objects.requireNonNull(ttl);
+            return this;
+        }
+
+        /** Blobs larger than this are uploaded in chunks of this size (default 8 MiB). */
+        public Builder uploadChunkSize(int bytes) {
+            this.uploadChunkSize = (int) requirePositive(bytes, "uploadChunkSize");
+            return this;
+        }
+
+        public Builder userAgent(String userAgent) {
+            this.userAgent = Objects.requireNonNull(userAgent);
+            return this;
+        }
+
+        public Builder listener(RegistryListener listener) {
+            this.listener = Objects.requireNonNull(listener);
+            return this;
+        }
+
+        public RegistryClient build() {
+            return new RegistryClient(this);
+        }
+
+        private static long requirePositive(long value, String name) {
+            if (value <= 0) {
+                throw new IllegalArgumentException(name + " must be positive, not " + value);
+            }
+            return value;
+        }
+
+        private static long requireNonNegative(long value, String name) {
+            if (value < 0) {
+                throw new IllegalArgumentException(name + " must not be negative, not " + value);
+            }
+            return value;
+        }
+    }
+}
