@@ -1,0 +1,43 @@
+package io.lazysnap.estargz;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Mutable working copy of an entry while a TOC is validated and linked; becomes a {@link TocEntry}. */
+final class Draft {
+
+    final String path;
+    EntryType type;
+    boolean implicit;
+    long size;
+    Instant modTime = Instant.EPOCH;
+    String linkName;
+    int mode;
+    long uid;
+    long gid;
+    String userName = "";
+    String groupName = "";
+    int devMajor;
+    int devMinor;
+    Map<String, byte[]> xattrs = new LinkedHashMap<>();
+    String digest;
+    final List<JsonEntry> dataEntries = new ArrayList<>();
+    int links = 1;
+    int subdirectories;
+
+    Draft(String path, EntryType type) {
+        this.path = path;
+        this.type = type;
+    }
+
+    /** A directory a tar omitted but whose children exist, as the Go reader synthesises it. */
+    static Draft implicitDirectory(String path) {
+        Draft d = new Draft(path, EntryType.DIR);
+        d.implicit = true;
+        d.mode = 0755;
+        return d;
+    }
+}

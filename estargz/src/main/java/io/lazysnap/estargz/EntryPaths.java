@@ -1,0 +1,50 @@
+package io.lazysnap.estargz;
+
+/** Tar/TOC entry names to clean layer-relative paths, refusing anything that could escape the layer root. */
+final class EntryPaths {
+
+    private EntryPaths() {
+    }
+
+    /**
+     * Cleans {@code raw}: strips {@code ./} prefixes, empty and {@code .} elements and a trailing {@code /}.
+     *
+     * @return the clean path, {@code ""} for the root
+     * @throws LayerFormatException for absolute names, {@code ..} elements, NUL bytes or an empty name
+     */
+    static String clean(String raw) throws LayerFormatException {
+        if (raw == null || raw.isEmpty()) {
+            throw new LayerFormatException("entry has an empty name");
+        }
+        if (raw.startsWith("/")) {
+            throw new LayerFormatException("entry name is absolute: " + quote(raw));
+        }
+        if (raw.indexOf('\0') >= 0) {
+            throw new LayerFormatException("entry name contains NUL: " + quote(raw));
+        }
+        StringBuilder clean = new StringBuilder(raw.length());
+        for (String element : raw.split("/")) {
+            if (element.isEmpty() || element.equals(".")) {
+                continue;
+            }
+            if (element.equals("..")) {
+                throw new LayerFormatException("entry name escapes the layer root: " + quote(raw));
+            }
+            if (clean.length() > 0) {
+                clean.append('/');
+            }
+            clean.append(element);
+        }
+        return clean.toString();
+    }
+
+    /** Parent of a clean, non-root path; {@code ""} for top-level entries. */
+    static String parent(String path) {
+        int slash = path.lastIndexOf('/');
+        return slash < 0 ? "" : path.substring(0, slash);
+    }
+
+    static String quote(String name) {
+        return '"' + name.replace("\0", "\\0") + '"';
+    }
+}

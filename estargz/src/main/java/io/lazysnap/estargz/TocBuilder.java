@@ -1,0 +1,291 @@
+package io.lazysnap.estargz;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Validates parsed TOC entries and links them into an immutable {@link Toc}: clean paths, implicit parent
+ * directories, chunk lists, member boundaries, hardlink targets and link counts. Everything the reader later
+ * trusts (offsets inside the data area, contiguous chunks, safe names) is checked here, once.
+ */
+final class TocBuilder {
+
+    /** Longest hardlink chain followed before the TOC is declared cyclic. */
+    private static final int MAX_LINK_HOPS = 64;
+
+    private final long dataEnd;
+    private final Map<String, Draft> drafts = new LinkedHashMap<>();
+    private final Map<Long, String> userNames = new HashMap<>();
+    private final Map<Long, String> groupNames = new HashMap<>();
+
+    /** @param dataEnd blob offset where file data ends and the TOC begins; no member may start at or past it */
+    TocBuilder(long dataEnd) {
+        this.dataEnd = dataEnd;
+        drafts.put("", Draft.implicitDirectory(""));
+    }
+
+    Toc build(List<JsonEntry> entries, String tocDigest) throws LayerFormatException {
+        for (JsonEntry e : entries) {
+            if (e == null) {
+                throw new LayerFormatException("TOC contains a null entry");
+            }
+            add(e);
+        }
+        resolveHardlinks();
+        long[] memberOffsets = memberOffsets();
+        Map<String, TocEntry> byPath = new HashMap<>(drafts.size() * 2);
+        for (Draft d : drafts.values()) {
+            if (d.type != EntryType.HARDLINK) {
+                byPath.put(d.path, new TocEntry(d, chunks(d, memberOffsets), numLink(d)));
+            }
+        }
+        List<TocEntry> ordered = new ArrayList<>(drafts.size());
+        for (Draft d : drafts.values()) {
+            if (d.type == EntryType.HARDLINK) {
+                byPath.put(d.path, new TocEntry(d, List.of(), numLink(drafts.get(d.linkName))));
+            }
+            ordered.add(byPath.get(d.path));
+        }
+        return new Toc(ordered, byPath, children(byPath), tocDigest);
+    }
+
+    private void add(JsonEntry e) throws LayerFormatException {
+        String path = EntryPaths.clean(e.name);
+        if ("chunk".equals(e.type)) {
+            Draft file = drafts.get(path);
+            if (file == null || file.type != EntryType.REG || file.dataEntries.isEmpty()) {
+                throw new LayerFormatException("chunk entry for " + EntryPaths.quote(e.name)
+                        + " does not follow a regular file of that name");
+            }
+            file.dataEntries.add(e);
+            return;
+        }
+        EntryType type = typeOf(e);
+        Draft existing = drafts.get(path);
+        if (existing != null && !(existing.type == EntryType.DIR && type == EntryType.DIR)) {
+            throw new LayerFormatException("duplicate entry " + EntryPaths.quote(e.name));
+        }
+        if (path.isEmpty() && type != EntryType.DIR) {
+            throw new LayerFormatException("root entry " + EntryPaths.quote(e.name) + " is not a directory");
+        }
+        Draft d = new Draft(path, type);
+        fill(d, e);
+        if (existing == null) {
+            ensureParents(path, e.name);
+        }
+        drafts.put(path, d);
+    }
+
+    private static EntryType typeOf(JsonEntry e) throws LayerFormatException {
+        if (e.type != null) {
+            for (EntryType t : EntryType.values()) {
+                if (t.jsonName().equals(e.type)) {
+                    return t;
+                }
+            }
+        }
+        throw new LayerFormatException("entry " + EntryPaths.quote(e.name) + " has unknown type \"" + e.type + '"');
+    }
+
+    private void fill(Draft d, JsonEntry e) throws LayerFormatException {
+        String what = "entry " + EntryPaths.quote(e.name);
+        if (e.size < 0 || e.uid < 0 || e.gid < 0 || e.devMajor < 0 || e.devMinor < 0
+                || e.devMajor > Integer.MAX_VALUE || e.devMinor > Integer.MAX_VALUE) {
+            throw new LayerFormatException(what + " has a negative or oversized numeric field");
+        }
+        d.size = e.size;
+        d.modTime = TocJson.parseTime(e.modtime);
+        d.mode = (int) (e.mode & 07777);
+        d.uid = e.uid;
+        d.gid = e.gid;
+        // stargz-snapshotter may record a name only on the first entry with a given uid/gid.
+        d.userName = inherit(userNames, e.uid, e.userName);
+        d.groupName = inherit(groupNames, e.gid, e.groupName);
+        d.devMajor = (int) e.devMajor;
+        d.devMinor = (int) e.devMinor;
+        d.xattrs = decodeXattrs(e);
+        switch (d.type) {
+            case SYMLINK -> {
+                if (e.linkName == null || e.linkName.isEmpty()) {
+                    throw new LayerFormatException(what + " is a symlink without linkName");
+                }
+                d.linkName = e.linkName;
+            }
+            case HARDLINK -> {
+                if (e.linkName == null || e.linkName.isEmpty()) {
+                    throw new LayerFormatException(what + " is a hardlink without linkName");
+                }
+                d.linkName = EntryPaths.clean(e.linkName);
+            }
+            case REG -> {
+                if (e.digest != null && !Digests.isSha256(e.digest)) {
+                    throw new LayerFormatException(what + " has an unsupported digest \"" + e.digest + '"');
+                }
+                d.digest = e.digest;
+                if (e.size > 0) {
+                    d.dataEntries.add(e);
+                }
+            }
+            default -> {
+            }
+        }
+    }
+
+    private static String inherit(Map<Long, String> names, long id, String name) {
+        if (name != null && !name.isEmpty()) {
+            names.put(id, name);
+            return name;
+        }
+        return names.getOrDefault(id, "");
+    }
+
+    private static Map<String, byte[]> decodeXattrs(JsonEntry e) throws LayerFormatException {
+        Map<String, byte[]> out = new LinkedHashMap<>();
+        if (e.xattrs == null) {
+            return out;
+        }
+        for (Map.Entry<String, String> x : e.xattrs.entrySet()) {
+            try {
+                out.put(x.getKey(), Base64.getDecoder().decode(x.getValue() == null ? "" : x.getValue()));
+            } catch (IllegalArgumentException ex) {
+                throw new LayerFormatException("xattr " + x.getKey() + " of " + EntryPaths.quote(e.name)
+                        + " is not base64", ex);
+            }
+        }
+        return out;
+    }
+
+    private void ensureParents(String path, String rawName) throws LayerFormatException {
+        String parent = path;
+        while (!parent.isEmpty()) {
+            parent = EntryPaths.parent(parent);
+            Draft p = drafts.get(parent);
+            if (p == null) {
+                drafts.put(parent, Draft.implicitDirectory(parent));
+            } else if (p.type != EntryType.DIR) {
+                throw new LayerFormatException("parent of " + EntryPaths.quote(rawName) + " is a "
+                        + p.type.jsonName() + ", not a directory");
+            } else {
+                return;
+            }
+        }
+    }
+
+    private void resolveHardlinks() throws LayerFormatException {
+        for (Draft d : drafts.values()) {
+            if (d.type != EntryType.HARDLINK) {
+                continue;
+            }
+            Draft target = drafts.get(d.linkName);
+            for (int hops = 0; target != null && target.type == EntryType.HARDLINK; hops++) {
+                if (hops == MAX_LINK_HOPS) {
+                    throw new LayerFormatException("hardlink " + EntryPaths.quote(d.path) + " is part of a cycle");
+                }
+                target = drafts.get(target.linkName);
+            }
+            if (target == null) {
+                throw new LayerFormatException("hardlink " + EntryPaths.quote(d.path) + " points to missing "
+                        + EntryPaths.quote(d.linkName));
+            }
+            if (target.type == EntryType.DIR) {
+                throw new LayerFormatException("hardlink " + EntryPaths.quote(d.path) + " points to a directory");
+            }
+            d.linkName = target.path;
+            target.links++;
+        }
+        for (Draft d : drafts.values()) {
+            if (d.type == EntryType.DIR && !d.path.isEmpty()) {
+                drafts.get(EntryPaths.parent(d.path)).subdirectories++;
+            }
+        }
+    }
+
+    private static int numLink(Draft d) {
+        return d.type == EntryType.DIR ? 2 + d.subdirectories : d.links;
+    }
+
+    private long[] memberOffsets() throws LayerFormatException {
+        int count = 0;
+        for (Draft d : drafts.values()) {
+            count += d.dataEntries.size();
+        }
+        long[] offsets = new long[count];
+        int i = 0;
+        for (Draft d : drafts.values()) {
+            for (JsonEntry e : d.dataEntries) {
+                if (e.offset < 0 || e.offset >= dataEnd) {
+                    throw new LayerFormatException(String.format(Locale.ROOT,
+                            "chunk of %s at offset %d lies outside the data area [0, %d)",
+                            EntryPaths.quote(e.name), e.offset, dataEnd));
+                }
+                offsets[i++] = e.offset;
+            }
+        }
+        Arrays.sort(offsets);
+        return offsets;
+    }
+
+    private List<Chunk> chunks(Draft d, long[] memberOffsets) throws LayerFormatException {
+        if (d.dataEntries.isEmpty()) {
+            return List.of();
+        }
+        List<Chunk> chunks = new ArrayList<>(d.dataEntries.size());
+        long expected = 0;
+        for (int i = 0; i < d.dataEntries.size(); i++) {
+            JsonEntry e = d.dataEntries.get(i);
+            String what = "chunk " + i + " of " + EntryPaths.quote(e.name);
+            if (e.chunkOffset != expected) {
+                throw new LayerFormatException(what + " starts at " + e.chunkOffset + ", expected " + expected
+                        + " (chunks overlap, leave gaps or are out of order)");
+            }
+            long size = e.chunkSize > 0 ? e.chunkSize : d.size - e.chunkOffset;
+            if (e.chunkSize < 0 || e.innerOffset < 0 || size <= 0 || e.chunkOffset + size > d.size) {
+                throw new LayerFormatException(what + " has an invalid size or inner offset");
+            }
+            String digest = e.chunkDigest;
+            if (digest == null && d.dataEntries.size() == 1) {
+                digest = d.digest; // single-chunk files may carry only the whole-file digest (containers/storage)
+            }
+            if (digest != null && !Digests.isSha256(digest)) {
+                throw new LayerFormatException(what + " has an unsupported digest \"" + digest + '"');
+            }
+            chunks.add(new Chunk(e.chunkOffset, size, e.offset, nextOffset(memberOffsets, e.offset),
+                    e.innerOffset, digest));
+            expected = e.chunkOffset + size;
+        }
+        if (expected != d.size) {
+            throw new LayerFormatException("chunks of " + EntryPaths.quote(d.path) + " cover " + expected
+                    + " of " + d.size + " bytes");
+        }
+        return chunks;
+    }
+
+    private long nextOffset(long[] sorted, long offset) {
+        int i = Arrays.binarySearch(sorted, offset);
+        while (i < sorted.length && sorted[i] <= offset) {
+            i++;
+        }
+        return i < sorted.length ? sorted[i] : dataEnd;
+    }
+
+    private Map<String, List<TocEntry>> children(Map<String, TocEntry> byPath) {
+        Map<String, List<TocEntry>> children = new HashMap<>();
+        for (Draft d : drafts.values()) {
+            if (!d.path.isEmpty()) {
+                children.computeIfAbsent(EntryPaths.parent(d.path), k -> new ArrayList<>()).add(byPath.get(d.path));
+            }
+        }
+        children.replaceAll((dir, list) -> {
+            list.sort(Comparator.comparing(TocEntry::name));
+            return List.copyOf(list);
+        });
+        return children;
+    }
+}

@@ -1,0 +1,85 @@
+package io.lazysnap.estargz;
+
+import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+
+/** The TOC document {@code {"version":1,"entries":[...]}}: parsing, writing and its time format. */
+final class TocJson {
+
+    /** Go's {@code time.RFC3339} as stargz-snapshotter writes it: UTC, whole seconds. */
+    private static final DateTimeFormatter RFC3339 = DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ssXXX");
+
+    private static final ObjectMapper MAPPER = new ObjectMapper()
+            .configure(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES, false)
+            .configure(DeserializationFeature.ACCEPT_FLOAT_AS_INT, false);
+
+    /** Jackson binding of the document; public fields only so that Jackson needs no accessors. */
+    static final class Document {
+        public int version;
+        public List<JsonEntry> entries;
+    }
+
+    private TocJson() {
+    }
+
+    static List<JsonEntry> parse(byte[] json) throws LayerFormatException {
+        Document doc;
+        try {
+            doc = MAPPER.readValue(json, Document.class);
+        } catch (JacksonException e) {
+            throw new LayerFormatException("TOC is not valid JSON: " + e.getOriginalMessage(), e);
+        } catch (IOException e) {
+            throw new LayerFormatException("TOC cannot be parsed: " + e.getMessage(), e);
+        }
+        if (doc == null || doc.version != 1) {
+            throw new LayerFormatException("unsupported TOC version " + (doc == null ? "null" : doc.version)
+                    + " (expected 1)");
+        }
+        if (doc.entries == null) {
+            throw new LayerFormatException("TOC has no \"entries\" array");
+        }
+        return doc.entries;
+    }
+
+    static byte[] write(List<JsonEntry> entries) {
+        Document doc = new Document();
+        doc.version = 1;
+        doc.entries = entries;
+        try {
+            return MAPPER.writeValueAsBytes(doc);
+        } catch (IOException e) {
+            throw new UncheckedIOException("serialising an in-memory TOC cannot fail", e);
+        }
+    }
+
+    /** Formats a modification time; null (omitted) for the epoch, as Go leaves zero times out. */
+    static String formatTime(Instant time) {
+        if (time.getEpochSecond() == 0) {
+            return null;
+        }
+        Instant rounded = time.plusNanos(500_000_000L).truncatedTo(ChronoUnit.SECONDS);
+        return RFC3339.format(rounded.atOffset(ZoneOffset.UTC));
+    }
+
+    /** Parses RFC 3339 with or without fractional seconds (containers/storage writes nanoseconds). */
+    static Instant parseTime(String text) throws LayerFormatException {
+        if (text == null || text.isEmpty()) {
+            return Instant.EPOCH;
+        }
+        try {
+            return OffsetDateTime.parse(text, DateTimeFormatter.ISO_OFFSET_DATE_TIME).toInstant();
+        } catch (DateTimeParseException e) {
+            throw new LayerFormatException("TOC modtime is not RFC 3339: \"" + text + '"', e);
+        }
+    }
+}

@@ -1,0 +1,121 @@
+package io.lazysnap.estargz;
+
+import java.io.ByteArrayInputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Locale;
+
+/**
+ * Finds, fetches and decompresses a layer's TOC with at most two reads of the blob: a guess at its tail (which
+ * holds the footer and, usually, the whole TOC), then exactly the part of the TOC the guess missed.
+ */
+final class TocReader {
+
+    static final int DEFAULT_TAIL_GUESS = 512 * 1024;
+    /** Largest compressed TOC fetched (a 100,000-file layer compresses to a few MiB). */
+    static final long DEFAULT_MAX_COMPRESSED = 128L << 20;
+    /** Largest uncompressed TOC JSON accepted. */
+    static final long DEFAULT_MAX_JSON = 512L << 20;
+
+    /**
+     * What was read.
+     *
+     * @param json             the uncompressed TOC JSON
+     * @param compressedDigest sha256 of the compressed TOC bytes (the zstd:chunked manifest checksum)
+     */
+    record Result(Footer footer, byte[] json, String compressedDigest) {
+    }
+
+    private final int tailGuess;
+    private final long maxCompressed;
+    private final long maxJson;
+
+    TocReader() {
+        this(DEFAULT_TAIL_GUESS, DEFAULT_MAX_COMPRESSED, DEFAULT_MAX_JSON);
+    }
+
+    TocReader(int tailGuess, long maxCompressed, long maxJson) {
+        this.tailGuess = Math.max(tailGuess, Footer.MAX_SIZE);
+        this.maxCompressed = maxCompressed;
+        this.maxJson = maxJson;
+    }
+
+    Result read(BlobSource blob) throws IOException {
+        long size = blob.size();
+        if (size < Footer.LEGACY_SIZE) {
+            throw new LayerFormatException("blob of " + size + " bytes is too small to hold a footer");
+        }
+        int tailLength = (int) Math.min(size, tailGuess);
+        long tailStart = size - tailLength;
+        byte[] tail = fetch(blob, tailStart, tailLength);
+        Footer footer = Footer.parse(tail, size);
+        if (footer.tocLength() > maxCompressed) {
+            throw new LayerFormatException(String.format(Locale.ROOT,
+                    "compressed TOC of %d bytes exceeds the limit of %d", footer.tocLength(), maxCompressed));
+        }
+        byte[] compressed = new byte[(int) footer.tocLength()];
+        long tocEnd = footer.tocOffset() + footer.tocLength();
+        if (footer.tocOffset() >= tailStart) {
+            System.arraycopy(tail, (int) (footer.tocOffset() - tailStart), compressed, 0, compressed.length);
+        } else {
+            int missing = (int) (Math.min(tailStart, tocEnd) - footer.tocOffset());
+            byte[] head = fetch(blob, footer.tocOffset(), missing);
+            System.arraycopy(head, 0, compressed, 0, missing);
+            if (tocEnd > tailStart) {
+                System.arraycopy(tail, 0, compressed, missing, (int) (tocEnd - tailStart));
+            }
+        }
+        byte[] json = footer.format() == LayerFormat.ESTARGZ ? gzipToc(compressed) : zstdToc(compressed, footer);
+        return new Result(footer, json, Digests.sha256(compressed));
+    }
+
+    private static byte[] fetch(BlobSource blob, long offset, int length) throws IOException {
+        byte[] data;
+        try {
+            data = blob.read(offset, length);
+        } catch (EOFException e) {
+            throw new LayerFormatException("blob is shorter than it claims: " + e.getMessage(), e);
+        }
+        if (data.length != length) {
+            throw new LayerFormatException("blob source returned " + data.length + " bytes for a read of " + length);
+        }
+        return data;
+    }
+
+    /** eStargz: the TOC member holds a tar entry {@code stargz.index.json} followed by the end of archive. */
+    private byte[] gzipToc(byte[] member) throws IOException {
+        try (InputStream in = Decompression.open(LayerFormat.ESTARGZ, new ByteArrayInputStream(member))) {
+            TarReader tar = new TarReader(in);
+            TarHeader header = tar.next();
+            if (header == null || !header.name().equals(EstargzLayer.TOC_TAR_NAME)
+                    || header.type() != EntryType.REG) {
+                throw new LayerFormatException("TOC member does not start with a regular "
+                        + EstargzLayer.TOC_TAR_NAME + " entry"
+                        + (header == null ? "" : " (found " + EntryPaths.quote(header.name()) + ")"));
+            }
+            if (header.size() > maxJson) {
+                throw new LayerFormatException("TOC JSON of " + header.size() + " bytes exceeds the limit of " + maxJson);
+            }
+            byte[] json = tar.payload().readNBytes((int) header.size());
+            if (json.length != header.size()) {
+                throw new LayerFormatException("TOC JSON truncated");
+            }
+            return json;
+        } catch (LayerFormatException e) {
+            throw e;
+        } catch (IOException | RuntimeException e) {
+            throw new LayerFormatException("cannot decompress the TOC: " + e.getMessage(), e);
+        }
+    }
+
+    /** zstd:chunked: the TOC is one zstd frame whose uncompressed length the footer states. */
+    private byte[] zstdToc(byte[] frame, Footer footer) throws LayerFormatException {
+        if (footer.tocRawLength() <= 0 || footer.tocRawLength() > maxJson) {
+            throw new LayerFormatException("TOC JSON of " + footer.tocRawLength() + " bytes is outside (0, "
+                    + maxJson + "]");
+        }
+        byte[] json = Decompression.decode(LayerFormat.ZSTD_CHUNKED, frame, 0, (int) footer.tocRawLength(), "the TOC");
+        return json;
+    }
+}
