@@ -35,10 +35,6 @@ public final class Daemon implements AutoCloseable {
         }
     }
 
-    public void awaitTermination() throws InterruptedException {
-        server.awaitTermination();
-    }
-
     /** Graceful stop: no new calls, running calls finish, then the store is closed. Idempotent. */
     @Override
     public void close() {

@@ -8,6 +8,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import sun.misc.Signal;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -37,14 +38,16 @@ final class ServeCommand implements Callable<Integer> {
         DaemonConfig settings = (config == null ? DaemonConfig.defaults() : DaemonConfig.load(config))
                 .withOverrides(root, address);
         Daemon daemon = Daemon.start(settings);
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            log.info("signal received, shutting down");
-            daemon.close();
-            stopped.countDown();
-        }, "shutdown"));
-        daemon.awaitTermination();
-        stopped.await();
+        CountDownLatch stop = new CountDownLatch(1);
+        // Handled signals (rather than a shutdown hook) let a requested stop exit 0, as service managers expect.
+        for (String name : new String[] {"TERM", "INT"}) {
+            Signal.handle(new Signal(name), signal -> {
+                log.info("SIG{} received, shutting down", name);
+                stop.countDown();
+            });
+        }
+        stop.await();
+        daemon.close();
         return 0;
     }
 }

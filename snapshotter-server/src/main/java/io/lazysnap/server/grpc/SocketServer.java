@@ -93,11 +93,6 @@ public final class SocketServer implements AutoCloseable {
         Files.delete(path);
     }
 
-    /** Blocks until the server has terminated. */
-    public void awaitTermination() throws InterruptedException {
-        server.awaitTermination();
-    }
-
     /** Stops accepting calls, lets running calls finish for a few seconds, then releases the socket. */
     @Override
     public void close() {

@@ -1,0 +1,192 @@
+package io.lazysnap.systest;
+
+import java.io.IOException;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The real stack on this machine, private to one test class: a distribution registry on 127.0.0.1, lazysnap
+ * ({@code bin/lazysnap serve}, a separate JVM) and containerd (Debian's package) with a {@code proxy_plugins}
+ * entry for lazysnap. Everything lives under one temp dir and is stopped by PID and unmounted in {@link #close()}.
+ */
+final class Stack implements AutoCloseable {
+
+    static final String NAMESPACE = "lazysnap-systest";
+
+    final Path dir;
+    final Path lazysnapRoot;
+    final Path lazysnapSocket;
+    final Path containerdSocket;
+    final String registry;
+    private final Path registryConfig;
+    private final Path containerdConfig;
+    private Process registryProcess;
+    private Process lazysnapProcess;
+    private int lazysnapStarts;
+    private Process containerdProcess;
+
+    private Stack(Path dir, int registryPort) {
+        this.dir = dir;
+        this.lazysnapRoot = dir.resolve("lazysnap");
+        this.lazysnapSocket = dir.resolve("run/lazysnap.sock");
+        this.containerdSocket = dir.resolve("run/containerd.sock");
+        this.registry = "127.0.0.1:" + registryPort;
+        this.registryConfig = dir.resolve("registry.yml");
+        this.containerdConfig = dir.resolve("containerd.toml");
+    }
+
+    static Stack start() throws Exception {
+        requireCommands("containerd", "ctr", "runc", "docker-registry", "busybox");
+        // Short base path: unix socket paths are limited to 107 bytes.
+        Stack stack = new Stack(Files.createTempDirectory(Path.of("/tmp"), "lzs-"), Processes.freePort());
+        try {
+            stack.writeConfigs();
+            stack.startRegistry();
+            stack.startLazysnap();
+            stack.startContainerd();
+            return stack;
+        } catch (Exception e) {
+            stack.close();
+            throw e;
+        }
+    }
+
+    private static void requireCommands(String... commands) throws Exception {
+        for (String c : commands) {
+            Processes.run(Duration.ofSeconds(10), "sh", "-c", "command -v " + c + " || { echo \"" + c
+                    + " is not installed; run scripts/test (it installs the system packages)\" >&2; exit 1; }");
+        }
+    }
+
+    private void writeConfigs() throws IOException {
+        Files.createDirectories(dir.resolve("run"));
+        Files.writeString(registryConfig, """
+                version: 0.1
+                log:
+                  level: warn
+                storage:
+                  filesystem:
+                    rootdirectory: %s
+                  delete:
+                    enabled: true
+                http:
+                  addr: %s
+                """.formatted(dir.resolve("registry-data"), registry));
+        Files.writeString(containerdConfig, """
+                version = 2
+                root = "%s"
+                state = "%s"
+                disabled_plugins = ["io.containerd.grpc.v1.cri"]
+
+                [grpc]
+                  address = "%s"
+
+                [ttrpc]
+                  address = "%s"
+
+                [proxy_plugins.lazysnap]
+                  type = "snapshot"
+                  address = "%s"
+                """.formatted(dir.resolve("containerd-root"), dir.resolve("containerd-state"), containerdSocket,
+                dir.resolve("run/containerd.ttrpc.sock"), lazysnapSocket));
+    }
+
+    private void startRegistry() throws Exception {
+        Path log = dir.resolve("registry.log");
+        registryProcess = Processes.start(log, List.of("docker-registry", "serve", registryConfig.toString()));
+        String[] hostPort = registry.split(":");
+        Processes.waitFor("docker-registry", Duration.ofSeconds(30), registryProcess, log, () -> {
+            try (Socket s = new Socket(hostPort[0], Integer.parseInt(hostPort[1]))) {
+                return true;
+            } catch (IOException notYet) {
+                return false;
+            }
+        });
+    }
+
+    void startLazysnap() throws Exception {
+        Path log = dir.resolve("lazysnap-" + ++lazysnapStarts + ".log");
+        lazysnapProcess = Processes.start(log, List.of("bin/lazysnap", "serve", "--root", lazysnapRoot.toString(),
+                "--address", lazysnapSocket.toString(), "--log-level", "debug"));
+        Processes.waitFor("lazysnap", Duration.ofSeconds(60), lazysnapProcess, log,
+                () -> Files.exists(lazysnapSocket) && Processes.tail(log).contains("lazysnap ready"));
+    }
+
+    /** Stops lazysnap with SIGTERM (graceful) or SIGKILL; returns its exit code. */
+    int stopLazysnap(boolean kill) throws InterruptedException {
+        if (kill) {
+            Processes.kill9(lazysnapProcess);
+            return lazysnapProcess.exitValue();
+        }
+        return Processes.stop(lazysnapProcess);
+    }
+
+    private void startContainerd() throws Exception {
+        Path log = dir.resolve("containerd.log");
+        containerdProcess = Processes.start(log, List.of("containerd", "--config", containerdConfig.toString()));
+        Processes.waitFor("containerd", Duration.ofSeconds(60), containerdProcess, log, () -> {
+            if (!Files.exists(containerdSocket)) {
+                return false;
+            }
+            try {
+                ctr("version");
+                return true;
+            } catch (IOException notYet) {
+                return false;
+            }
+        });
+    }
+
+    /** Runs {@code ctr} against this stack's containerd and namespace; returns its standard output. */
+    String ctr(String... args) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of("ctr", "--address", containerdSocket.toString(),
+                "--namespace", NAMESPACE));
+        command.addAll(List.of(args));
+        return Processes.run(Duration.ofMinutes(3), command);
+    }
+
+    String logs() throws IOException {
+        return "--- lazysnap.log\n" + Processes.tail(dir.resolve("lazysnap-" + lazysnapStarts + ".log"))
+                + "\n--- containerd.log\n" + Processes.tail(dir.resolve("containerd.log"));
+    }
+
+    /** Stops everything even when some steps fail; the first failure is rethrown with the others suppressed. */
+    @Override
+    public void close() throws Exception {
+        List<Exception> failures = new ArrayList<>();
+        attempt(failures, () -> Processes.stop(containerdProcess));
+        // containerd's shims outlive it by design; ours are found by the containerd socket path they were given.
+        attempt(failures, () -> ProcessHandle.allProcesses()
+                .filter(p -> p.info().commandLine().orElse("").matches("\\S*containerd-shim.*" + dir + ".*"))
+                .forEach(ProcessHandle::destroyForcibly));
+        attempt(failures, () -> Processes.stop(lazysnapProcess));
+        attempt(failures, () -> Processes.stop(registryProcess));
+        attempt(failures, () -> {
+            for (String mount : Processes.mountsUnder(dir)) {
+                Processes.run(Duration.ofSeconds(30), "umount", "-l", mount);
+            }
+        });
+        attempt(failures, () -> Processes.run(Duration.ofSeconds(60), "rm", "-rf", "--one-file-system", dir.toString()));
+        if (!failures.isEmpty()) {
+            Exception first = failures.get(0);
+            failures.subList(1, failures.size()).forEach(first::addSuppressed);
+            throw first;
+        }
+    }
+
+    private interface Step {
+        void run() throws Exception;
+    }
+
+    private static void attempt(List<Exception> failures, Step step) {
+        try {
+            step.run();
+        } catch (Exception e) {
+            failures.add(e);
+        }
+    }
+}
