@@ -57,7 +57,7 @@ final class LayerWriter {
                 piece.chunkSize = n; // as Go: only a short last chunk is left 0, meaning "to the end of the file"
             }
             piece.chunkOffset = written;
-            if (minChunkSize > 0 && members.isOpen() && members.memberBytes() < minChunkSize) {
+            if (minChunkSize > 0 && members.memberBytes() < minChunkSize && !isLandmark(header)) {
                 piece.offset = members.memberOffset();
                 piece.innerOffset = members.memberBytes();
             } else {
@@ -72,6 +72,11 @@ final class LayerWriter {
         entry.digest = Digests.format(fileDigest.digest());
         toc.addAll(pieces);
         members.write(new byte[TarHeader.padding(header.size())]);
+    }
+
+    /** A landmark starts its own member so that the prefetch range ends exactly where it begins. */
+    private static boolean isLandmark(TarHeader h) {
+        return h.name().equals(Toc.PREFETCH_LANDMARK) || h.name().equals(Toc.NO_PREFETCH_LANDMARK);
     }
 
     private void copy(InputStream payload, long length, String name, MessageDigest... digests) throws IOException {

@@ -66,10 +66,6 @@ abstract class MemberWriter {
         return blob.count();
     }
 
-    boolean isOpen() {
-        return open;
-    }
-
     long memberOffset() {
         return memberOffset;
     }
