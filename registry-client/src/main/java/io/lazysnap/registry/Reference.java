@@ -77,6 +77,9 @@ public final class Reference {
         if (registry.equals("index.docker.io") || registry.equals("registry-1.docker.io")) {
             registry = DOCKER_HUB;
         }
+        if (HEX64.matcher(path).matches()) {
+            throw invalid(text, "a 64-character hex string is an image ID, not a repository name");
+        }
         if (registry.equals(DOCKER_HUB) && path.indexOf('/') < 0) {
             path = "library/" + path;
         }
@@ -90,9 +93,6 @@ public final class Reference {
                         : "path component '" + component + "' is not valid";
                 throw invalid(text, why);
             }
-        }
-        if (HEX64.matcher(path).matches() && registry.equals(DOCKER_HUB)) {
-            throw invalid(text, "a 64-character hex string is an image ID, not a repository name");
         }
         if (registry.length() + 1 + path.length() > MAX_NAME_LENGTH) {
             throw invalid(text, "the name is longer than " + MAX_NAME_LENGTH + " characters");

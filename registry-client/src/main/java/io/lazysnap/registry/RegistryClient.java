@@ -1,5 +1,6 @@
 package io.lazysnap.registry;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.lazysnap.estargz.BlobSource;
 import okhttp3.ConnectionPool;
 import okhttp3.MediaType;
@@ -96,9 +97,9 @@ public final class RegistryClient implements Closeable {
         Fetched top = fetchManifest(reference);
         Reference pinned = reference.withDigest(top.descriptor.digest());
         if (!top.isIndex()) {
-            return new ResolvedImage(pinned, null, Manifest.parse(top.mediaType, top.bytes));
+            return new ResolvedImage(pinned, null, top.manifest(reference));
         }
-        Index index = Index.parse(top.mediaType, top.bytes);
+        Index index = top.index(reference);
         Descriptor chosen = index.select(platform).orElseThrow(() -> new RegistryException(
                 reference + " has no manifest for " + platform + "; it has "
                         + index.manifests().stream().map(d -> d.platform().map(Platform::toString).orElse("?"))
@@ -113,7 +114,7 @@ public final class RegistryClient implements Closeable {
             throw new RegistryException(reference + " is an index (" + f.mediaType + "), not an image manifest;"
                     + " resolve it with a platform", 0);
         }
-        return Manifest.parse(f.mediaType, f.bytes);
+        return f.manifest(reference);
     }
 
     /** The index (or Docker manifest list) {@code reference} names. Fails if it names an image manifest. */
@@ -122,7 +123,7 @@ public final class RegistryClient implements Closeable {
         if (!f.isIndex()) {
             throw new RegistryException(reference + " is an image manifest (" + f.mediaType + "), not an index", 0);
         }
-        return Index.parse(f.mediaType, f.bytes);
+        return f.index(reference);
     }
 
     /** A whole blob, checked against its digest. For configs and other small blobs: it is held in memory. */
@@ -213,6 +214,22 @@ public final class RegistryClient implements Closeable {
         boolean isIndex() {
             return MediaTypes.isIndex(mediaType);
         }
+
+        Manifest manifest(Reference from) throws RegistryException {
+            try {
+                return Manifest.parse(mediaType, bytes);
+            } catch (IllegalArgumentException e) {
+                throw new RegistryException(from + ": " + e.getMessage(), 0, e);
+            }
+        }
+
+        Index index(Reference from) throws RegistryException {
+            try {
+                return Index.parse(mediaType, bytes);
+            } catch (IllegalArgumentException e) {
+                throw new RegistryException(from + ": " + e.getMessage(), 0, e);
+            }
+        }
     }
 
     private Fetched fetchManifest(Reference reference) throws IOException {
@@ -229,7 +246,12 @@ public final class RegistryClient implements Closeable {
                     .orElse("");
             if (!type.startsWith("application/vnd.")) {
                 // A generic type (application/json, or none): the document's own field or shape decides.
-                var root = Json.read(bytes, "manifest " + reference);
+                JsonNode root;
+                try {
+                    root = Json.read(bytes, "manifest " + reference);
+                } catch (IllegalArgumentException e) {
+                    throw new RegistryException(e.getMessage(), 0, e);
+                }
                 type = root.path("mediaType").asText(root.has("manifests") ? MediaTypes.OCI_INDEX
                         : MediaTypes.OCI_MANIFEST);
             }
