@@ -38,7 +38,14 @@ final class HostFallbackInterceptor implements Interceptor {
         if (spec == null || request.tag(Attempt.class) != null) {
             return chain.proceed(request);
         }
-        List<Endpoint> endpoints = hosts.endpoints(spec.namespace(), spec.capability());
+        List<Endpoint> endpoints;
+        try {
+            endpoints = hosts.endpoints(spec.namespace(), spec.capability());
+            endpoints.forEach(tls::register);
+        } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
+            throw new RegistryException("registry host configuration for " + spec.namespace() + ": "
+                    + e.getMessage(), 0, e);
+        }
         if (endpoints.isEmpty()) {
             throw new RegistryException("no host for " + spec.namespace() + " is configured with capability "
                     + spec.capability().name().toLowerCase(java.util.Locale.ROOT), 0);
@@ -46,7 +53,6 @@ final class HostFallbackInterceptor implements Interceptor {
         List<String> failures = new ArrayList<>();
         for (int i = 0; i < endpoints.size(); i++) {
             Endpoint endpoint = endpoints.get(i);
-            tls.register(endpoint);
             boolean last = i == endpoints.size() - 1;
             Request routed = route(request, endpoint, spec.namespace(), !last);
             String host = Urls.hostPort(endpoint.apiRoot());

@@ -8,7 +8,7 @@ import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509TrustManager;
 import java.io.IOException;
-import java.io.InputStream;
+import java.io.ByteArrayInputStream;
 import java.net.InetAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
@@ -43,9 +43,12 @@ final class HostTls {
 
     private final SSLContext defaultContext;
     private final X509TrustManager defaultTrust;
-    private final Map<String, SSLContext> contexts = new ConcurrentHashMap<>();
+    private final Map<String, Configured> contexts = new ConcurrentHashMap<>();
     private final Set<String> unverified = ConcurrentHashMap.newKeySet();
     private final HostnameVerifier standardVerifier;
+
+    private record Configured(Endpoint endpoint, SSLContext context) {
+    }
 
     HostTls(HostnameVerifier standardVerifier) {
         this.standardVerifier = standardVerifier;
@@ -69,10 +72,13 @@ final class HostTls {
         if (!endpoint.hasCustomTls() || !endpoint.apiRoot().isHttps()) {
             return;
         }
-        String key = endpoint.authority();
-        contexts.computeIfAbsent(key, k -> build(endpoint));
+        // HostsConfig hands out the same Endpoint until its file changes: identity tells when to rebuild.
+        contexts.compute(endpoint.authority(), (k, old) -> old != null && old.endpoint() == endpoint ? old
+                : new Configured(endpoint, build(endpoint)));
         if (endpoint.skipVerify()) {
             unverified.add(endpoint.apiRoot().host());
+        } else {
+            unverified.remove(endpoint.apiRoot().host());
         }
     }
 
@@ -121,14 +127,21 @@ final class HostTls {
         }
     }
 
+    /** The certificates in a PEM file, skipping any key that shares the file. */
     private static List<Certificate> certificates(Path file) throws IOException, GeneralSecurityException {
-        try (InputStream in = Files.newInputStream(file)) {
-            List<Certificate> out = new ArrayList<>(CertificateFactory.getInstance("X.509").generateCertificates(in));
-            if (out.isEmpty()) {
-                throw new GeneralSecurityException(file + " holds no certificate");
+        CertificateFactory factory = CertificateFactory.getInstance("X.509");
+        List<Certificate> out = new ArrayList<>();
+        Matcher m = PEM.matcher(Files.readString(file, StandardCharsets.US_ASCII));
+        while (m.find()) {
+            if (m.group(1).equals("CERTIFICATE")) {
+                byte[] der = Base64.getMimeDecoder().decode(m.group(2));
+                out.add(factory.generateCertificate(new ByteArrayInputStream(der)));
             }
-            return out;
         }
+        if (out.isEmpty()) {
+            throw new GeneralSecurityException(file + " holds no PEM certificate");
+        }
+        return out;
     }
 
     private static PrivateKey privateKey(Path file) throws IOException, GeneralSecurityException {
@@ -163,8 +176,8 @@ final class HostTls {
     private final class Dispatching extends SSLSocketFactory {
 
         private SSLSocketFactory forPeer(String host, int port) {
-            SSLContext c = contexts.get(host + ":" + port);
-            return (c != null ? c : defaultContext).getSocketFactory();
+            Configured c = contexts.get(host + ":" + port);
+            return (c != null ? c.context() : defaultContext).getSocketFactory();
         }
 
         @Override
