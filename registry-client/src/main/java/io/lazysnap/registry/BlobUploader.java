@@ -89,8 +89,10 @@ final class BlobUploader {
         return Digests.format("sha256", sha.digest());
     }
 
-    boolean exists(Reference repo, String digest) throws IOException {
-        RequestSpec spec = http.spec(repo, Capability.PULL, RegistryHttp.pushScope(repo),
+    /** Asks hosts with {@code capability}: before a push, only where the blob would go counts, not a mirror. */
+    boolean exists(Reference repo, String digest, Capability capability) throws IOException {
+        RequestSpec spec = http.spec(repo, capability, capability == Capability.PUSH
+                        ? RegistryHttp.pushScope(repo) : RegistryHttp.pullScope(repo),
                 "blob " + digest + " in " + repo.repository(), -1, 0, null, 0, true);
         Response response = http.executeOrNull(new Request.Builder().head()
                 .url(RegistryHttp.logicalUrl(repo, "blobs/" + digest)), spec);
@@ -101,7 +103,7 @@ final class BlobUploader {
     }
 
     void push(Reference repo, Descriptor blob, Content content) throws IOException {
-        if (exists(repo, blob.digest())) {
+        if (exists(repo, blob.digest(), Capability.PUSH)) {
             log.debug("{} already has {}", repo.name(), blob.digest());
             return;
         }

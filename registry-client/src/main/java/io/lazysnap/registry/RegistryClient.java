@@ -155,7 +155,7 @@ public final class RegistryClient implements Closeable {
 
     /** True if the repository has the blob. */
     public boolean blobExists(Reference repository, String digest) throws IOException {
-        return uploader.exists(repository, Digests.validate(digest));
+        return uploader.exists(repository, Digests.validate(digest), Capability.PULL);
     }
 
     /** Uploads a blob held in memory unless the repository has it already. */
