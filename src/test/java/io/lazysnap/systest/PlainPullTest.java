@@ -71,17 +71,17 @@ class PlainPullTest {
     @Test
     @Order(2)
     void runsAgainAfterAGracefulRestart() throws Exception {
-        assertEquals(0, stack.stopLazysnap(false), "SIGTERM should stop lazysnap cleanly");
-        assertTrue(Files.notExists(stack.lazysnapSocket), "the socket is removed on shutdown");
-        stack.startLazysnap();
+        assertEquals(0, stack.lazysnap.stop(), "SIGTERM should stop lazysnap cleanly");
+        assertTrue(Files.notExists(stack.lazysnap.socket), "the socket is removed on shutdown");
+        stack.lazysnap.start();
         assertEquals(EXPECTED, run("after-restart"), stack.logs());
     }
 
     @Test
     @Order(3)
     void runsAgainAfterKill9() throws Exception {
-        stack.stopLazysnap(true);
-        stack.startLazysnap();
+        stack.lazysnap.kill9();
+        stack.lazysnap.start();
         assertEquals(EXPECTED, run("after-kill"), stack.logs());
     }
 

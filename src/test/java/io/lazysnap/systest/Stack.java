@@ -18,21 +18,17 @@ final class Stack implements AutoCloseable {
     static final String NAMESPACE = "lazysnap-systest";
 
     final Path dir;
-    final Path lazysnapRoot;
-    final Path lazysnapSocket;
+    final LazysnapProcess lazysnap;
     final Path containerdSocket;
     final String registry;
     private final Path registryConfig;
     private final Path containerdConfig;
     private Process registryProcess;
-    private Process lazysnapProcess;
-    private int lazysnapStarts;
     private Process containerdProcess;
 
     private Stack(Path dir, int registryPort) {
         this.dir = dir;
-        this.lazysnapRoot = dir.resolve("lazysnap");
-        this.lazysnapSocket = dir.resolve("run/lazysnap.sock");
+        this.lazysnap = new LazysnapProcess(dir.resolve("lazysnap"), dir.resolve("run/lazysnap.sock"), dir);
         this.containerdSocket = dir.resolve("run/containerd.sock");
         this.registry = "127.0.0.1:" + registryPort;
         this.registryConfig = dir.resolve("registry.yml");
@@ -46,7 +42,7 @@ final class Stack implements AutoCloseable {
         try {
             stack.writeConfigs();
             stack.startRegistry();
-            stack.startLazysnap();
+            stack.lazysnap.start();
             stack.startContainerd();
             return stack;
         } catch (Exception e) {
@@ -92,7 +88,7 @@ final class Stack implements AutoCloseable {
                   type = "snapshot"
                   address = "%s"
                 """.formatted(dir.resolve("containerd-root"), dir.resolve("containerd-state"), containerdSocket,
-                dir.resolve("run/containerd.ttrpc.sock"), lazysnapSocket));
+                dir.resolve("run/containerd.ttrpc.sock"), lazysnap.socket));
     }
 
     private void startRegistry() throws Exception {
@@ -106,23 +102,6 @@ final class Stack implements AutoCloseable {
                 return false;
             }
         });
-    }
-
-    void startLazysnap() throws Exception {
-        Path log = dir.resolve("lazysnap-" + ++lazysnapStarts + ".log");
-        lazysnapProcess = Processes.start(log, List.of("bin/lazysnap", "serve", "--root", lazysnapRoot.toString(),
-                "--address", lazysnapSocket.toString(), "--log-level", "debug"));
-        Processes.waitFor("lazysnap", Duration.ofSeconds(60), lazysnapProcess, log,
-                () -> Files.exists(lazysnapSocket) && Processes.tail(log).contains("lazysnap ready"));
-    }
-
-    /** Stops lazysnap with SIGTERM (graceful) or SIGKILL; returns its exit code. */
-    int stopLazysnap(boolean kill) throws InterruptedException {
-        if (kill) {
-            Processes.kill9(lazysnapProcess);
-            return lazysnapProcess.exitValue();
-        }
-        return Processes.stop(lazysnapProcess);
     }
 
     private void startContainerd() throws Exception {
@@ -150,7 +129,7 @@ final class Stack implements AutoCloseable {
     }
 
     String logs() throws IOException {
-        return "--- lazysnap.log\n" + Processes.tail(dir.resolve("lazysnap-" + lazysnapStarts + ".log"))
+        return "--- lazysnap log\n" + lazysnap.log()
                 + "\n--- containerd.log\n" + Processes.tail(dir.resolve("containerd.log"));
     }
 
@@ -163,7 +142,7 @@ final class Stack implements AutoCloseable {
         attempt(failures, () -> ProcessHandle.allProcesses()
                 .filter(p -> p.info().commandLine().orElse("").matches("\\S*containerd-shim.*" + dir + ".*"))
                 .forEach(ProcessHandle::destroyForcibly));
-        attempt(failures, () -> Processes.stop(lazysnapProcess));
+        attempt(failures, lazysnap::close);
         attempt(failures, () -> Processes.stop(registryProcess));
         attempt(failures, () -> {
             for (String mount : Processes.mountsUnder(dir)) {

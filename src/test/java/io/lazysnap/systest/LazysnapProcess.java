@@ -1,0 +1,53 @@
+package io.lazysnap.systest;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+/** {@code bin/lazysnap serve} as its own process, the way an operator runs it. */
+final class LazysnapProcess implements AutoCloseable {
+
+    final Path root;
+    final Path socket;
+    private final Path logDir;
+    private Process process;
+    private int starts;
+
+    LazysnapProcess(Path root, Path socket, Path logDir) {
+        this.root = root;
+        this.socket = socket;
+        this.logDir = logDir;
+    }
+
+    /** Starts the daemon and returns once it accepts calls. */
+    void start() throws Exception {
+        Path log = log(++starts);
+        process = Processes.start(log, List.of("bin/lazysnap", "serve", "--root", root.toString(),
+                "--address", socket.toString(), "--log-level", "debug"));
+        Processes.waitFor("lazysnap", Duration.ofSeconds(60), process, log,
+                () -> Files.exists(socket) && Processes.tail(log).contains("lazysnap ready"));
+    }
+
+    /** SIGTERM and wait; returns the exit code. */
+    int stop() throws InterruptedException {
+        return Processes.stop(process);
+    }
+
+    void kill9() throws InterruptedException {
+        Processes.kill9(process);
+    }
+
+    String log() throws java.io.IOException {
+        return Processes.tail(log(starts));
+    }
+
+    private Path log(int n) {
+        return logDir.resolve("lazysnap-" + n + ".log");
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        Processes.stop(process);
+    }
+}
