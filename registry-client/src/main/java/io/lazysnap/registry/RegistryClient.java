@@ -22,6 +22,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiFunction;
 
 /**
  * The one entry point of the registry client: resolve images, read manifests and blobs (whole, or lazily by
@@ -97,9 +98,9 @@ public final class RegistryClient implements Closeable {
         Fetched top = fetchManifest(reference);
         Reference pinned = reference.withDigest(top.descriptor.digest());
         if (!top.isIndex()) {
-            return new ResolvedImage(pinned, null, top.manifest(reference));
+            return new ResolvedImage(pinned, null, top.as(reference, Manifest::parse));
         }
-        Index index = top.index(reference);
+        Index index = top.as(reference, Index::parse);
         Descriptor chosen = index.select(platform).orElseThrow(() -> new RegistryException(
                 reference + " has no manifest for " + platform + "; it has "
                         + index.manifests().stream().map(d -> d.platform().map(Platform::toString).orElse("?"))
@@ -114,7 +115,7 @@ public final class RegistryClient implements Closeable {
             throw new RegistryException(reference + " is an index (" + f.mediaType + "), not an image manifest;"
                     + " resolve it with a platform", 0);
         }
-        return f.manifest(reference);
+        return f.as(reference, Manifest::parse);
     }
 
     /** The index (or Docker manifest list) {@code reference} names. Fails if it names an image manifest. */
@@ -123,7 +124,7 @@ public final class RegistryClient implements Closeable {
         if (!f.isIndex()) {
             throw new RegistryException(reference + " is an image manifest (" + f.mediaType + "), not an index", 0);
         }
-        return f.index(reference);
+        return f.as(reference, Index::parse);
     }
 
     /** A whole blob, checked against its digest. For configs and other small blobs: it is held in memory. */
@@ -215,17 +216,10 @@ public final class RegistryClient implements Closeable {
             return MediaTypes.isIndex(mediaType);
         }
 
-        Manifest manifest(Reference from) throws RegistryException {
+        /** Parses with {@code parser}, reporting a malformed document as the registry's failure. */
+        <T> T as(Reference from, BiFunction<String, byte[], T> parser) throws RegistryException {
             try {
-                return Manifest.parse(mediaType, bytes);
-            } catch (IllegalArgumentException e) {
-                throw new RegistryException(from + ": " + e.getMessage(), 0, e);
-            }
-        }
-
-        Index index(Reference from) throws RegistryException {
-            try {
-                return Index.parse(mediaType, bytes);
+                return parser.apply(mediaType, bytes);
             } catch (IllegalArgumentException e) {
                 throw new RegistryException(from + ": " + e.getMessage(), 0, e);
             }

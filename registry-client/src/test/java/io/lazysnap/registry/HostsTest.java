@@ -28,10 +28,6 @@ class HostsTest {
     @TempDir
     Path certsD;
 
-    private static String json(String body) {
-        return body;
-    }
-
     private static List<RecordedRequest> record(MockWebServer server, int status) {
         List<RecordedRequest> seen = new CopyOnWriteArrayList<>();
         server.setDispatcher(new Dispatcher() {
@@ -39,7 +35,7 @@ class HostsTest {
             public MockResponse dispatch(RecordedRequest r) {
                 seen.add(r);
                 return status == 200 ? new MockResponse.Builder().addHeader("Content-Type", MediaTypes.OCI_MANIFEST)
-                        .body(json("{\"config\":" + Json.write(Descriptor.of("c", new byte[0])) + ",\"layers\":[]}"))
+                        .body("{\"config\":" + Json.write(Descriptor.of("c", new byte[0])) + ",\"layers\":[]}")
                         .build() : new MockResponse.Builder().code(status).build();
             }
         });
