@@ -168,6 +168,26 @@ class RoundTripTest {
         }
     }
 
+    @ParameterizedTest
+    @MethodSource("formats")
+    void aTocLargerThanTheTailGuessTakesExactlyOneMoreRead(LayerFormat format) throws Exception {
+        SourceTree tree = new SourceTree();
+        for (int i = 0; i < 3000; i++) {
+            tree.file("files/f" + i, ("content " + i).getBytes(java.nio.charset.StandardCharsets.UTF_8), 0644);
+        }
+        Layers.Converted c = Layers.convert(LayerConverter.builder().format(format).build(), tree.tar());
+        MemoryBlob blob = new MemoryBlob(c.blob());
+        int tailGuess = 4096;
+        EstargzLayer layer = EstargzLayer.open(blob, c.result().annotations(),
+                new TocReader(tailGuess, TocReader.DEFAULT_MAX_COMPRESSED, TocReader.DEFAULT_MAX_JSON));
+        assertEquals(3000 + 3, layer.toc().entries().size(), "files, their directory, the root and the landmark");
+        assertEquals(2, blob.reads.size());
+        assertEquals(new ByteRange(c.blob().length - tailGuess, tailGuess), blob.reads.get(0));
+        assertEquals(c.blob().length - tailGuess, blob.reads.get(1).end(), "the second read ends where the tail began");
+        assertArrayEquals("content 2999".getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                Layers.readAll(layer, layer.toc().entry("files/f2999").orElseThrow()));
+    }
+
     static Stream<LayerFormat> formats() {
         return Stream.of(LayerFormat.values());
     }
