@@ -1,5 +1,6 @@
 package io.lazysnap.server.snapshot;
 
+import java.io.Closeable;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.DirectoryStream;
@@ -14,6 +15,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -35,6 +37,12 @@ import org.slf4j.LoggerFactory;
 public final class OverlaySnapshotter implements Snapshotter {
 
     private static final Logger log = LoggerFactory.getLogger(OverlaySnapshotter.class);
+    /** containerd's label naming the snapshot a Prepare would commit: the trigger for remote snapshots. */
+    static final String TARGET_LABEL = "containerd.io/snapshot.ref";
+    /** Marks committed snapshots served remotely; the value is the one stargz-snapshotter uses. */
+    static final String REMOTE_LABEL = "containerd.io/snapshot/remote";
+    static final String REMOTE_VALUE = "remote snapshot";
+    private static final String LAYER_DIGEST_LABEL = "containerd.io/snapshot/cri.layer-digest";
     private static final Path OVERLAY_INDEX_PARAMETER = Path.of("/sys/module/overlay/parameters/index");
 
     private final Path snapshots;
@@ -43,20 +51,49 @@ public final class OverlaySnapshotter implements Snapshotter {
     private final boolean indexOff;
     /** Temporary directories of prepares in flight, which cleanup must not take for garbage. */
     private final Set<Path> inFlight = ConcurrentHashMap.newKeySet();
+    private final Optional<RemoteLayerProvider> remote;
+    /** Mounts of remote layers by snapshot id; closing one unmounts the layer. */
+    private final Map<Long, Closeable> remoteMounts = new ConcurrentHashMap<>();
 
-    private OverlaySnapshotter(Path snapshots, SnapshotStore store, Clock clock) {
+    private OverlaySnapshotter(Path snapshots, SnapshotStore store, Clock clock, Optional<RemoteLayerProvider> remote) {
         this.snapshots = snapshots;
         this.store = store;
         this.clock = clock;
         this.indexOff = Files.exists(OVERLAY_INDEX_PARAMETER);
+        this.remote = remote;
     }
 
-    /** Opens (creating if needed) the snapshotter rooted at {@code root}. */
+    /** Opens (creating if needed) a snapshotter of plain layers only, rooted at {@code root}. */
     public static OverlaySnapshotter open(Path root) throws IOException {
+        return open(root, Optional.empty());
+    }
+
+    /**
+     * Opens (creating if needed) the snapshotter rooted at {@code root}, serving layers through {@code remote} when
+     * it can, and mounts again every remote layer committed before, so that they are there before any call.
+     */
+    public static OverlaySnapshotter open(Path root, Optional<RemoteLayerProvider> remote) throws IOException {
         Files.createDirectories(root);
         Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwx------"));
         Path snapshots = Files.createDirectories(root.resolve("snapshots"));
-        return new OverlaySnapshotter(snapshots, SnapshotStore.open(root.resolve("metadata.db")), Clock.systemUTC());
+        OverlaySnapshotter snapshotter = new OverlaySnapshotter(snapshots,
+                SnapshotStore.open(root.resolve("metadata.db")), Clock.systemUTC(), remote);
+        remote.ifPresent(snapshotter::restoreRemoteLayers);
+        return snapshotter;
+    }
+
+    private void restoreRemoteLayers(RemoteLayerProvider provider) {
+        List<StoredSnapshot> remoteLayers = store.transaction(tx -> tx.all().stream()
+                .filter(s -> s.info().labels().containsKey(REMOTE_LABEL)).toList());
+        for (StoredSnapshot s : remoteLayers) {
+            try {
+                remoteMounts.put(s.id(), provider.restore(snapshotDir(s.id())));
+            } catch (IOException | RuntimeException e) {
+                log.error("cannot restore remote layer {} ({}): containers using it will fail until it is removed"
+                        + " and pulled again", s.info().name(), snapshotDir(s.id()), e);
+            }
+        }
+        log.info("restored {} of {} remote layers", remoteMounts.size(), remoteLayers.size());
     }
 
     @Override
@@ -114,7 +151,55 @@ public final class OverlaySnapshotter implements Snapshotter {
 
     @Override
     public List<MountSpec> prepare(String key, String parent, Map<String, String> labels) {
+        String target = labels.get(TARGET_LABEL);
+        if (target != null && remote.isPresent()) {
+            Labels.validate(labels);
+            if (store.transaction(tx -> tx.find(target)).isPresent()) {
+                throw SnapshotException.alreadyExists("target snapshot %s already exists", target);
+            }
+            if (commitRemote(remote.get(), target, parent, labels)) {
+                throw SnapshotException.alreadyExists("target snapshot %s already exists (served remotely)", target);
+            }
+        }
         return create(Kind.ACTIVE, key, parent, labels);
+    }
+
+    /**
+     * Mounts the layer remotely and commits it as {@code target}; false when the layer must be downloaded instead.
+     */
+    private boolean commitRemote(RemoteLayerProvider provider, String target, String parent,
+                                 Map<String, String> labels) {
+        Path staging = stage(Kind.COMMITTED);
+        Closeable mount = null;
+        try {
+            Optional<Closeable> mounted = provider.mount(labels, staging);
+            if (mounted.isEmpty()) {
+                return false;
+            }
+            mount = mounted.get();
+            Map<String, String> committedLabels = new HashMap<>(labels);
+            committedLabels.put(REMOTE_LABEL, REMOTE_VALUE);
+            long id = store.transaction(tx -> {
+                if (tx.find(target).isPresent()) {
+                    throw SnapshotException.alreadyExists("target snapshot %s already exists", target);
+                }
+                long parentId = committedParent(tx, parent);
+                long created = tx.insert(target, parentId, Kind.COMMITTED, committedLabels, clock.instant());
+                moveIntoPlace(staging, snapshotDir(created));
+                return created;
+            });
+            remoteMounts.put(id, mount);
+            mount = null;
+            log.info("layer {} committed as {}, served remotely", labels.getOrDefault(LAYER_DIGEST_LABEL, "?"), target);
+            return true;
+        } catch (IOException e) {
+            log.warn("layer for {} cannot be served remotely, containerd will download it: {}", target, e.getMessage());
+            return false;
+        } finally {
+            closeQuietly(mount);
+            inFlight.remove(staging);
+            deleteQuietly(staging);
+        }
     }
 
     @Override
@@ -133,16 +218,7 @@ public final class OverlaySnapshotter implements Snapshotter {
                 if (tx.find(key).isPresent()) {
                     throw SnapshotException.alreadyExists("snapshot %s already exists", key);
                 }
-                long parentId = 0;
-                if (!parent.isEmpty()) {
-                    StoredSnapshot p = tx.find(parent).orElseThrow(() -> SnapshotException.notFound(
-                            "parent snapshot %s does not exist", parent));
-                    if (p.kind() != Kind.COMMITTED) {
-                        throw SnapshotException.invalidArgument(
-                                "parent %s is not a committed snapshot (it is %s)", parent, p.kind().filterName());
-                    }
-                    parentId = p.id();
-                }
+                long parentId = committedParent(tx, parent);
                 long id = tx.insert(key, parentId, kind, labels, clock.instant());
                 moveIntoPlace(staging, snapshotDir(id));
                 StoredSnapshot created = tx.find(key).orElseThrow();
@@ -152,6 +228,20 @@ public final class OverlaySnapshotter implements Snapshotter {
             inFlight.remove(staging);
             deleteQuietly(staging);
         }
+    }
+
+    /** The id of committed snapshot {@code parent}, or 0 for none. */
+    private static long committedParent(SnapshotStore.Tx tx, String parent) throws java.sql.SQLException {
+        if (parent.isEmpty()) {
+            return 0;
+        }
+        StoredSnapshot p = tx.find(parent).orElseThrow(() -> SnapshotException.notFound(
+                "parent snapshot %s does not exist", parent));
+        if (p.kind() != Kind.COMMITTED) {
+            throw SnapshotException.invalidArgument(
+                    "parent %s is not a committed snapshot (it is %s)", parent, p.kind().filterName());
+        }
+        return p.id();
     }
 
     /** Builds a new snapshot's directories under a temporary name. */
@@ -221,6 +311,7 @@ public final class OverlaySnapshotter implements Snapshotter {
             tx.delete(s.id());
             return s.id();
         });
+        closeQuietly(remoteMounts.remove(id));
         deleteQuietly(snapshotDir(id));
     }
 
@@ -254,8 +345,11 @@ public final class OverlaySnapshotter implements Snapshotter {
         }
     }
 
+    /** Unmounts remote layers (they are mounted again by the next {@link #open}) and closes the store. */
     @Override
     public void close() {
+        remoteMounts.values().forEach(OverlaySnapshotter::closeQuietly);
+        remoteMounts.clear();
         store.close();
     }
 
@@ -291,6 +385,17 @@ public final class OverlaySnapshotter implements Snapshotter {
 
     private Path fsDir(long id) {
         return snapshotDir(id).resolve("fs");
+    }
+
+    private static void closeQuietly(Closeable c) {
+        if (c == null) {
+            return;
+        }
+        try {
+            c.close();
+        } catch (IOException | RuntimeException e) {
+            log.warn("could not unmount remote layer: {}", e.toString());
+        }
     }
 
     private static void deleteQuietly(Path path) {

@@ -1,0 +1,164 @@
+package io.lazysnap.server.testsuite;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.lazysnap.proto.snapshots.v1.Info;
+import io.lazysnap.proto.snapshots.v1.Kind;
+import io.lazysnap.server.Daemon;
+import io.lazysnap.server.DaemonConfig;
+import io.lazysnap.server.mount.Mounter;
+import io.lazysnap.server.snapshot.MountSpec;
+import io.lazysnap.server.snapshot.RemoteLayerProvider;
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The remote-snapshot protocol as containerd drives it, with an in-process provider that "serves" a layer by
+ * writing its files: Prepare with {@code containerd.io/snapshot.ref} commits the target and answers
+ * ALREADY_EXISTS; layers the provider declines fall back to a normal active snapshot.
+ */
+class RemoteSnapshotTest {
+
+    @TempDir
+    Path tmp;
+    private final FakeProvider provider = new FakeProvider();
+    private Daemon daemon;
+    private RemoteSnapshotter sn;
+
+    @BeforeEach
+    void start() throws IOException {
+        restart();
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        sn.close();
+        daemon.close();
+    }
+
+    private void restart() throws IOException {
+        if (daemon != null) {
+            daemon.close();
+        }
+        daemon = Daemon.start(new DaemonConfig(tmp.resolve("root").toString(), tmp.resolve("s.sock").toString()),
+                Optional.of(provider));
+        sn = new RemoteSnapshotter(tmp.resolve("s.sock"));
+    }
+
+    private static Map<String, String> layerLabels(String chainId, String layer) {
+        return Map.of("containerd.io/snapshot.ref", chainId,
+                "containerd.io/snapshot/cri.image-ref", "registry.test/app:1",
+                "containerd.io/snapshot/cri.layer-digest", layer,
+                "containerd.io/gc.root", "x");
+    }
+
+    @Test
+    void servedLayersAreCommittedUnderTheTargetAndAnswerAlreadyExists() throws IOException {
+        StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
+                () -> sn.prepare("extract-1 chain1", "", layerLabels("chain1", "sha256:l1")));
+        assertEquals(Status.Code.ALREADY_EXISTS, e.getStatus().getCode());
+        Info chain1 = sn.stat("chain1");
+        assertEquals(Kind.COMMITTED, chain1.getKind());
+        assertEquals("remote snapshot", chain1.getLabelsMap().get("containerd.io/snapshot/remote"));
+        assertEquals(Status.Code.NOT_FOUND,
+                assertThrows(StatusRuntimeException.class, () -> sn.stat("extract-1 chain1")).getStatus().getCode(),
+                "no active snapshot is left behind");
+
+        assertThrows(StatusRuntimeException.class,
+                () -> sn.prepare("extract-2 chain2", "chain1", layerLabels("chain2", "sha256:l2")));
+        assertEquals("chain1", sn.stat("chain2").getParent());
+
+        Path rootfs = Files.createDirectories(tmp.resolve("rootfs"));
+        List<MountSpec> mounts = sn.prepare("container", "chain2", Map.of());
+        Mounter.mountAll(mounts, rootfs);
+        try {
+            assertEquals("sha256:l1", Files.readString(rootfs.resolve("sha256_l1")));
+            assertEquals("sha256:l2", Files.readString(rootfs.resolve("sha256_l2")));
+        } finally {
+            Mounter.unmount(rootfs);
+        }
+
+        assertEquals(Status.Code.ALREADY_EXISTS, assertThrows(StatusRuntimeException.class,
+                () -> sn.prepare("extract-3 chain1", "", layerLabels("chain1", "sha256:l1"))).getStatus().getCode(),
+                "an existing target answers ALREADY_EXISTS without mounting again");
+        assertEquals(2, provider.mounted.size());
+    }
+
+    @Test
+    void declinedOrFailingLayersFallBackToADownload() {
+        provider.decline = true;
+        List<MountSpec> mounts = sn.prepare("extract-1 chain1", "", layerLabels("chain1", "sha256:l1"));
+        assertEquals(1, mounts.size());
+        assertEquals(Kind.ACTIVE, sn.stat("extract-1 chain1").getKind());
+        sn.commit("chain1", "extract-1 chain1", Map.of());
+
+        provider.decline = false;
+        provider.fail = true;
+        sn.prepare("extract-2 chain2", "chain1", layerLabels("chain2", "sha256:l2"));
+        assertEquals(Kind.ACTIVE, sn.stat("extract-2 chain2").getKind());
+        assertTrue(provider.closed.isEmpty());
+    }
+
+    @Test
+    void removeUnmountsAndRestartRestores() throws Exception {
+        assertThrows(StatusRuntimeException.class, () -> sn.prepare("e1", "", layerLabels("chain1", "sha256:l1")));
+        assertThrows(StatusRuntimeException.class, () -> sn.prepare("e2", "", layerLabels("other", "sha256:l9")));
+        sn.remove("other");
+        assertEquals(1, provider.closed.size(), "removing a remote layer unmounts it");
+
+        sn.close();
+        restart();
+        assertEquals(2, provider.closed.size(), "a clean stop unmounts remote layers");
+        assertEquals(1, provider.restored.size(), "every remote layer left is mounted again at start");
+        assertEquals(Kind.COMMITTED, sn.stat("chain1").getKind());
+    }
+
+    /** Serves a layer by writing one file named after it into the snapshot's fs directory. */
+    private static final class FakeProvider implements RemoteLayerProvider {
+        final List<Path> mounted = new ArrayList<>();
+        final List<Path> restored = new ArrayList<>();
+        final List<Path> closed = new ArrayList<>();
+        volatile boolean decline;
+        volatile boolean fail;
+
+        @Override
+        public Optional<Closeable> mount(Map<String, String> labels, Path snapshotDir) throws IOException {
+            if (fail) {
+                throw new IOException("registry unreachable");
+            }
+            if (decline) {
+                return Optional.empty();
+            }
+            String layer = labels.get("containerd.io/snapshot/cri.layer-digest");
+            Files.writeString(snapshotDir.resolve("fs").resolve(layer.replace(':', '_')), layer);
+            Files.writeString(snapshotDir.resolve("layer"), layer);
+            mounted.add(snapshotDir);
+            return Optional.of(handle(snapshotDir));
+        }
+
+        @Override
+        public Closeable restore(Path snapshotDir) throws IOException {
+            assertTrue(Files.exists(snapshotDir.resolve("layer")), "state files move with the snapshot directory");
+            restored.add(snapshotDir);
+            return handle(snapshotDir);
+        }
+
+        private Closeable handle(Path snapshotDir) {
+            return () -> closed.add(snapshotDir);
+        }
+    }
+}
