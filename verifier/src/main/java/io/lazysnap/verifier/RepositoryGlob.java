@@ -1,0 +1,44 @@
+package io.lazysnap.verifier;
+
+import java.util.regex.Pattern;
+
+/**
+ * A pattern over normalised image names ({@code registry/repository}, e.g. {@code docker.io/library/alpine}):
+ * {@code *} matches within one path component, {@code **} across components, {@code ?} one character.
+ */
+final class RepositoryGlob {
+
+    private final String glob;
+    private final Pattern pattern;
+
+    RepositoryGlob(String glob) {
+        if (glob.isBlank() || glob.contains(":") && glob.contains("@")) {
+            throw new IllegalArgumentException("'" + glob + "' is not a registry/repository pattern");
+        }
+        this.glob = glob;
+        StringBuilder regex = new StringBuilder();
+        for (int i = 0; i < glob.length(); i++) {
+            char c = glob.charAt(i);
+            if (c == '*' && i + 1 < glob.length() && glob.charAt(i + 1) == '*') {
+                regex.append(".*");
+                i++;
+            } else if (c == '*') {
+                regex.append("[^/]*");
+            } else if (c == '?') {
+                regex.append("[^/]");
+            } else {
+                regex.append(Pattern.quote(String.valueOf(c)));
+            }
+        }
+        this.pattern = Pattern.compile(regex.toString());
+    }
+
+    boolean matches(String name) {
+        return pattern.matcher(name).matches();
+    }
+
+    @Override
+    public String toString() {
+        return glob;
+    }
+}

@@ -1,0 +1,111 @@
+package io.lazysnap.verifier;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.lazysnap.registry.Descriptor;
+import io.lazysnap.registry.Index;
+import io.lazysnap.registry.Manifest;
+import io.lazysnap.registry.Reference;
+import io.lazysnap.registry.RegistryClient;
+import io.lazysnap.registry.RegistryException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Finds what is attached to a manifest digest in a registry: cosign's classic {@code sha256-<hex>.sig} manifest,
+ * and sigstore bundles listed by the referrers tag {@code sha256-<hex>}. Everything is fetched by digest, so the
+ * registry client proves the bytes; whether they mean anything is for the verifiers to decide. Bounded, since a
+ * registry could list anything.
+ */
+final class SignatureFinder {
+
+    static final String BUNDLE_MEDIA_TYPE_PREFIX = "application/vnd.dev.sigstore.bundle";
+    private static final Logger LOG = LoggerFactory.getLogger(SignatureFinder.class);
+    private static final int MAX_ATTACHMENTS = 32;
+    private static final long MAX_ATTACHMENT_BYTES = 1 << 20;
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final RegistryClient registry;
+
+    SignatureFinder(RegistryClient registry) {
+        this.registry = registry;
+    }
+
+    /** The simple-signing layers of {@code repository:sha256-<hex>.sig}; empty if there is no such tag. */
+    List<ClassicSignature> classic(Reference repository, String digest) throws IOException {
+        Reference tag = repository.withTag(digest.replace(':', '-') + ".sig");
+        Manifest manifest;
+        try {
+            manifest = registry.manifest(tag);
+        } catch (RegistryException e) {
+            if (e.isNotFound()) {
+                return List.of();
+            }
+            throw e;
+        }
+        List<ClassicSignature> out = new ArrayList<>();
+        List<Descriptor> layers = manifest.layers();
+        for (int i = 0; i < layers.size() && out.size() < MAX_ATTACHMENTS; i++) {
+            Descriptor layer = layers.get(i);
+            if (!SimpleSigningPayload.MEDIA_TYPE.equals(layer.mediaType())) {
+                LOG.debug("{} layer {} is a {}, not a signature; ignored", tag, i + 1, layer.mediaType());
+                continue;
+            }
+            out.add(new ClassicSignature("signature " + (i + 1) + " of " + tag, small(tag, layer),
+                    layer.annotations()));
+        }
+        return out;
+    }
+
+    /** Sigstore bundles whose referrer manifest has {@code digest} as its subject; empty if none are listed. */
+    List<Attachment> bundles(Reference repository, String digest) throws IOException {
+        Reference tag = repository.withTag(digest.replace(':', '-'));
+        Index index;
+        try {
+            index = registry.index(tag);
+        } catch (RegistryException e) {
+            if (e.isNotFound()) {
+                return List.of();
+            }
+            throw e;
+        }
+        List<Attachment> out = new ArrayList<>();
+        // The index keeps each entry's artifactType only in its bytes; Descriptor does not model it.
+        JsonNode entries = JSON.readTree(index.bytes()).path("manifests");
+        for (int i = 0; i < entries.size() && out.size() < MAX_ATTACHMENTS; i++) {
+            JsonNode entry = entries.get(i);
+            if (!entry.path("artifactType").asText().startsWith(BUNDLE_MEDIA_TYPE_PREFIX)) {
+                continue;
+            }
+            Reference referrer = repository.withDigest(entry.path("digest").asText());
+            Manifest manifest = registry.manifest(referrer);
+            if (manifest.subject().map(s -> !s.digest().equals(digest)).orElse(true)) {
+                LOG.debug("{} is listed under {} but its subject is not {}; ignored", referrer, tag, digest);
+                continue;
+            }
+            for (Descriptor layer : manifest.layers()) {
+                if (layer.mediaType().startsWith(BUNDLE_MEDIA_TYPE_PREFIX)) {
+                    out.add(new Attachment("bundle " + referrer.digest().orElseThrow() + " (referrer of " + digest
+                            + ")", small(referrer, layer)));
+                }
+            }
+        }
+        return out;
+    }
+
+    private byte[] small(Reference repository, Descriptor layer) throws IOException {
+        if (layer.size() > MAX_ATTACHMENT_BYTES) {
+            throw new IOException(repository + " has a " + layer.size() + "-byte signature layer; at most "
+                    + MAX_ATTACHMENT_BYTES + " are read");
+        }
+        return registry.blob(repository, layer);
+    }
+
+    /** A signature document fetched from the registry, named for reasons. */
+    record Attachment(String where, byte[] bytes) {
+    }
+}
