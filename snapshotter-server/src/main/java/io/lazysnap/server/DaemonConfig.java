@@ -6,36 +6,72 @@ import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.dataformat.toml.TomlMapper;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
- * The daemon's configuration file (TOML). Unknown keys are rejected so that a typo never silently falls back to
- * a default. Command-line flags override the file.
+ * The daemon's configuration file (TOML). Every key is optional; unknown keys are rejected so that a typo never
+ * silently falls back to a default. Command-line flags override the file.
+ *
+ * @param root               state directory
+ * @param address            the gRPC socket containerd's proxy plugin connects to
+ * @param allowUnverifiedToc serve eStargz layers lazily even without a TOC digest annotation (chunks are still
+ *                           checked against the TOC, but the TOC itself is then unauthenticated)
+ * @param registry           how to reach registries
  */
-public record DaemonConfig(@JsonProperty("root") String root, @JsonProperty("address") String address) {
+public record DaemonConfig(@JsonProperty("root") String root,
+                           @JsonProperty("address") String address,
+                           @JsonProperty("allow_unverified_toc") Boolean allowUnverifiedToc,
+                           @JsonProperty("registry") Registry registry) {
 
     public static final String DEFAULT_ROOT = "/var/lib/lazysnap";
     public static final String DEFAULT_ADDRESS = "/run/lazysnap/lazysnap.sock";
 
+    /**
+     * @param hostsDir     containerd-style {@code certs.d} directory of {@code <host>/hosts.toml} files
+     * @param plainHttp    registry hosts ({@code host:port}) spoken to over plain HTTP
+     * @param dockerConfig docker {@code config.json} with credentials
+     */
+    public record Registry(@JsonProperty("hosts_dir") String hostsDir,
+                           @JsonProperty("plain_http") List<String> plainHttp,
+                           @JsonProperty("docker_config") String dockerConfig) {
+
+        public Registry {
+            hostsDir = hostsDir == null ? "/etc/containerd/certs.d" : hostsDir;
+            plainHttp = plainHttp == null ? List.of() : List.copyOf(plainHttp);
+            dockerConfig = dockerConfig == null ? System.getProperty("user.home") + "/.docker/config.json" : dockerConfig;
+        }
+    }
+
+    public DaemonConfig {
+        root = root == null ? DEFAULT_ROOT : root;
+        address = address == null ? DEFAULT_ADDRESS : address;
+        allowUnverifiedToc = allowUnverifiedToc != null && allowUnverifiedToc;
+        registry = registry == null ? new Registry(null, null, null) : registry;
+    }
+
     public static DaemonConfig defaults() {
-        return new DaemonConfig(DEFAULT_ROOT, DEFAULT_ADDRESS);
+        return new DaemonConfig(null, null, null, null);
+    }
+
+    /** Defaults with another state directory and socket, as tests and {@code serve --root/--address} use. */
+    public static DaemonConfig at(Path root, Path address) {
+        return defaults().withOverrides(root, address);
     }
 
     public static DaemonConfig load(Path file) throws IOException {
         TomlMapper mapper = TomlMapper.builder().enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES).build();
-        DaemonConfig read;
         try {
-            read = mapper.readValue(file.toFile(), DaemonConfig.class);
+            DaemonConfig read = mapper.readValue(file.toFile(), DaemonConfig.class);
+            return read == null ? defaults() : read;
         } catch (JsonMappingException e) {
             throw new IOException(file + ": " + e.getOriginalMessage() + " (at " + e.getPathReference() + ")", e);
         } catch (IOException e) {
             throw new IOException(file + ": " + e.getMessage(), e);
         }
-        return new DaemonConfig(read.root == null ? DEFAULT_ROOT : read.root,
-                read.address == null ? DEFAULT_ADDRESS : read.address);
     }
 
     public DaemonConfig withOverrides(Path root, Path address) {
         return new DaemonConfig(root == null ? this.root : root.toString(),
-                address == null ? this.address : address.toString());
+                address == null ? this.address : address.toString(), allowUnverifiedToc, registry);
     }
 }

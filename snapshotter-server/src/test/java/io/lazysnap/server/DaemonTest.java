@@ -11,6 +11,7 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -20,7 +21,7 @@ class DaemonTest {
     Path tmp;
 
     private DaemonConfig config(Path socket) {
-        return new DaemonConfig(tmp.resolve("root").toString(), socket.toString());
+        return DaemonConfig.at(tmp.resolve("root"), socket);
     }
 
     @Test
@@ -76,6 +77,17 @@ class DaemonTest {
         Path typo = Files.writeString(tmp.resolve("typo.toml"), "roots = \"/srv/lazysnap\"\n");
         IOException e = assertThrows(IOException.class, () -> DaemonConfig.load(typo));
         assertTrue(e.getMessage().contains("typo.toml") && e.getMessage().contains("roots"), e.getMessage());
+
+        Path nested = Files.writeString(tmp.resolve("nested.toml"),
+                "allow_unverified_toc = true\n[registry]\nplain_http = [\"127.0.0.1:5000\"]\n");
+        DaemonConfig withRegistry = DaemonConfig.load(nested);
+        assertEquals(List.of("127.0.0.1:5000"), withRegistry.registry().plainHttp());
+        assertTrue(withRegistry.allowUnverifiedToc());
+        assertEquals("/etc/containerd/certs.d", withRegistry.registry().hostsDir());
+
+        Path nestedTypo = Files.writeString(tmp.resolve("nested-typo.toml"), "[registry]\nplain_https = []\n");
+        IOException nestedError = assertThrows(IOException.class, () -> DaemonConfig.load(nestedTypo));
+        assertTrue(nestedError.getMessage().contains("plain_https"), nestedError.getMessage());
 
         Path broken = Files.writeString(tmp.resolve("broken.toml"), "root = \n");
         IOException syntax = assertThrows(IOException.class, () -> DaemonConfig.load(broken));

@@ -54,7 +54,7 @@ class RemoteSnapshotTest {
         if (daemon != null) {
             daemon.close();
         }
-        daemon = Daemon.start(new DaemonConfig(tmp.resolve("root").toString(), tmp.resolve("s.sock").toString()),
+        daemon = Daemon.start(DaemonConfig.at(tmp.resolve("root"), tmp.resolve("s.sock")),
                 Optional.of(provider));
         sn = new RemoteSnapshotter(tmp.resolve("s.sock"));
     }

@@ -56,7 +56,7 @@ class SnapshotterSuiteTest {
     @BeforeEach
     void start() throws IOException {
         work = Files.createDirectories(tmp.resolve("work"));
-        daemon = Daemon.start(new DaemonConfig(tmp.resolve("root").toString(), tmp.resolve("lazysnap.sock").toString()));
+        daemon = Daemon.start(DaemonConfig.at(tmp.resolve("root"), tmp.resolve("lazysnap.sock")));
         sn = new RemoteSnapshotter(tmp.resolve("lazysnap.sock"));
     }
 
@@ -529,7 +529,7 @@ class SnapshotterSuiteTest {
 
         sn.close();
         daemon.close();
-        daemon = Daemon.start(new DaemonConfig(tmp.resolve("root").toString(), tmp.resolve("lazysnap.sock").toString()));
+        daemon = Daemon.start(DaemonConfig.at(tmp.resolve("root"), tmp.resolve("lazysnap.sock")));
         sn = new RemoteSnapshotter(tmp.resolve("lazysnap.sock"));
 
         assertEquals(new TreeSet<>(names(before)), new TreeSet<>(names(sn.list())));

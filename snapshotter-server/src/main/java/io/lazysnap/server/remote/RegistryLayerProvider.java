@@ -1,0 +1,149 @@
+package io.lazysnap.server.remote;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import io.lazysnap.estargz.BlobSource;
+import io.lazysnap.estargz.DigestMismatchException;
+import io.lazysnap.estargz.EstargzLayer;
+import io.lazysnap.estargz.LayerFormatException;
+import io.lazysnap.registry.RegistryClient;
+import io.lazysnap.server.snapshot.RemoteLayerProvider;
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Serves eStargz and zstd:chunked layers straight from their registry: the labels name the image and layer, the
+ * registry client fetches the footer and TOC with one or two range requests, the TOC is checked against its
+ * digest annotation, and the {@link LayerMounter} puts the files on the snapshot's {@code fs} directory.
+ *
+ * <p>When containerd prepares the first layer of an image, the TOCs of the image's other layers are fetched in the
+ * background, so layers that containerd prepares one by one are opened in parallel.
+ */
+public final class RegistryLayerProvider implements RemoteLayerProvider {
+
+    private static final Logger log = LoggerFactory.getLogger(RegistryLayerProvider.class);
+    private static final Set<String> SEEKABLE_MEDIA_TYPES = Set.of(
+            "application/vnd.oci.image.layer.v1.tar+gzip",
+            "application/vnd.docker.image.rootfs.diff.tar.gzip",
+            "application/vnd.oci.image.layer.v1.tar+zstd");
+
+    private record OpenedLayer(ResolvedLayer layer, EstargzLayer estargz, RecordedReads reads) {
+    }
+
+    private final RegistryClient registry;
+    private final LayerResolver resolver;
+    private final LayerMounter mounter;
+    private final boolean allowUnverifiedToc;
+    private final ExecutorService background;
+    /** Layers opened ahead of their Prepare, by layer digest. */
+    private final Cache<String, CompletableFuture<OpenedLayer>> ahead = Caffeine.newBuilder()
+            .maximumSize(1024).expireAfterWrite(Duration.ofMinutes(5)).build();
+
+    public RegistryLayerProvider(RegistryClient registry, LayerMounter mounter, boolean allowUnverifiedToc,
+                                 ExecutorService background) {
+        this.registry = registry;
+        this.resolver = new LayerResolver(registry, HostPlatform.get());
+        this.mounter = mounter;
+        this.allowUnverifiedToc = allowUnverifiedToc;
+        this.background = background;
+    }
+
+    @Override
+    public Optional<Closeable> mount(Map<String, String> labels, Path snapshotDir) throws IOException {
+        Optional<LayerLabels> parsed = LayerLabels.from(labels);
+        if (parsed.isEmpty()) {
+            return Optional.empty();
+        }
+        LayerLabels layer = parsed.get();
+        openAhead(layer);
+        CompletableFuture<OpenedLayer> pending = ahead.asMap().remove(layer.layerDigest());
+        Optional<OpenedLayer> opened = pending != null ? await(pending) : open(layer, layer.layerDigest());
+        if (opened.isEmpty()) {
+            return Optional.empty();
+        }
+        OpenedLayer o = opened.get();
+        LayerState.of(o.layer()).save(snapshotDir);
+        o.reads().save(snapshotDir.resolve(LayerState.READS_FILE));
+        Closeable mount = mounter.mount(o.estargz(), layer.layerDigest(), snapshotDir.resolve("fs"));
+        log.info("mounted {} layer {} of {} lazily ({} entries)", o.estargz().format(), layer.layerDigest(),
+                layer.imageRef(), o.estargz().toc().entries().size());
+        return Optional.of(mount);
+    }
+
+    @Override
+    public Closeable restore(Path snapshotDir) throws IOException {
+        LayerState state = LayerState.load(snapshotDir);
+        ResolvedLayer layer = state.layer();
+        RecordedReads reads = RecordedReads.load(snapshotDir.resolve(LayerState.READS_FILE));
+        BlobSource blob = reads.replaying(registry.blobSource(layer.repository(), layer.descriptor()));
+        EstargzLayer estargz = EstargzLayer.open(blob, layer.descriptor().annotations());
+        return mounter.mount(estargz, state.digest(), snapshotDir.resolve("fs"));
+    }
+
+    /** Starts opening the image's other layers, so that their Prepare finds the TOC already fetched. */
+    private void openAhead(LayerLabels labels) {
+        for (String digest : labels.imageLayers()) {
+            if (!digest.equals(labels.layerDigest())) {
+                ahead.get(digest, d -> CompletableFuture.supplyAsync(() -> {
+                    try {
+                        return open(labels, d).orElse(null);
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
+                    }
+                }, background));
+            }
+        }
+    }
+
+    private static Optional<OpenedLayer> await(CompletableFuture<OpenedLayer> pending) throws IOException {
+        try {
+            return Optional.ofNullable(pending.get());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while opening a layer", e);
+        } catch (ExecutionException | CompletionException e) {
+            Throwable cause = e.getCause() instanceof UncheckedIOException u ? u.getCause() : e.getCause();
+            throw cause instanceof IOException io ? io : new IOException(cause);
+        }
+    }
+
+    /** Resolves and opens a layer; empty when it is not a seekable layer this node may serve lazily. */
+    private Optional<OpenedLayer> open(LayerLabels labels, String layerDigest) throws IOException {
+        ResolvedLayer layer = resolver.resolve(labels, layerDigest);
+        if (!SEEKABLE_MEDIA_TYPES.contains(layer.descriptor().mediaType())) {
+            log.info("layer {} is {}, not a seekable layer: downloading it", layerDigest, layer.descriptor().mediaType());
+            return Optional.empty();
+        }
+        RecordedReads reads = RecordedReads.empty();
+        EstargzLayer estargz;
+        try {
+            estargz = EstargzLayer.open(reads.recording(registry.blobSource(layer.repository(), layer.descriptor())),
+                    layer.descriptor().annotations());
+        } catch (DigestMismatchException e) {
+            log.warn("layer {} of {}: TOC does not match its digest annotation ({}); downloading it instead",
+                    layerDigest, labels.imageRef(), e.getMessage());
+            return Optional.empty();
+        } catch (LayerFormatException e) {
+            log.info("layer {} is not eStargz or zstd:chunked ({}): downloading it", layerDigest, e.getMessage());
+            return Optional.empty();
+        }
+        if (!estargz.tocVerified() && !allowUnverifiedToc) {
+            log.info("layer {} has no TOC digest annotation ({}): downloading it; set allow_unverified_toc = true"
+                    + " to serve such layers lazily", layerDigest, LayerLabels.TOC_DIGEST);
+            return Optional.empty();
+        }
+        return Optional.of(new OpenedLayer(layer, estargz, reads));
+    }
+}
