@@ -1,0 +1,141 @@
+package io.lazysnap.fs;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The chunk caches shared by every mounted layer of a process: verified, decompressed chunks in memory (bounded
+ * by bytes) and, optionally, on disk (content-addressed by chunk digest, bounded by watermarks, surviving a
+ * restart). It also makes concurrent requests for one chunk, from any layer, share a single fetch.
+ *
+ * <pre>{@code
+ * ChunkCache cache = ChunkCache.builder()
+ *         .memoryBytes(512L << 20)
+ *         .disk(Path.of("/var/lib/lazysnap/cache"), 10L << 30, 8L << 30)
+ *         .build();
+ * }</pre>
+ */
+public final class ChunkCache {
+
+    private final Cache<ChunkKey, byte[]> memory;
+    private final DiskChunkCache disk;
+    private final ConcurrentHashMap<ChunkKey, CompletableFuture<byte[]>> inflight = new ConcurrentHashMap<>();
+
+    private ChunkCache(Builder b) throws IOException {
+        this.memory = Caffeine.newBuilder()
+                .maximumWeight(b.memoryBytes)
+                .weigher((ChunkKey k, byte[] v) -> v.length)
+                .build();
+        this.disk = b.directory == null ? null : new DiskChunkCache(b.directory, b.highWatermark, b.lowWatermark);
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** What the caches hold now. */
+    public Stats stats() {
+        long memoryBytes = memory.policy().eviction().map(e -> e.weightedSize().orElse(0)).orElse(0L);
+        return disk == null
+                ? new Stats(memoryBytes, memory.estimatedSize(), 0, 0, 0)
+                : new Stats(memoryBytes, memory.estimatedSize(), disk.bytes(), disk.entries(), disk.evictions());
+    }
+
+    /**
+     * @param memoryBytes  bytes of chunks held in memory
+     * @param memoryChunks chunks held in memory (an estimate)
+     * @param diskBytes    bytes of chunk files on disk
+     * @param diskChunks   chunk files on disk
+     * @param diskEvictions chunk files deleted to stay under the watermarks since the cache was opened
+     */
+    public record Stats(long memoryBytes, long memoryChunks, long diskBytes, long diskChunks, long diskEvictions) {
+    }
+
+    byte[] memoryGet(ChunkKey key) {
+        return memory.getIfPresent(key);
+    }
+
+    void memoryPut(ChunkKey key, byte[] data) {
+        memory.put(key, data);
+    }
+
+    /** Bytes from disk (verified), or null; null too when there is no disk cache. */
+    byte[] diskGet(ChunkKey key, long size) {
+        return disk == null ? null : disk.get(key, size);
+    }
+
+    void diskPut(ChunkKey key, byte[] data) {
+        if (disk != null) {
+            disk.put(key, data);
+        }
+    }
+
+    boolean diskContains(ChunkKey key) {
+        return disk != null && disk.contains(key);
+    }
+
+    boolean hasDisk() {
+        return disk != null;
+    }
+
+    /**
+     * Claims the right to load a chunk: returns a fresh future that the caller must complete (and then
+     * {@link #release}), or null when someone else is already loading it ({@link #pending} returns their future).
+     */
+    CompletableFuture<byte[]> claim(ChunkKey key) {
+        CompletableFuture<byte[]> mine = new CompletableFuture<>();
+        return inflight.putIfAbsent(key, mine) == null ? mine : null;
+    }
+
+    CompletableFuture<byte[]> pending(ChunkKey key) {
+        return inflight.get(key);
+    }
+
+    void release(ChunkKey key, CompletableFuture<byte[]> claimed) {
+        inflight.remove(key, claimed);
+    }
+
+    /** Options of a {@link ChunkCache}. */
+    public static final class Builder {
+        private long memoryBytes = 256L << 20;
+        private Path directory;
+        private long highWatermark;
+        private long lowWatermark;
+
+        private Builder() {
+        }
+
+        /** Bytes of decompressed chunks kept in memory (default 256 MiB). */
+        public Builder memoryBytes(long bytes) {
+            if (bytes < 0) {
+                throw new IllegalArgumentException("memory bytes must not be negative");
+            }
+            this.memoryBytes = bytes;
+            return this;
+        }
+
+        /**
+         * Keeps chunks on disk under {@code directory} too: when they pass {@code highWatermark} bytes, the least
+         * recently used are deleted until they fit under {@code lowWatermark}.
+         */
+        public Builder disk(Path directory, long highWatermark, long lowWatermark) {
+            if (lowWatermark < 0 || lowWatermark > highWatermark) {
+                throw new IllegalArgumentException("need 0 <= low watermark <= high watermark");
+            }
+            this.directory = Objects.requireNonNull(directory, "directory");
+            this.highWatermark = highWatermark;
+            this.lowWatermark = lowWatermark;
+            return this;
+        }
+
+        /** Opens the disk cache (deleting unfinished writes of an earlier run) and returns the cache. */
+        public ChunkCache build() throws IOException {
+            return new ChunkCache(this);
+        }
+    }
+}

@@ -1,0 +1,25 @@
+package io.lazysnap.fs;
+
+import io.lazysnap.estargz.Chunk;
+import java.util.regex.Pattern;
+
+/**
+ * What identifies a chunk's bytes in the caches. A chunk with a digest is content-addressed, so layers that
+ * share a chunk share its cache entries; a chunk without one (possible only in an unverified TOC) is known only
+ * by its position in its own layer and never leaves the memory cache.
+ */
+record ChunkKey(String digest, Object layer, long memberOffset, long innerOffset) {
+
+    private static final Pattern SHA256 = Pattern.compile("sha256:[0-9a-f]{64}");
+
+    static ChunkKey of(Chunk chunk, Object layer) {
+        return chunk.digest() != null
+                ? new ChunkKey(chunk.digest(), null, 0, 0)
+                : new ChunkKey(null, layer, chunk.memberOffset(), chunk.innerOffset());
+    }
+
+    /** The hex name of a disk cache file, or null when the key may not be stored on disk. */
+    String diskName() {
+        return digest != null && SHA256.matcher(digest).matches() ? digest.substring("sha256:".length()) : null;
+    }
+}

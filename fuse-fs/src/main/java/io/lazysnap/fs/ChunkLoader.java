@@ -1,0 +1,264 @@
+package io.lazysnap.fs;
+
+import io.lazysnap.estargz.BlobSource;
+import io.lazysnap.estargz.Chunk;
+import io.lazysnap.estargz.EstargzLayer;
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Gets one layer's chunks: memory cache, then disk cache, then the blob, whose bytes are verified against the
+ * chunk digest and decompressed before they are cached. Concurrent loads of a chunk share one fetch. A transient
+ * fetch failure is retried with backoff; a chunk that fails verification is fetched again, and if it still fails
+ * it is never served: the load fails, and the event is logged with the layer digest, file and offset.
+ */
+final class ChunkLoader {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ChunkLoader.class);
+
+    /** Why a chunk is wanted. */
+    enum Purpose {
+        /** A read the kernel is waiting for. */
+        FOREGROUND(true, true),
+        /** The next chunks of a sequential reader. */
+        READ_AHEAD(true, true),
+        /** The prioritised files, at mount. */
+        PREFETCH(true, false),
+        /** The rest of the layer, into the disk cache only, so that it cannot evict what readers use. */
+        BACKGROUND(false, false);
+
+        final boolean keepInMemory;
+        final boolean foreground;
+
+        Purpose(boolean keepInMemory, boolean foreground) {
+            this.keepInMemory = keepInMemory;
+            this.foreground = foreground;
+        }
+    }
+
+    private final String layerDigest;
+    private final EstargzLayer layer;
+    private final BlobSource blob;
+    private final ChunkCache cache;
+    private final LayerCounters counters;
+    private final int attempts;
+    private final long retryBackoffMillis;
+    private final AtomicInteger foregroundFetches = new AtomicInteger();
+    private volatile long lastForegroundFetch = System.nanoTime();
+
+    ChunkLoader(String layerDigest, EstargzLayer layer, BlobSource blob, ChunkCache cache, LayerCounters counters,
+                int attempts, long retryBackoffMillis) {
+        this.layerDigest = layerDigest;
+        this.layer = layer;
+        this.blob = blob;
+        this.cache = cache;
+        this.counters = counters;
+        this.attempts = attempts;
+        this.retryBackoffMillis = retryBackoffMillis;
+    }
+
+    /** The chunk's verified, decompressed bytes (shared: callers must not modify them). */
+    byte[] load(FileChunk fc, Purpose purpose) throws IOException {
+        ChunkKey key = key(fc.chunk());
+        boolean waitedInVain = false;
+        while (true) {
+            byte[] hit = cache.memoryGet(key);
+            if (hit != null) {
+                counters.memoryHits.increment();
+                return hit;
+            }
+            CompletableFuture<byte[]> claimed = cache.claim(key);
+            if (claimed != null) {
+                return loadClaimed(key, fc, purpose, claimed);
+            }
+            CompletableFuture<byte[]> other = cache.pending(key);
+            if (other == null) {
+                continue; // it finished between our two looks
+            }
+            try {
+                byte[] data = other.join();
+                if (purpose.keepInMemory) {
+                    cache.memoryPut(key, data);
+                }
+                return data;
+            } catch (CompletionException e) {
+                // Someone else's fetch (maybe a prefetch) failed: try once ourselves before giving up.
+                if (waitedInVain) {
+                    throw e.getCause() instanceof IOException io ? new IOException(io.getMessage(), io)
+                            : new IOException(e.getCause());
+                }
+                waitedInVain = true;
+            }
+        }
+    }
+
+    /** Like {@link #load} for work nobody waits for: failures are only logged. */
+    void loadQuietly(FileChunk fc, Purpose purpose) {
+        try {
+            load(fc, purpose);
+        } catch (IOException e) {
+            LOG.debug("{} of {} at {} failed: {}", purpose, fc.path(), fc.chunk().fileOffset(), e.toString());
+        }
+    }
+
+    /** Whether a load would be answered without fetching (or is already being fetched). */
+    boolean isCached(FileChunk fc, boolean orOnDisk) {
+        ChunkKey key = key(fc.chunk());
+        return cache.memoryGet(key) != null || cache.pending(key) != null || orOnDisk && cache.diskContains(key);
+    }
+
+    /**
+     * Fetches the members of several chunks with one request spanning them, and caches them. Chunks already
+     * cached or being loaded are skipped. A chunk that fails verification here is left for its readers to load
+     * alone, with retries.
+     */
+    void loadRange(List<FileChunk> chunks, Purpose purpose) throws IOException {
+        Map<FileChunk, CompletableFuture<byte[]>> claimed = new LinkedHashMap<>();
+        for (FileChunk fc : chunks) {
+            ChunkKey key = key(fc.chunk());
+            if (!isCached(fc, true)) {
+                CompletableFuture<byte[]> f = cache.claim(key);
+                if (f != null) {
+                    claimed.put(fc, f);
+                }
+            }
+        }
+        if (claimed.isEmpty()) {
+            return;
+        }
+        try {
+            long start = claimed.keySet().stream().mapToLong(fc -> fc.chunk().memberOffset()).min().orElseThrow();
+            long end = claimed.keySet().stream().mapToLong(fc -> fc.chunk().memberEnd()).max().orElseThrow();
+            byte[] span = read(start, end - start);
+            for (Map.Entry<FileChunk, CompletableFuture<byte[]>> e : claimed.entrySet()) {
+                Chunk c = e.getKey().chunk();
+                byte[] member = Arrays.copyOfRange(span, (int) (c.memberOffset() - start), (int) (c.memberEnd() - start));
+                try {
+                    e.getValue().complete(store(key(c), layer.decodeChunk(c, member), purpose));
+                } catch (IOException failure) {
+                    counters.verificationFailures.increment();
+                    LOG.warn("layer {}: {} at offset {} failed verification during {}: {}", layerDigest,
+                            e.getKey().path(), c.fileOffset(), purpose, failure.getMessage());
+                    e.getValue().completeExceptionally(failure);
+                }
+            }
+        } catch (IOException | RuntimeException failure) {
+            claimed.values().forEach(f -> f.completeExceptionally(failure));
+            throw failure;
+        } finally {
+            claimed.forEach((fc, f) -> cache.release(key(fc.chunk()), f));
+        }
+    }
+
+    /** Whether reads are fetching now or have fetched within {@code quietNanos}: background work waits. */
+    boolean foregroundBusy(long quietNanos) {
+        return foregroundFetches.get() > 0 || System.nanoTime() - lastForegroundFetch < quietNanos;
+    }
+
+    private byte[] loadClaimed(ChunkKey key, FileChunk fc, Purpose purpose, CompletableFuture<byte[]> claimed)
+            throws IOException {
+        try {
+            byte[] data = cache.memoryGet(key);
+            if (data != null) {
+                counters.memoryHits.increment();
+            } else if ((data = cache.diskGet(key, fc.chunk().size())) != null) {
+                counters.diskHits.increment();
+                if (purpose.keepInMemory) {
+                    cache.memoryPut(key, data);
+                }
+            } else {
+                data = store(key, fetch(fc, purpose), purpose);
+            }
+            claimed.complete(data);
+            return data;
+        } catch (IOException | RuntimeException e) {
+            claimed.completeExceptionally(e);
+            throw e;
+        } finally {
+            cache.release(key, claimed);
+        }
+    }
+
+    private byte[] store(ChunkKey key, byte[] data, Purpose purpose) {
+        counters.chunksFetched.increment();
+        cache.diskPut(key, data);
+        if (purpose.keepInMemory) {
+            cache.memoryPut(key, data);
+        }
+        return data;
+    }
+
+    private byte[] fetch(FileChunk fc, Purpose purpose) throws IOException {
+        Chunk chunk = fc.chunk();
+        if (purpose.foreground) {
+            foregroundFetches.incrementAndGet();
+        }
+        try {
+            IOException failure = null;
+            for (int attempt = 1; attempt <= attempts; attempt++) {
+                byte[] member;
+                try {
+                    member = read(chunk.memberOffset(), chunk.memberEnd() - chunk.memberOffset());
+                } catch (InterruptedIOException e) {
+                    throw e;
+                } catch (IOException e) {
+                    failure = e;
+                    LOG.debug("layer {}: fetching {} at offset {} failed (attempt {}/{}): {}", layerDigest,
+                            fc.path(), chunk.fileOffset(), attempt, attempts, e.toString());
+                    backoff(attempt);
+                    continue;
+                }
+                try {
+                    return layer.decodeChunk(chunk, member);
+                } catch (IOException e) {
+                    failure = e;
+                    counters.verificationFailures.increment();
+                    LOG.warn("layer {}: {} at offset {} failed verification (attempt {}/{}): {}", layerDigest,
+                            fc.path(), chunk.fileOffset(), attempt, attempts, e.getMessage());
+                }
+            }
+            LOG.error("layer {}: cannot serve {} at offset {} after {} attempts, reads fail with EIO: {}",
+                    layerDigest, fc.path(), chunk.fileOffset(), attempts, String.valueOf(failure));
+            throw failure;
+        } finally {
+            if (purpose.foreground) {
+                lastForegroundFetch = System.nanoTime();
+                foregroundFetches.decrementAndGet();
+            }
+        }
+    }
+
+    private byte[] read(long offset, long length) throws IOException {
+        if (length > Integer.MAX_VALUE) {
+            throw new IOException("range of " + length + " bytes is too large to read at once");
+        }
+        byte[] bytes = blob.read(offset, (int) length);
+        counters.blobReads.increment();
+        counters.blobBytes.add(bytes.length);
+        return bytes;
+    }
+
+    private void backoff(int attempt) throws InterruptedIOException {
+        if (attempt < attempts) {
+            try {
+                Thread.sleep(retryBackoffMillis << (attempt - 1));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new InterruptedIOException("interrupted while waiting to retry");
+            }
+        }
+    }
+
+    private ChunkKey key(Chunk chunk) {
+        return ChunkKey.of(chunk, layer);
+    }
+}

@@ -1,0 +1,84 @@
+package io.lazysnap.fs;
+
+import io.lazysnap.estargz.Chunk;
+import java.io.IOException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+
+/**
+ * Serves byte ranges of regular files: the range's chunks come from the {@link ChunkLoader}, and a reader that
+ * reads sequentially gets the chunks after its position loaded in the background before it asks for them.
+ */
+final class FileReader {
+
+    /** How far apart two reads may be and still count as sequential: the kernel may reorder its requests. */
+    private static final long SEQUENTIAL_SLACK = 1 << 20;
+
+    /** Where bytes of a read go: {@code length} bytes of {@code src} from {@code srcOffset} to {@code offset}. */
+    interface Sink {
+        void put(int offset, byte[] src, int srcOffset, int length);
+    }
+
+    /** The read-ahead state of one open file. */
+    static final class Cursor {
+        private long next;
+        private long readAheadEnd;
+    }
+
+    private final ChunkLoader loader;
+    private final Executor readAhead;
+    private final long readAheadBytes;
+
+    FileReader(ChunkLoader loader, Executor readAhead, long readAheadBytes) {
+        this.loader = loader;
+        this.readAhead = readAhead;
+        this.readAheadBytes = readAheadBytes;
+    }
+
+    /** Reads up to {@code length} bytes from {@code offset}; returns how many (0 at or past the end). */
+    int read(Inode file, Cursor cursor, long offset, int length, Sink sink) throws IOException {
+        long end = Math.min(file.size(), offset + length);
+        if (file.content() == null || offset >= end) {
+            return 0;
+        }
+        for (Chunk c : file.content().chunksCovering(offset, end - offset)) {
+            byte[] data = loader.load(new FileChunk(file.path(), c), ChunkLoader.Purpose.FOREGROUND);
+            long from = Math.max(offset, c.fileOffset());
+            int n = (int) (Math.min(end, c.fileEnd()) - from);
+            sink.put((int) (from - offset), data, (int) (from - c.fileOffset()), n);
+        }
+        readAhead(file, cursor, offset, end);
+        return (int) (end - offset);
+    }
+
+    private void readAhead(Inode file, Cursor cursor, long offset, long end) {
+        if (readAheadBytes <= 0) {
+            return;
+        }
+        long from;
+        long to;
+        synchronized (cursor) {
+            boolean sequential = offset > 0 && Math.abs(offset - cursor.next) <= SEQUENTIAL_SLACK;
+            cursor.next = end;
+            if (!sequential) {
+                return;
+            }
+            from = Math.max(end, cursor.readAheadEnd);
+            to = Math.min(file.size(), end + readAheadBytes);
+            if (from >= to) {
+                return;
+            }
+            cursor.readAheadEnd = to;
+        }
+        for (Chunk c : file.content().chunksCovering(from, to - from)) {
+            FileChunk fc = new FileChunk(file.path(), c);
+            if (!loader.isCached(fc, false)) {
+                try {
+                    readAhead.execute(() -> loader.loadQuietly(fc, ChunkLoader.Purpose.READ_AHEAD));
+                } catch (RejectedExecutionException e) {
+                    return; // read-ahead is best effort: busy or shutting down
+                }
+            }
+        }
+    }
+}

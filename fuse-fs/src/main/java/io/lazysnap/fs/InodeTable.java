@@ -1,0 +1,169 @@
+package io.lazysnap.fs;
+
+import io.lazysnap.estargz.EntryType;
+import io.lazysnap.estargz.Toc;
+import io.lazysnap.estargz.TocEntry;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The immutable tree a layer presents, built from its TOC the way overlayfs expects a {@code lowerdir} to look:
+ * a whiteout {@code .wh.NAME} becomes a character device 0/0 named {@code NAME}, a directory holding
+ * {@code .wh..wh..opq} carries {@code trusted.overlay.opaque=y}, and the marker files themselves (and the
+ * prefetch landmarks) are hidden. Knows nothing about FUSE.
+ */
+final class InodeTable {
+
+    static final String WHITEOUT_PREFIX = ".wh.";
+    static final String OPAQUE_MARKER = ".wh..wh..opq";
+    static final String OPAQUE_XATTR = "trusted.overlay.opaque";
+
+    /** A name in a directory. */
+    record DirEntry(String name, Inode inode) {
+    }
+
+    private final Map<String, Inode> byPath;
+    private final Map<Long, List<DirEntry>> children;
+    private final long totalBytes;
+
+    private InodeTable(Map<String, Inode> byPath, Map<Long, List<DirEntry>> children, long totalBytes) {
+        this.byPath = byPath;
+        this.children = children;
+        this.totalBytes = totalBytes;
+    }
+
+    static InodeTable of(Toc toc) {
+        return new Builder(toc).build();
+    }
+
+    Inode root() {
+        return byPath.get("");
+    }
+
+    /** The object at a path such as {@code /bin/sh} or {@code bin/sh}, or null. */
+    Inode lookup(String path) {
+        int start = 0;
+        while (start < path.length() && path.charAt(start) == '/') {
+            start++;
+        }
+        return byPath.get(start == 0 ? path : path.substring(start));
+    }
+
+    /** A directory's entries sorted by name (without {@code .} and {@code ..}); empty for other objects. */
+    List<DirEntry> children(Inode dir) {
+        return children.getOrDefault(dir.ino(), List.of());
+    }
+
+    /** Number of distinct objects. */
+    int inodeCount() {
+        return (int) byPath.values().stream().map(Inode::ino).distinct().count();
+    }
+
+    /** Sum of the sizes of the regular files, each hardlinked file counted once. */
+    long totalBytes() {
+        return totalBytes;
+    }
+
+    private static final class Builder {
+        private final Toc toc;
+        private final Map<TocEntry, Inode> objects = new IdentityHashMap<>();
+        private final Map<String, Inode> byPath = new HashMap<>();
+        private final Map<String, Set<String>> names = new HashMap<>();
+        private final List<TocEntry> whiteouts = new ArrayList<>();
+        private final Set<String> opaque = new LinkedHashSet<>();
+        private long nextIno = 1;
+
+        Builder(Toc toc) {
+            this.toc = toc;
+        }
+
+        InodeTable build() {
+            byPath.put("", inode(toc.root()));
+            for (TocEntry e : toc.entries()) {
+                if (!e.path().isEmpty()) {
+                    add(e);
+                }
+            }
+            for (TocEntry w : whiteouts) {
+                String hidden = join(parent(w.path()), w.name().substring(WHITEOUT_PREFIX.length()));
+                // A file and its whiteout in one layer: the whiteout only applies to lower layers.
+                if (!byPath.containsKey(hidden)) {
+                    put(hidden, whiteout(w, hidden));
+                }
+            }
+            for (String dir : opaque) {
+                byPath.put(dir, opaqueCopy(byPath.get(dir)));
+            }
+            Map<Long, List<DirEntry>> children = new HashMap<>();
+            names.forEach((dir, set) -> {
+                List<DirEntry> list = new ArrayList<>(set.size());
+                set.stream().sorted().forEach(n -> list.add(new DirEntry(n, byPath.get(join(dir, n)))));
+                children.put(byPath.get(dir).ino(), List.copyOf(list));
+            });
+            long total = objects.values().stream().mapToLong(Inode::size).sum();
+            return new InodeTable(Map.copyOf(byPath), Map.copyOf(children), total);
+        }
+
+        private void add(TocEntry e) {
+            String name = e.name();
+            String dir = parent(e.path());
+            if (dir.isEmpty() && (name.equals(Toc.PREFETCH_LANDMARK) || name.equals(Toc.NO_PREFETCH_LANDMARK))) {
+                return;
+            }
+            if (name.equals(OPAQUE_MARKER)) {
+                opaque.add(dir);
+            } else if (name.startsWith(WHITEOUT_PREFIX + WHITEOUT_PREFIX)) {
+                return; // other overlay metadata (e.g. .wh..wh.plnk) is never part of the tree
+            } else if (name.startsWith(WHITEOUT_PREFIX)) {
+                whiteouts.add(e);
+            } else {
+                put(e.path(), objects.computeIfAbsent(toc.resolve(e), this::inode));
+            }
+        }
+
+        private void put(String path, Inode inode) {
+            byPath.put(path, inode);
+            names.computeIfAbsent(parent(path), d -> new LinkedHashSet<>()).add(path.substring(path.lastIndexOf('/') + 1));
+        }
+
+        private Inode inode(TocEntry e) {
+            Map<String, byte[]> xattrs = new LinkedHashMap<>();
+            for (String n : e.xattrNames()) {
+                xattrs.put(n, e.xattr(n));
+            }
+            return new Inode(nextIno++, e.path(), e.fileMode(), e.uid(), e.gid(), e.size(), e.modTime(),
+                    Math.max(1, e.numLink()), e.devMajor(), e.devMinor(),
+                    e.type() == EntryType.SYMLINK ? e.linkName() : null, Collections.unmodifiableMap(xattrs),
+                    e.type() == EntryType.REG ? e : null);
+        }
+
+        private Inode whiteout(TocEntry marker, String path) {
+            return new Inode(nextIno++, path, Inode.S_IFCHR | marker.mode(), marker.uid(), marker.gid(), 0,
+                    marker.modTime(), 1, 0, 0, null, Map.of(), null);
+        }
+
+        private static Inode opaqueCopy(Inode dir) {
+            Map<String, byte[]> xattrs = new LinkedHashMap<>(dir.xattrs());
+            xattrs.put(OPAQUE_XATTR, "y".getBytes(StandardCharsets.US_ASCII));
+            return new Inode(dir.ino(), dir.path(), dir.mode(), dir.uid(), dir.gid(), dir.size(), dir.mtime(),
+                    dir.nlink(), dir.devMajor(), dir.devMinor(), null, Collections.unmodifiableMap(xattrs), null);
+        }
+
+        private static String parent(String path) {
+            int slash = path.lastIndexOf('/');
+            return slash < 0 ? "" : path.substring(0, slash);
+        }
+
+        private static String join(String dir, String name) {
+            return dir.isEmpty() ? name : dir + "/" + name;
+        }
+    }
+}

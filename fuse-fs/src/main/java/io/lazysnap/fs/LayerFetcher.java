@@ -1,0 +1,153 @@
+package io.lazysnap.fs;
+
+import io.lazysnap.estargz.ByteRange;
+import io.lazysnap.estargz.Toc;
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The work a mounted layer does without being asked: first the prefetch of the prioritised files (everything
+ * before {@code .prefetch.landmark}) with one range request, then, if enabled, the background fetch of the rest
+ * into the disk cache, in blob order, in coalesced requests, rate limited, pausing while reads are fetching.
+ */
+final class LayerFetcher implements Runnable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(LayerFetcher.class);
+    /** Largest single request: the prefetch range is split beyond this so that memory stays bounded. */
+    static final long MAX_REQUEST_BYTES = 64L << 20;
+    /** Compressed bytes per background request. */
+    private static final long BACKGROUND_REQUEST_BYTES = 4L << 20;
+    private static final long FOREGROUND_QUIET_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
+    /** Sleeps are this short so that {@link #stop()} takes effect quickly without interrupting blob reads. */
+    private static final long PAUSE_MILLIS = 50;
+
+    private final String layerDigest;
+    private final Toc toc;
+    private final ChunkLoader loader;
+    private final LayerCounters counters;
+    private final boolean prefetch;
+    private final boolean background;
+    private final long bytesPerSecond;
+    private final CountDownLatch prefetched = new CountDownLatch(1);
+    private volatile boolean stopped;
+
+    LayerFetcher(String layerDigest, Toc toc, ChunkLoader loader, LayerCounters counters, boolean prefetch,
+                 boolean background, long bytesPerSecond) {
+        this.layerDigest = layerDigest;
+        this.toc = toc;
+        this.loader = loader;
+        this.counters = counters;
+        this.prefetch = prefetch;
+        this.background = background;
+        this.bytesPerSecond = bytesPerSecond;
+    }
+
+    @Override
+    public void run() {
+        List<FileChunk> chunks = FileChunk.allOf(toc);
+        try {
+            if (prefetch) {
+                prefetch(chunks);
+            }
+        } finally {
+            counters.prefetchDone = true;
+            prefetched.countDown();
+        }
+        if (background && !stopped) {
+            try {
+                background(chunks);
+                counters.backgroundFetchDone = !stopped;
+            } catch (InterruptedIOException | InterruptedException e) {
+                LOG.debug("layer {}: background fetch stopped", layerDigest);
+            }
+        }
+    }
+
+    boolean awaitPrefetch(long timeout, TimeUnit unit) throws InterruptedException {
+        return prefetched.await(timeout, unit);
+    }
+
+    /** Asks the work to stop after the request in progress, if any. */
+    void stop() {
+        stopped = true;
+    }
+
+    private void prefetch(List<FileChunk> chunks) {
+        ByteRange range = toc.prefetchRange().orElse(null);
+        if (range == null) {
+            return;
+        }
+        List<FileChunk> wanted = chunks.stream().filter(fc -> fc.chunk().memberEnd() <= range.end()).toList();
+        long start = System.nanoTime();
+        try {
+            for (List<FileChunk> batch : batches(wanted, MAX_REQUEST_BYTES)) {
+                loader.loadRange(batch, ChunkLoader.Purpose.PREFETCH);
+            }
+            LOG.info("layer {}: prefetched {} chunks of prioritised files ({} bytes) in {} ms", layerDigest,
+                    wanted.size(), range.length(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
+        } catch (IOException e) {
+            LOG.warn("layer {}: prefetch failed, files will be fetched on demand: {}", layerDigest, e.toString());
+        }
+    }
+
+    private void background(List<FileChunk> chunks) throws InterruptedException, InterruptedIOException {
+        long start = System.nanoTime();
+        long fetched = 0;
+        List<FileChunk> missing = new ArrayList<>();
+        for (FileChunk fc : chunks) {
+            if (!loader.isCached(fc, true)) {
+                missing.add(fc);
+            }
+        }
+        for (List<FileChunk> batch : batches(missing, BACKGROUND_REQUEST_BYTES)) {
+            while (!stopped && loader.foregroundBusy(FOREGROUND_QUIET_NANOS)) {
+                Thread.sleep(PAUSE_MILLIS);
+            }
+            if (stopped) {
+                return;
+            }
+            try {
+                loader.loadRange(batch, ChunkLoader.Purpose.BACKGROUND);
+            } catch (InterruptedIOException e) {
+                throw e;
+            } catch (IOException e) {
+                LOG.debug("layer {}: background fetch of {} chunks failed: {}", layerDigest, batch.size(), e.toString());
+            }
+            fetched += span(batch);
+            if (bytesPerSecond > 0) {
+                long due = start + fetched * 1_000_000_000L / bytesPerSecond;
+                while (!stopped && System.nanoTime() < due) {
+                    Thread.sleep(PAUSE_MILLIS);
+                }
+            }
+        }
+        LOG.info("layer {}: background fetch done ({} chunks)", layerDigest, missing.size());
+    }
+
+    /** Consecutive chunks grouped so that each group's compressed span stays within {@code limit} bytes. */
+    static List<List<FileChunk>> batches(List<FileChunk> chunks, long limit) {
+        List<List<FileChunk>> out = new ArrayList<>();
+        List<FileChunk> current = new ArrayList<>();
+        for (FileChunk fc : chunks) {
+            if (!current.isEmpty() && fc.chunk().memberEnd() - current.get(0).chunk().memberOffset() > limit) {
+                out.add(current);
+                current = new ArrayList<>();
+            }
+            current.add(fc);
+        }
+        if (!current.isEmpty()) {
+            out.add(current);
+        }
+        return out;
+    }
+
+    private static long span(List<FileChunk> batch) {
+        return batch.get(batch.size() - 1).chunk().memberEnd() - batch.get(0).chunk().memberOffset();
+    }
+}

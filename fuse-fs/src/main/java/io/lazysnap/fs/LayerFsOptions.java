@@ -1,0 +1,114 @@
+package io.lazysnap.fs;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/** How {@link LayerFs} serves layers; one instance can serve every layer of a process. */
+public final class LayerFsOptions {
+
+    final ChunkCache cache;
+    final boolean prefetch;
+    final boolean backgroundFetch;
+    final long backgroundFetchBytesPerSecond;
+    final long readAheadBytes;
+    final int fetchAttempts;
+    final Duration retryBackoff;
+    final Duration kernelCacheTimeout;
+    final boolean allowOther;
+
+    private LayerFsOptions(Builder b) {
+        this.cache = b.cache;
+        this.prefetch = b.prefetch;
+        this.backgroundFetch = b.backgroundFetch;
+        this.backgroundFetchBytesPerSecond = b.backgroundFetchBytesPerSecond;
+        this.readAheadBytes = b.readAheadBytes;
+        this.fetchAttempts = b.fetchAttempts;
+        this.retryBackoff = b.retryBackoff;
+        this.kernelCacheTimeout = b.kernelCacheTimeout;
+        this.allowOther = b.allowOther;
+    }
+
+    /** Options that cache chunks in {@code cache} (share one cache between all layers). */
+    public static Builder builder(ChunkCache cache) {
+        return new Builder(cache);
+    }
+
+    /** Builder of {@link LayerFsOptions}; the defaults suit a node serving containers. */
+    public static final class Builder {
+        private final ChunkCache cache;
+        private boolean prefetch = true;
+        private boolean backgroundFetch = true;
+        private long backgroundFetchBytesPerSecond = 8L << 20;
+        private long readAheadBytes = 8L << 20;
+        private int fetchAttempts = 3;
+        private Duration retryBackoff = Duration.ofMillis(200);
+        private Duration kernelCacheTimeout = Duration.ofHours(1);
+        private boolean allowOther = true;
+
+        private Builder(ChunkCache cache) {
+            this.cache = Objects.requireNonNull(cache, "cache");
+        }
+
+        /** Fetch the prioritised files (before {@code .prefetch.landmark}) at mount, in one request (default on). */
+        public Builder prefetch(boolean on) {
+            this.prefetch = on;
+            return this;
+        }
+
+        /** After the prefetch, fetch the rest of the layer into the disk cache (default on; needs a disk cache). */
+        public Builder backgroundFetch(boolean on) {
+            this.backgroundFetch = on;
+            return this;
+        }
+
+        /** Rate limit of the background fetch in compressed bytes per second, 0 for none (default 8 MiB/s). */
+        public Builder backgroundFetchBytesPerSecond(long bytesPerSecond) {
+            if (bytesPerSecond < 0) {
+                throw new IllegalArgumentException("rate must not be negative");
+            }
+            this.backgroundFetchBytesPerSecond = bytesPerSecond;
+            return this;
+        }
+
+        /** How far ahead of a sequential reader chunks are loaded, 0 for no read-ahead (default 8 MiB). */
+        public Builder readAheadBytes(long bytes) {
+            if (bytes < 0) {
+                throw new IllegalArgumentException("read-ahead must not be negative");
+            }
+            this.readAheadBytes = bytes;
+            return this;
+        }
+
+        /** Tries per chunk before a read fails with EIO, and the first wait between them (doubling). */
+        public Builder fetchAttempts(int attempts, Duration backoff) {
+            if (attempts < 1 || backoff.isNegative()) {
+                throw new IllegalArgumentException("need at least one attempt and a non-negative backoff");
+            }
+            this.fetchAttempts = attempts;
+            this.retryBackoff = backoff;
+            return this;
+        }
+
+        /** How long the kernel may cache names, attributes and missing names; the content never changes. */
+        public Builder kernelCacheTimeout(Duration timeout) {
+            if (timeout.isNegative()) {
+                throw new IllegalArgumentException("timeout must not be negative");
+            }
+            this.kernelCacheTimeout = timeout;
+            return this;
+        }
+
+        /**
+         * Let every user, not only the mounting one, see the mount (default on; containers run as any uid).
+         * Unprivileged mounters need {@code user_allow_other} in {@code /etc/fuse.conf}.
+         */
+        public Builder allowOther(boolean on) {
+            this.allowOther = on;
+            return this;
+        }
+
+        public LayerFsOptions build() {
+            return new LayerFsOptions(this);
+        }
+    }
+}

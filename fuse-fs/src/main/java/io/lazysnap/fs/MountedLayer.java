@@ -1,0 +1,85 @@
+package io.lazysnap.fs;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A layer served at a mount point. {@link #close()} stops its fetching and unmounts it (lazily when busy); it is
+ * safe to call more than once.
+ */
+public final class MountedLayer implements Closeable {
+
+    private final String layerDigest;
+    private final FuseMount mount;
+    private final LayerCounters counters;
+    private final LayerFetcher fetcher;
+    private final Thread fetcherThread;
+    private final ThreadPoolExecutor readAhead;
+    private final Runnable onClose;
+    private boolean closed;
+
+    MountedLayer(String layerDigest, FuseMount mount, LayerCounters counters, LayerFetcher fetcher,
+                 Thread fetcherThread, ThreadPoolExecutor readAhead, Runnable onClose) {
+        this.layerDigest = layerDigest;
+        this.mount = mount;
+        this.counters = counters;
+        this.fetcher = fetcher;
+        this.fetcherThread = fetcherThread;
+        this.readAhead = readAhead;
+        this.onClose = onClose;
+    }
+
+    public Path mountpoint() {
+        return mount.mountpoint();
+    }
+
+    public String layerDigest() {
+        return layerDigest;
+    }
+
+    public LayerStats stats() {
+        return counters.snapshot();
+    }
+
+    /** Waits until the prioritised files are cached (or their prefetch failed); true if it finished in time. */
+    public boolean awaitPrefetch(Duration timeout) throws InterruptedException {
+        return fetcher.awaitPrefetch(timeout.toNanos(), TimeUnit.NANOSECONDS);
+    }
+
+    /** Whether libfuse is still serving the mount (after a lazy unmount, until its last file is closed). */
+    public boolean isServing() {
+        return mount.isServing();
+    }
+
+    @Override
+    public synchronized void close() throws IOException {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        // No interrupts: they would close a blob source's channels under reads that a busy mount still serves.
+        fetcher.stop();
+        readAhead.getQueue().clear();
+        readAhead.shutdown();
+        try {
+            mount.unmount();
+        } finally {
+            try {
+                fetcherThread.join(TimeUnit.SECONDS.toMillis(5));
+                readAhead.awaitTermination(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            onClose.run();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "layer " + layerDigest + " at " + mountpoint();
+    }
+}
