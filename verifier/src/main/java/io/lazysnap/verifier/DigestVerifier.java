@@ -46,8 +46,8 @@ final class DigestVerifier {
             }
         }
         if (rejections.isEmpty()) {
-            throw new Rejected("no signature: neither " + repository.name() + ":" + digest.replace(':', '-')
-                    + ".sig nor a sigstore bundle referring to " + digest + " exists");
+            throw new Rejected("no signature: " + repository.name() + ":" + digest.replace(':', '-')
+                    + ".sig holds no cosign signature and no sigstore bundle refers to " + digest);
         }
         throw new Rejected(rejections.size() == 1 ? rejections.get(0)
                 : "none of " + rejections.size() + " signatures is accepted: " + String.join("; ", rejections));
