@@ -24,7 +24,7 @@ final class TestMounts implements AutoCloseable {
     private int next;
 
     TestMounts(Path root) throws IOException {
-        this.root = root;
+        this.root = Files.createDirectories(root);
         // other uids must reach the mounts: @TempDir directories are 0700
         Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwxr-xr-x"));
     }
