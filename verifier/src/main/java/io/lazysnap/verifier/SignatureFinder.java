@@ -14,6 +14,7 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Finds what is attached to a manifest digest in a registry: cosign's classic {@code sha256-<hex>.sig} manifest,
@@ -38,15 +39,11 @@ final class SignatureFinder {
     /** The simple-signing layers of {@code repository:sha256-<hex>.sig}; empty if there is no such tag. */
     List<ClassicSignature> classic(Reference repository, String digest) throws IOException {
         Reference tag = repository.withTag(digest.replace(':', '-') + ".sig");
-        Manifest manifest;
-        try {
-            manifest = registry.manifest(tag);
-        } catch (RegistryException e) {
-            if (e.isNotFound()) {
-                return List.of();
-            }
-            throw e;
+        Optional<Manifest> found = ifExists(() -> registry.manifest(tag));
+        if (found.isEmpty()) {
+            return List.of();
         }
+        Manifest manifest = found.get();
         List<ClassicSignature> out = new ArrayList<>();
         List<Descriptor> layers = manifest.layers();
         for (int i = 0; i < layers.size() && out.size() < MAX_ATTACHMENTS; i++) {
@@ -64,18 +61,13 @@ final class SignatureFinder {
     /** Sigstore bundles whose referrer manifest has {@code digest} as its subject; empty if none are listed. */
     List<Attachment> bundles(Reference repository, String digest) throws IOException {
         Reference tag = repository.withTag(digest.replace(':', '-'));
-        Index index;
-        try {
-            index = registry.index(tag);
-        } catch (RegistryException e) {
-            if (e.isNotFound()) {
-                return List.of();
-            }
-            throw e;
+        Optional<Index> index = ifExists(() -> registry.index(tag));
+        if (index.isEmpty()) {
+            return List.of();
         }
         List<Attachment> out = new ArrayList<>();
         // The index keeps each entry's artifactType only in its bytes; Descriptor does not model it.
-        JsonNode entries = JSON.readTree(index.bytes()).path("manifests");
+        JsonNode entries = JSON.readTree(index.get().bytes()).path("manifests");
         for (int i = 0; i < entries.size() && out.size() < MAX_ATTACHMENTS; i++) {
             JsonNode entry = entries.get(i);
             if (!entry.path("artifactType").asText().startsWith(BUNDLE_MEDIA_TYPE_PREFIX)) {
@@ -103,6 +95,22 @@ final class SignatureFinder {
                     + MAX_ATTACHMENT_BYTES + " are read");
         }
         return registry.blob(repository, layer);
+    }
+
+    /** What {@code fetch} returns, or empty if the registry says it does not exist. */
+    static <T> Optional<T> ifExists(Fetch<T> fetch) throws IOException {
+        try {
+            return Optional.of(fetch.get());
+        } catch (RegistryException e) {
+            if (e.isNotFound()) {
+                return Optional.empty();
+            }
+            throw e;
+        }
+    }
+
+    interface Fetch<T> {
+        T get() throws IOException;
     }
 
     /** A signature document fetched from the registry, named for reasons. */

@@ -5,12 +5,12 @@ import io.lazysnap.registry.Manifest;
 import io.lazysnap.registry.MediaTypes;
 import io.lazysnap.registry.Reference;
 import io.lazysnap.registry.RegistryClient;
-import io.lazysnap.registry.RegistryException;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Writes cosign's classic signature manifest: an OCI manifest at {@code sha256-<hex>.sig} with one
@@ -25,19 +25,13 @@ final class SignatureManifest {
                              List<ClassicSignature> signatures) throws IOException {
         Reference tag = repository.withTag(digest.replace(':', '-') + ".sig");
         List<Descriptor> layers = new ArrayList<>();
-        try {
-            layers.addAll(registry.manifest(tag).layers());
-        } catch (RegistryException e) {
-            if (!e.isNotFound()) {
-                throw e;
-            }
-        }
+        SignatureFinder.ifExists(() -> registry.manifest(tag)).ifPresent(m -> layers.addAll(m.layers()));
         for (ClassicSignature sig : signatures) {
             layers.add(registry.pushBlob(tag, SimpleSigningPayload.MEDIA_TYPE, sig.payload())
                     .withAnnotations(sig.annotations()));
         }
         Descriptor config = registry.pushBlob(tag, MediaTypes.OCI_CONFIG, config(layers));
-        Manifest manifest = Manifest.build(config, layers, java.util.Map.of());
+        Manifest manifest = Manifest.build(config, layers, Map.of());
         return registry.pushManifest(tag, MediaTypes.OCI_MANIFEST, manifest.bytes());
     }
 

@@ -134,6 +134,21 @@ class PolicyTest {
     }
 
     @Test
+    void readmeExampleParses() throws Exception {
+        String readme = Files.readString(Path.of("README.md"));
+        String toml = readme.substring(readme.indexOf("```toml\n") + 8, readme.indexOf("```", readme.indexOf("```toml\n") + 8))
+                .replace("keys/platform.pub", Fixtures.file("cosign.pub").toString())
+                .replace("keys/upstream.pub", Fixtures.file("cosign2.pub").toString())
+                .replace("/etc/lazysnap/trusted_root.json", Fixtures.TRUSTED_ROOT.toString())
+                .replace("pki/root.pem", Fixtures.file("pki_root_crts.pem").toString())
+                .replace("pki/intermediates.pem", Fixtures.file("pki_intermediate_crts.pem").toString());
+        Policy policy = Policy.parse(toml, null, "README.md");
+        assertEquals(Mode.SKIP, policy.modeFor(Reference.parse("localhost:5000/x")));
+        assertEquals("rule 2 [ghcr.io/example/*]", policy.ruleFor(Reference.parse("ghcr.io/example/app")).toString());
+        assertEquals(Mode.ENFORCE, policy.defaultMode());
+    }
+
+    @Test
     void requireKeyEnforcesOneKeyForEverything() throws PolicyException {
         Policy policy = Policy.requireKey(Fixtures.file("cosign.pub"));
         assertEquals(Mode.ENFORCE, policy.modeFor(Reference.parse("anything.example/at/all")));
