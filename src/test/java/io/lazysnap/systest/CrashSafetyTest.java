@@ -46,7 +46,7 @@ class CrashSafetyTest {
     void killNineAtRandomMomentsLeavesAConsistentStore() throws Exception {
         Path root = tmp.resolve("root");
         Random random = new Random(42);
-        try (LazysnapProcess daemon = new LazysnapProcess(root, tmp.resolve("s.sock"), tmp)) {
+        try (LazysnapProcess daemon = new LazysnapProcess(root, tmp.resolve("s.sock"), null, tmp)) {
             daemon.start();
             for (int round = 0; round < ROUNDS; round++) {
                 AtomicBoolean crashed = new AtomicBoolean();

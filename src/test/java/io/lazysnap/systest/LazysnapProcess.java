@@ -3,6 +3,7 @@ package io.lazysnap.systest;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 
 /** {@code bin/lazysnap serve} as its own process, the way an operator runs it. */
@@ -10,21 +11,28 @@ final class LazysnapProcess implements AutoCloseable {
 
     final Path root;
     final Path socket;
+    private final Path config;
     private final Path logDir;
     private Process process;
     private int starts;
 
-    LazysnapProcess(Path root, Path socket, Path logDir) {
+    /** {@code config} may be null: the daemon's defaults apply. */
+    LazysnapProcess(Path root, Path socket, Path config, Path logDir) {
         this.root = root;
         this.socket = socket;
+        this.config = config;
         this.logDir = logDir;
     }
 
     /** Starts the daemon and returns once it accepts calls. */
     void start() throws Exception {
         Path log = log(++starts);
-        process = Processes.start(log, List.of("bin/lazysnap", "serve", "--root", root.toString(),
+        List<String> command = new ArrayList<>(List.of("bin/lazysnap", "serve", "--root", root.toString(),
                 "--address", socket.toString(), "--log-level", "debug"));
+        if (config != null) {
+            command.addAll(List.of("--config", config.toString()));
+        }
+        process = Processes.start(log, command);
         Processes.waitFor("lazysnap", Duration.ofSeconds(60), process, log,
                 () -> Files.exists(socket) && Processes.tail(log).contains("lazysnap ready"));
     }

@@ -33,12 +33,7 @@ class PlainPullTest {
     static void setUp() throws Exception {
         stack = Stack.start();
         Path src = Files.createDirectories(stack.dir.resolve("image-src"));
-        Path l1 = Files.createDirectories(src.resolve("l1/bin"));
-        Files.copy(Path.of(Processes.run(java.time.Duration.ofSeconds(5), "sh", "-c", "command -v busybox").strip()),
-                l1.resolve("busybox"));
-        for (String applet : List.of("sh", "cat", "ls", "echo")) {
-            Files.createSymbolicLink(l1.resolve(applet), Path.of("busybox"));
-        }
+        TestImage.busyboxRootfs(src.resolve("l1"));
         Path l2 = Files.createDirectories(src.resolve("l2/etc"));
         Files.writeString(l2.resolve("hello.txt"), "hello from layer 2\n");
         Files.writeString(l2.resolve("remove-me"), "must be hidden by layer 3\n");

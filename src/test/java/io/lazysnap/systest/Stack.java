@@ -11,7 +11,8 @@ import java.util.List;
 /**
  * The real stack on this machine, private to one test class: a distribution registry on 127.0.0.1, lazysnap
  * ({@code bin/lazysnap serve}, a separate JVM) and containerd (Debian's package) with a {@code proxy_plugins}
- * entry for lazysnap. Everything lives under one temp dir and is stopped by PID and unmounted in {@link #close()}.
+ * entry for lazysnap. Everything lives under one temp dir and is stopped by PID and unmounted in {@link #close()};
+ * with {@code LAZYSNAP_SYSTEST_KEEP} set the dir (logs, configs) is kept for debugging.
  */
 final class Stack implements AutoCloseable {
 
@@ -23,12 +24,15 @@ final class Stack implements AutoCloseable {
     final String registry;
     private final Path registryConfig;
     private final Path containerdConfig;
+    private final Path lazysnapConfig;
     private Process registryProcess;
     private Process containerdProcess;
 
     private Stack(Path dir, int registryPort) {
         this.dir = dir;
-        this.lazysnap = new LazysnapProcess(dir.resolve("lazysnap"), dir.resolve("run/lazysnap.sock"), dir);
+        this.lazysnapConfig = dir.resolve("lazysnap.toml");
+        this.lazysnap = new LazysnapProcess(dir.resolve("lazysnap"), dir.resolve("run/lazysnap.sock"), lazysnapConfig,
+                dir);
         this.containerdSocket = dir.resolve("run/containerd.sock");
         this.registry = "127.0.0.1:" + registryPort;
         this.registryConfig = dir.resolve("registry.yml");
@@ -76,7 +80,6 @@ final class Stack implements AutoCloseable {
                 version = 2
                 root = "%s"
                 state = "%s"
-                disabled_plugins = ["io.containerd.grpc.v1.cri"]
 
                 [grpc]
                   address = "%s"
@@ -87,8 +90,29 @@ final class Stack implements AutoCloseable {
                 [proxy_plugins.lazysnap]
                   type = "snapshot"
                   address = "%s"
+
+                # Kubernetes' view: CRI pulls through lazysnap and passes it the image labels.
+                [plugins."io.containerd.grpc.v1.cri"]
+                  sandbox_image = "%s/systest/pause:1"
+                  stream_server_address = "127.0.0.1"
+                  stream_server_port = "0"
+                  # Some sandboxes (this CI's VMs) refuse a negative oom_score_adj, which CRI sets on pause.
+                  restrict_oom_score_adj = true
+                  [plugins."io.containerd.grpc.v1.cri".containerd]
+                    snapshotter = "lazysnap"
+                    disable_snapshot_annotations = false
+                  [plugins."io.containerd.grpc.v1.cri".cni]
+                    bin_dir = "%s"
+                    conf_dir = "%s"
+                  [plugins."io.containerd.grpc.v1.cri".registry.mirrors."%s"]
+                    endpoint = ["http://%s"]
                 """.formatted(dir.resolve("containerd-root"), dir.resolve("containerd-state"), containerdSocket,
-                dir.resolve("run/containerd.ttrpc.sock"), lazysnap.socket));
+                dir.resolve("run/containerd.ttrpc.sock"), lazysnap.socket, registry, dir.resolve("cni-bin"),
+                dir.resolve("cni-conf"), registry, registry));
+        Files.writeString(lazysnapConfig, """
+                [registry]
+                plain_http = ["%s"]
+                """.formatted(registry));
     }
 
     private void startRegistry() throws Exception {
@@ -122,8 +146,13 @@ final class Stack implements AutoCloseable {
 
     /** Runs {@code ctr} against this stack's containerd and namespace; returns its standard output. */
     String ctr(String... args) throws IOException, InterruptedException {
+        return ctrIn(NAMESPACE, args);
+    }
+
+    /** Runs {@code ctr} in another containerd namespace ({@code k8s.io} is CRI's). */
+    String ctrIn(String namespace, String... args) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>(List.of("ctr", "--address", containerdSocket.toString(),
-                "--namespace", NAMESPACE));
+                "--namespace", namespace));
         command.addAll(List.of(args));
         return Processes.run(Duration.ofMinutes(3), command);
     }
@@ -149,7 +178,10 @@ final class Stack implements AutoCloseable {
                 Processes.run(Duration.ofSeconds(30), "umount", "-l", mount);
             }
         });
-        attempt(failures, () -> Processes.run(Duration.ofSeconds(60), "rm", "-rf", "--one-file-system", dir.toString()));
+        if (System.getenv("LAZYSNAP_SYSTEST_KEEP") == null) {
+            attempt(failures, () -> Processes.run(Duration.ofSeconds(60), "rm", "-rf", "--one-file-system",
+                    dir.toString()));
+        }
         if (!failures.isEmpty()) {
             Exception first = failures.get(0);
             failures.subList(1, failures.size()).forEach(first::addSuppressed);

@@ -38,6 +38,17 @@ final class TestImage {
         this.work = work;
     }
 
+    /** Fills {@code dir} with a minimal root filesystem: a static busybox and a few applet links in /bin. */
+    static Path busyboxRootfs(Path dir) throws Exception {
+        Path bin = Files.createDirectories(dir.resolve("bin"));
+        String busybox = Processes.run(Duration.ofSeconds(5), "sh", "-c", "command -v busybox").strip();
+        Files.copy(Path.of(busybox), bin.resolve("busybox"));
+        for (String applet : List.of("sh", "cat", "ls", "echo", "sleep", "head", "wc")) {
+            Files.createSymbolicLink(bin.resolve(applet), Path.of("busybox"));
+        }
+        return dir;
+    }
+
     /** Adds the content of {@code dir} as the next layer (OCI whiteouts are ordinary {@code .wh.} files). */
     TestImage layer(Path dir) throws Exception {
         Path tar = work.resolve("layer-" + layers.size() + ".tar");

@@ -1,0 +1,140 @@
+package io.lazysnap.systest;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * {@code lazysnap rpull} of a plain (non-eStargz) image through containerd's API: every layer falls back to a
+ * download applied by containerd's diff service, the image is recorded and runs with {@code ctr run}, the content
+ * and snapshots survive containerd's garbage collector, and a second rpull changes nothing.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class RpullTest {
+
+    private static final String EXPECTED = "hello from layer 2\nlayer 3 was here\n";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private static Stack stack;
+    private static String image;
+
+    @BeforeAll
+    static void setUp() throws Exception {
+        stack = Stack.start();
+        Path src = Files.createDirectories(stack.dir.resolve("rpull-src"));
+        Path l1 = Files.createDirectories(src.resolve("l1/bin"));
+        Files.copy(Path.of(Processes.run(Duration.ofSeconds(5), "sh", "-c", "command -v busybox").strip()),
+                l1.resolve("busybox"));
+        for (String applet : List.of("sh", "cat")) {
+            Files.createSymbolicLink(l1.resolve(applet), Path.of("busybox"));
+        }
+        Files.writeString(Files.createDirectories(src.resolve("l2/etc")).resolve("hello.txt"), "hello from layer 2\n");
+        Files.writeString(Files.createDirectories(src.resolve("l3/data")).resolve("msg"), "layer 3 was here\n");
+        image = new TestImage(stack.dir).layer(src.resolve("l1")).layer(src.resolve("l2")).layer(src.resolve("l3"))
+                .push(stack.registry, "systest/rpull", "v1", List.of("sh", "-c", "cat /etc/hello.txt /data/msg"));
+    }
+
+    @AfterAll
+    static void tearDown() throws Exception {
+        if (stack != null) {
+            stack.close();
+        }
+    }
+
+    @Test
+    @Order(1)
+    void plainImageFallsBackAndRuns() throws Exception {
+        String out = LazysnapCli.rpull(stack, image);
+        assertEquals(3, count(out, " applied"), "every layer downloaded and applied:\n" + out);
+        assertTrue(out.contains("pulled " + image), out);
+        assertTrue(stack.ctr("image", "ls", "-q").lines().anyMatch(image::equals), stack.ctr("image", "ls"));
+        assertEquals(EXPECTED, stack.ctr("run", "--rm", "--snapshotter", "lazysnap", image, "rpull-1"),
+                stack.logs());
+    }
+
+    @Test
+    @Order(2)
+    void snapshotsCarryTheImageLabels() throws Exception {
+        String manifestDigest = stack.ctr("image", "ls").lines().filter(l -> l.startsWith(image + " "))
+                .map(l -> l.split("\\s+")[2]).findFirst().orElseThrow();
+        JsonNode bottom = null;
+        for (String line : stack.ctr("snapshots", "--snapshotter", "lazysnap", "ls").lines().skip(1).toList()) {
+            JsonNode info = JSON.readTree(stack.ctr("snapshots", "--snapshotter", "lazysnap", "info",
+                    line.split("\\s+")[0]));
+            if (info.path("Labels").path("containerd.io/snapshot/cri.layer-digest").isTextual()) {
+                assertEquals(image, info.path("Labels").path("containerd.io/snapshot/remote/stargz.reference").asText());
+                assertEquals(manifestDigest, info.path("Labels").path("containerd.io/snapshot/cri.manifest-digest")
+                        .asText());
+                assertEquals(info.path("Name").asText(), info.path("Labels").path("containerd.io/snapshot.ref")
+                        .asText());
+                if (info.path("Parent").asText().isEmpty()) {
+                    bottom = info;
+                }
+            }
+        }
+        assertTrue(bottom != null, "the bottom layer snapshot carries the labels");
+        assertEquals(3, bottom.path("Labels").path("containerd.io/snapshot/cri.image-layers").asText().split(",").length,
+                "the bottom layer names itself and the two above it");
+    }
+
+    @Test
+    @Order(3)
+    void survivesGarbageCollection() throws Exception {
+        // Deleting a lease with --sync runs containerd's collector now: only labelled references keep content.
+        stack.ctr("leases", "create", "--id", "systest-gc");
+        stack.ctr("leases", "delete", "--sync", "systest-gc");
+        String content = stack.ctr("content", "ls");
+        assertTrue(content.contains("containerd.io/gc.ref.content.config="), content);
+        assertTrue(content.contains("containerd.io/gc.ref.snapshot.lazysnap="), content);
+        assertEquals(4, stack.ctr("snapshots", "--snapshotter", "lazysnap", "ls").strip().split("\n").length);
+        assertEquals(EXPECTED, stack.ctr("run", "--rm", "--snapshotter", "lazysnap", image, "rpull-2"),
+                stack.logs());
+    }
+
+    @Test
+    @Order(4)
+    void secondRpullIsIdempotent() throws Exception {
+        String before = stack.ctr("snapshots", "--snapshotter", "lazysnap", "ls");
+        String out = LazysnapCli.rpull(stack, image);
+        assertEquals(3, count(out, " present"), out);
+        assertEquals(before, stack.ctr("snapshots", "--snapshotter", "lazysnap", "ls"));
+        assertEquals(1, stack.ctr("image", "ls", "-q").lines().filter(image::equals).count());
+        assertEquals(EXPECTED, stack.ctr("run", "--rm", "--snapshotter", "lazysnap", image, "rpull-3"),
+                stack.logs());
+    }
+
+    @Test
+    @Order(5)
+    void setUpMistakesAreNamed() {
+        IOException noSnapshotter = assertThrows(IOException.class,
+                () -> LazysnapCli.rpull(stack, "--snapshotter", "nosuch", image));
+        assertTrue(noSnapshotter.getMessage().contains("containerd has no snapshotter named 'nosuch'"),
+                noSnapshotter.getMessage());
+        IOException noSocket = assertThrows(IOException.class, () -> Processes.run(Duration.ofMinutes(1),
+                "bin/lazysnap", "rpull", "--address", stack.dir.resolve("missing.sock").toString(), "--plain-http",
+                image));
+        assertTrue(noSocket.getMessage().contains("does not exist: is containerd running?"), noSocket.getMessage());
+        IOException noRegistry = assertThrows(IOException.class,
+                () -> LazysnapCli.rpull(stack, "127.0.0.1:1/systest/rpull:v1"));
+        assertTrue(noRegistry.getMessage().contains("127.0.0.1:1"), noRegistry.getMessage());
+    }
+
+    private static long count(String text, String word) {
+        return Arrays.stream(text.split("\n")).filter(l -> l.contains(word + " ")).count();
+    }
+}
