@@ -1,0 +1,199 @@
+package io.lazysnap.server.pull;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.lazysnap.proto.images.v1.CreateImageRequest;
+import io.lazysnap.proto.images.v1.Image;
+import io.lazysnap.proto.images.v1.UpdateImageRequest;
+import io.lazysnap.proto.leases.v1.CreateRequest;
+import io.lazysnap.proto.leases.v1.DeleteRequest;
+import io.lazysnap.registry.Descriptor;
+import io.lazysnap.registry.Index;
+import io.lazysnap.registry.Manifest;
+import io.lazysnap.registry.Platform;
+import io.lazysnap.registry.Reference;
+import io.lazysnap.registry.RegistryClient;
+import io.lazysnap.registry.ResolvedImage;
+import io.lazysnap.server.progress.Progress;
+import io.lazysnap.server.progress.Task;
+import io.lazysnap.server.registry.BlobStream;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code lazysnap rpull}: pulls an image into containerd through its gRPC API with a remote snapshotter, so that
+ * layers the snapshotter can serve lazily are never downloaded. Everything written (content, snapshots) is held by
+ * a lease until the image record and the GC labels that keep it alive exist.
+ */
+public final class ImagePuller {
+
+    private static final Logger log = LoggerFactory.getLogger(ImagePuller.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String LEASE_EXPIRE = "containerd.io/gc.expire";
+    /** Bounds what a crashed pull leaves to the garbage collector's mercy, like containerd's own clients. */
+    private static final Duration LEASE_TTL = Duration.ofHours(24);
+
+    private final RegistryClient registry;
+    private final Path socket;
+    private final String namespace;
+    private final String snapshotter;
+    private final Progress progress;
+
+    public ImagePuller(RegistryClient registry, Path socket, String namespace, String snapshotter, Progress progress) {
+        this.registry = registry;
+        this.socket = socket;
+        this.namespace = namespace;
+        this.snapshotter = snapshotter;
+        this.progress = progress;
+    }
+
+    /** Pulls {@code reference} for {@code platform}; returns the containerd image name it was recorded under. */
+    public String pull(Reference reference, Platform platform) throws IOException, InterruptedException {
+        ResolvedImage image = registry.resolve(reference, platform);
+        Manifest manifest = image.manifest();
+        progress.message("resolved " + reference + " to " + image.reference().digest().orElseThrow()
+                + (image.index().isPresent() ? " (manifest " + manifest.descriptor().digest() + " for " + platform + ")"
+                : ""));
+        byte[] config = registry.blob(reference, manifest.config());
+        List<String> diffIds = diffIds(config, manifest);
+        List<String> chain = ChainIds.of(diffIds);
+
+        try (Containerd containerd = Containerd.connect(socket, namespace)) {
+            String lease = createLease(containerd);
+            try {
+                Containerd leased = containerd.inLease(lease);
+                ContentStore content = new ContentStore(leased);
+                Map<String, String> source = Map.of("containerd.io/distribution.source." + reference.registry(),
+                        reference.repository());
+                store(content, manifest.config(), config, source);
+                store(content, manifest.descriptor(), manifest.bytes(),
+                        merge(source, GcLabels.children(children(manifest))));
+                if (image.index().isPresent()) {
+                    store(content, image.index().get().descriptor(), image.index().get().bytes(),
+                            merge(source, GcLabels.children(image.index().get().manifests())));
+                }
+                unpackLayers(leased, content, reference, manifest, diffIds, chain);
+                content.label(manifest.config().digest(),
+                        Map.of(GcLabels.snapshotKey(snapshotter), chain.get(chain.size() - 1)));
+                Descriptor target = image.index().map(Index::descriptor).orElse(manifest.descriptor());
+                String name = reference.toString();
+                record(leased, name, target);
+                return name;
+            } finally {
+                deleteLease(containerd, lease);
+            }
+        }
+    }
+
+    private void unpackLayers(Containerd containerd, ContentStore content, Reference reference, Manifest manifest,
+                              List<String> diffIds, List<String> chain) throws IOException {
+        LayerUnpacker unpacker = new LayerUnpacker(containerd, snapshotter, content,
+                (layer, counter) -> new BlobStream(registry.blobSource(reference, layer), layer.size(),
+                        layer.digest(), counter));
+        List<Descriptor> layers = manifest.layers();
+        // Fails here, before any layer line, when containerd does not know the snapshotter.
+        unpacker.exists(chain.get(chain.size() - 1));
+        List<Task> tasks = new ArrayList<>();
+        for (Descriptor layer : layers) {
+            tasks.add(progress.task(layer.digest().substring("sha256:".length(), 19), layer.size()));
+        }
+        for (int i = 0; i < layers.size(); i++) {
+            Map<String, String> labels = SnapshotLabels.forLayer(reference.toString(),
+                    manifest.descriptor().digest(), layers, i, chain.get(i));
+            Task task = tasks.get(i);
+            try {
+                LayerUnpacker.Outcome outcome = unpacker.unpack(layers.get(i), diffIds.get(i),
+                        i == 0 ? "" : chain.get(i - 1), chain.get(i), labels, task);
+                task.status(outcome.word);
+                log.debug("layer {} ({}): {}", layers.get(i).digest(), chain.get(i), outcome);
+            } catch (IOException | RuntimeException e) {
+                task.status("failed");
+                throw e;
+            }
+        }
+    }
+
+    private void record(Containerd containerd, String name, Descriptor target) throws IOException {
+        Image image = Image.newBuilder().setName(name)
+                .setTarget(io.lazysnap.proto.types.Descriptor.newBuilder().setMediaType(target.mediaType())
+                        .setDigest(target.digest()).setSize(target.size()))
+                .build();
+        try {
+            containerd.images().create(CreateImageRequest.newBuilder().setImage(image).build());
+        } catch (StatusRuntimeException e) {
+            if (e.getStatus().getCode() != Status.Code.ALREADY_EXISTS) {
+                throw ContainerdErrors.of("creating image " + name, e, containerd.socket);
+            }
+            try {
+                // No field mask: the record is replaced as a whole, as containerd's pull does.
+                containerd.images().update(UpdateImageRequest.newBuilder().setImage(image).build());
+            } catch (StatusRuntimeException u) {
+                throw ContainerdErrors.of("updating image " + name, u, containerd.socket);
+            }
+        }
+    }
+
+    private static void store(ContentStore content, Descriptor blob, byte[] bytes, Map<String, String> labels)
+            throws IOException {
+        if (!content.exists(blob.digest())) {
+            content.write(blob, new ByteArrayInputStream(bytes));
+        }
+        content.label(blob.digest(), labels);
+    }
+
+    private static String createLease(Containerd containerd) throws IOException {
+        try {
+            return containerd.leases().create(CreateRequest.newBuilder()
+                    .putLabels(LEASE_EXPIRE, Instant.now().plus(LEASE_TTL).toString()).build()).getLease().getId();
+        } catch (StatusRuntimeException e) {
+            throw ContainerdErrors.of("creating a lease", e, containerd.socket);
+        }
+    }
+
+    private static void deleteLease(Containerd containerd, String lease) {
+        try {
+            containerd.leases().delete(DeleteRequest.newBuilder().setId(lease).build());
+        } catch (StatusRuntimeException e) {
+            log.warn("could not delete lease {} (it expires by itself): {}", lease, e.getStatus());
+        }
+    }
+
+    private static List<Descriptor> children(Manifest manifest) {
+        List<Descriptor> children = new ArrayList<>();
+        children.add(manifest.config());
+        children.addAll(manifest.layers());
+        return children;
+    }
+
+    private static Map<String, String> merge(Map<String, String> a, Map<String, String> b) {
+        Map<String, String> merged = new HashMap<>(a);
+        merged.putAll(b);
+        return merged;
+    }
+
+    /** The config's {@code rootfs.diff_ids}, one per layer. */
+    static List<String> diffIds(byte[] config, Manifest manifest) throws IOException {
+        JsonNode ids = JSON.readTree(config).path("rootfs").path("diff_ids");
+        List<String> diffIds = new ArrayList<>();
+        ids.forEach(id -> diffIds.add(id.asText()));
+        if (diffIds.size() != manifest.layers().size()) {
+            throw new IOException("image config " + manifest.config().digest() + " lists " + diffIds.size()
+                    + " diff_ids for " + manifest.layers().size() + " layers");
+        }
+        if (diffIds.isEmpty()) {
+            throw new IOException("image " + manifest.descriptor().digest() + " has no layers to unpack");
+        }
+        return diffIds;
+    }
+}

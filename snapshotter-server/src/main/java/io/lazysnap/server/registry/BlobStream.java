@@ -1,0 +1,106 @@
+package io.lazysnap.server.registry;
+
+import io.lazysnap.estargz.BlobSource;
+import java.io.IOException;
+import java.io.InputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.function.LongConsumer;
+
+/**
+ * A whole blob read front to back through a {@link BlobSource} in large ranges, digest-checked: the registry
+ * client holds only small blobs in memory, and layers are streamed. The digest is checked when the last byte is
+ * read; {@link #readToEndAndVerify()} checks it when a consumer (a tar reader) stops before the end.
+ */
+public final class BlobStream extends InputStream {
+
+    private static final int RANGE = 4 << 20;
+
+    private final BlobSource source;
+    private final long size;
+    private final String digest;
+    private final LongConsumer progress;
+    private final MessageDigest sha256;
+    private byte[] buffer = new byte[0];
+    private int position;
+    private long offset;
+    private boolean verified;
+
+    /**
+     * @param size     the descriptor's size
+     * @param digest   the descriptor's {@code sha256:} digest
+     * @param progress told how many bytes each range added
+     */
+    public BlobStream(BlobSource source, long size, String digest, LongConsumer progress) {
+        if (!digest.startsWith("sha256:")) {
+            throw new IllegalArgumentException("only sha256 digests are supported, not " + digest);
+        }
+        this.source = source;
+        this.size = size;
+        this.digest = digest;
+        this.progress = progress;
+        try {
+            this.sha256 = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JVM has SHA-256", e);
+        }
+    }
+
+    @Override
+    public int read() throws IOException {
+        byte[] one = new byte[1];
+        return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+    }
+
+    @Override
+    public int read(byte[] dst, int off, int len) throws IOException {
+        if (len == 0) {
+            return 0;
+        }
+        if (position == buffer.length && !fill()) {
+            return -1;
+        }
+        int n = Math.min(len, buffer.length - position);
+        System.arraycopy(buffer, position, dst, off, n);
+        position += n;
+        return n;
+    }
+
+    /** Reads whatever is left and checks the digest. */
+    public void readToEndAndVerify() throws IOException {
+        while (fill()) {
+            position = buffer.length;
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        source.close();
+    }
+
+    private boolean fill() throws IOException {
+        if (offset == size) {
+            verify();
+            return false;
+        }
+        int length = (int) Math.min(RANGE, size - offset);
+        buffer = source.read(offset, length);
+        position = 0;
+        offset += length;
+        sha256.update(buffer);
+        progress.accept(length);
+        return true;
+    }
+
+    private void verify() throws IOException {
+        if (verified) {
+            return;
+        }
+        String actual = "sha256:" + HexFormat.of().formatHex(sha256.digest());
+        if (!actual.equals(digest)) {
+            throw new IOException("blob " + digest + " read from the registry has digest " + actual);
+        }
+        verified = true;
+    }
+}
