@@ -12,8 +12,9 @@ final class RepositoryGlob {
     private final Pattern pattern;
 
     RepositoryGlob(String glob) {
-        if (glob.isBlank() || glob.contains(":") && glob.contains("@")) {
-            throw new IllegalArgumentException("'" + glob + "' is not a registry/repository pattern");
+        if (glob.isBlank() || glob.contains("@") || glob.chars().anyMatch(Character::isWhitespace)) {
+            throw new IllegalArgumentException("'" + glob + "' is not a registry/repository pattern (no digest,"
+                    + " no spaces)");
         }
         this.glob = glob;
         StringBuilder regex = new StringBuilder();
