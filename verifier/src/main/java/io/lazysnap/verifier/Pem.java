@@ -64,9 +64,4 @@ final class Pem {
         }
         return out;
     }
-
-    static X509Certificate certificate(byte[] der) throws CertificateException {
-        return (X509Certificate) CertificateFactory.getInstance("X.509")
-                .generateCertificate(new ByteArrayInputStream(der));
-    }
 }

@@ -14,8 +14,4 @@ record Signers(List<TrustedKey> keys, List<Identity> identities, TrustedRoot tru
         keys = List.copyOf(keys);
         identities = List.copyOf(identities);
     }
-
-    boolean none() {
-        return keys.isEmpty() && identities.isEmpty();
-    }
 }
