@@ -2,6 +2,7 @@ package io.lazysnap.fs;
 
 import io.lazysnap.estargz.Chunk;
 import java.io.IOException;
+import java.util.List;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 
@@ -12,7 +13,7 @@ import java.util.concurrent.RejectedExecutionException;
 final class FileReader {
 
     /** How far apart two reads may be and still count as sequential: the kernel may reorder its requests. */
-    private static final long SEQUENTIAL_SLACK = 1 << 20;
+    private static final long SEQUENTIAL_SLACK = 256 << 10;
 
     /** Where bytes of a read go: {@code length} bytes of {@code src} from {@code srcOffset} to {@code offset}. */
     interface Sink {
@@ -21,7 +22,7 @@ final class FileReader {
 
     /** The read-ahead state of one open file. */
     static final class Cursor {
-        private long next;
+        private long next = -1;
         private long readAheadEnd;
     }
 
@@ -55,22 +56,22 @@ final class FileReader {
         if (readAheadBytes <= 0) {
             return;
         }
-        long from;
-        long to;
+        List<Chunk> ahead;
         synchronized (cursor) {
-            boolean sequential = offset > 0 && Math.abs(offset - cursor.next) <= SEQUENTIAL_SLACK;
+            boolean sequential = cursor.next >= 0 && Math.abs(offset - cursor.next) <= SEQUENTIAL_SLACK;
             cursor.next = end;
             if (!sequential) {
                 return;
             }
-            from = Math.max(end, cursor.readAheadEnd);
-            to = Math.min(file.size(), end + readAheadBytes);
+            long from = Math.max(end, cursor.readAheadEnd);
+            long to = Math.min(file.size(), end + readAheadBytes);
             if (from >= to) {
                 return;
             }
-            cursor.readAheadEnd = to;
+            ahead = file.content().chunksCovering(from, to - from);
+            cursor.readAheadEnd = ahead.get(ahead.size() - 1).fileEnd(); // whole chunks: none is asked for twice
         }
-        for (Chunk c : file.content().chunksCovering(from, to - from)) {
+        for (Chunk c : ahead) {
             FileChunk fc = new FileChunk(file.path(), c);
             if (!loader.isCached(fc, false)) {
                 try {

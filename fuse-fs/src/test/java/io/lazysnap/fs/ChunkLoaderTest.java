@@ -1,0 +1,204 @@
+package io.lazysnap.fs;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.lazysnap.estargz.DigestMismatchException;
+import io.lazysnap.estargz.EstargzLayer;
+import io.lazysnap.estargz.LayerFormatException;
+import io.lazysnap.estargz.TocEntry;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The read pipeline without FUSE: caches, shared fetches, retries, verification, read-ahead, background. */
+class ChunkLoaderTest {
+
+    private static final int CHUNK = 16 << 10;
+
+    @TempDir
+    Path tmp;
+
+    private final byte[] content = SourceLayer.random(new Random(9), 10 * CHUNK + 77);
+
+    /** A layer with the same file under two names in two different layers. */
+    private SourceLayer.Blob layer(String name) throws IOException {
+        return new SourceLayer().file(name, content, 0644).estargz(CHUNK);
+    }
+
+    private record Setup(MemoryBlob blob, EstargzLayer layer, ChunkLoader loader, LayerCounters counters, Inode file) {
+    }
+
+    private Setup setup(SourceLayer.Blob b, MemoryBlob blob, ChunkCache cache, int attempts) throws IOException {
+        EstargzLayer layer = EstargzLayer.open(blob, b.annotations());
+        LayerCounters counters = new LayerCounters();
+        ChunkLoader loader = new ChunkLoader("sha256:test", layer, blob, cache, counters, attempts, 1);
+        InodeTable table = InodeTable.of(layer.toc());
+        Inode file = table.lookup(layer.toc().entries().stream().filter(e -> e.size() > 0 && e.size() != 1)
+                .map(TocEntry::path).findFirst().orElseThrow());
+        blob.resetCounters();
+        return new Setup(blob, layer, loader, counters, file);
+    }
+
+    @Test
+    void concurrentReadersOfAChunkShareOneFetch() throws Exception {
+        SourceLayer.Blob b = layer("f");
+        CountDownLatch release = new CountDownLatch(1);
+        MemoryBlob slow = new MemoryBlob(b.bytes()) {
+            @Override
+            public byte[] read(long offset, int length) throws IOException {
+                try {
+                    release.await(5, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    throw new IOException(e);
+                }
+                return super.read(offset, length);
+            }
+        };
+        release.countDown(); // let the TOC be read
+        Setup s = setup(b, slow, ChunkCache.builder().build(), 1);
+        CountDownLatch gate = new CountDownLatch(1);
+        MemoryBlob gated = new MemoryBlob(b.bytes()) {
+            @Override
+            public byte[] read(long offset, int length) throws IOException {
+                try {
+                    gate.await(5, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    throw new IOException(e);
+                }
+                return super.read(offset, length);
+            }
+        };
+        ChunkLoader loader = new ChunkLoader("sha256:test", s.layer(), gated, ChunkCache.builder().build(),
+                s.counters(), 1, 1);
+        FileChunk first = new FileChunk("f", s.file().content().chunks().get(0));
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        List<Future<byte[]>> results = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            results.add(pool.submit(() -> loader.load(first, ChunkLoader.Purpose.FOREGROUND)));
+        }
+        Thread.sleep(200);
+        gate.countDown();
+        for (Future<byte[]> f : results) {
+            assertArrayEquals(Arrays.copyOf(content, CHUNK), f.get());
+        }
+        pool.shutdown();
+        assertEquals(1, gated.reads.size(), "one fetch for eight readers");
+    }
+
+    @Test
+    void layersShareChunksByDigestAndTheDiskTierBacksTheMemoryTier() throws Exception {
+        SourceLayer.Blob aBlob = layer("a");
+        Setup a = setup(aBlob, new MemoryBlob(aBlob.bytes()), ChunkCache.builder().disk(tmp, 1 << 30, 1 << 29).build(), 1);
+        SourceLayer.Blob bBlob = layer("some/other/name");
+        byte[] read = new byte[content.length];
+        FileReader reader = new FileReader(a.loader(), Runnable::run, 0);
+        reader.read(a.file(), new FileReader.Cursor(), 0, content.length, (at, src, off, len) -> System.arraycopy(src, off, read, at, len));
+        assertArrayEquals(content, read);
+        assertEquals(11, a.blob().reads.size());
+        // another cache over the same directory: what a restarted process sees
+        Setup b = setup(bBlob, new MemoryBlob(bBlob.bytes()), ChunkCache.builder().disk(tmp, 1 << 30, 1 << 29).build(), 1);
+        new FileReader(b.loader(), Runnable::run, 0).read(b.file(), new FileReader.Cursor(), 0, content.length,
+                (at, src, off, len) -> System.arraycopy(src, off, read, at, len));
+        assertArrayEquals(content, read);
+        assertEquals(0, b.blob().reads.size(), "the other layer's chunks came from the disk cache");
+        assertEquals(11, b.counters().diskHits.sum());
+    }
+
+    @Test
+    void aChunkThatFailsVerificationIsRetriedThenRefusedAndNotCached() throws Exception {
+        SourceLayer.Blob b = layer("f");
+        MemoryBlob blob = new MemoryBlob(b.bytes());
+        ChunkCache cache = ChunkCache.builder().build();
+        Setup s = setup(b, blob, cache, 3);
+        FileChunk chunk = new FileChunk("f", s.file().content().chunks().get(3));
+        blob.corrupt = chunk.chunk().memberRange();
+        IOException e = assertThrows(IOException.class, () -> s.loader().load(chunk, ChunkLoader.Purpose.FOREGROUND));
+        assertTrue(e instanceof DigestMismatchException || e instanceof LayerFormatException, e.toString());
+        assertEquals(3, blob.reads.size());
+        assertEquals(3, s.counters().verificationFailures.sum());
+        assertEquals(null, cache.memoryGet(ChunkKey.of(chunk.chunk(), s.layer())));
+        blob.corrupt = null;
+        assertArrayEquals(Arrays.copyOfRange(content, 3 * CHUNK, 4 * CHUNK),
+                s.loader().load(chunk, ChunkLoader.Purpose.FOREGROUND));
+    }
+
+    @Test
+    void sequentialReadersGetTheNextChunksLoadedAhead() throws Exception {
+        SourceLayer.Blob b = layer("f");
+        Setup s = setup(b, new MemoryBlob(b.bytes()), ChunkCache.builder().build(), 1);
+        List<Runnable> queued = new ArrayList<>();
+        FileReader reader = new FileReader(s.loader(), queued::add, 2L * CHUNK);
+        FileReader.Cursor cursor = new FileReader.Cursor();
+        byte[] buf = new byte[4096];
+        reader.read(s.file(), cursor, 0, 4096, (at, src, off, len) -> System.arraycopy(src, off, buf, at, len));
+        assertEquals(List.of(), queued, "one read is not a pattern");
+        reader.read(s.file(), cursor, 4096, 4096, (at, src, off, len) -> System.arraycopy(src, off, buf, at, len));
+        assertEquals(2, queued.size(), "the next two chunks: " + queued);
+        reader.read(s.file(), cursor, 8192, 4096, (at, src, off, len) -> System.arraycopy(src, off, buf, at, len));
+        assertEquals(2, queued.size(), "already requested");
+        queued.forEach(Runnable::run);
+        s.blob().resetCounters();
+        reader.read(s.file(), cursor, CHUNK, 2 * CHUNK, (at, src, off, len) -> { });
+        assertEquals(0, s.blob().reads.size(), "read ahead");
+        int requested = queued.size();
+        s.blob().resetCounters();
+        reader.read(s.file(), new FileReader.Cursor(), 9 * CHUNK + 5, 10, (at, src, off, len) -> { });
+        assertEquals(1, s.blob().reads.size(), "a random read fetches only its chunk");
+        assertEquals(requested, queued.size(), "and reads nothing ahead");
+    }
+
+    @Test
+    void backgroundFetchWaitsWhileReadsAreFetching() throws Exception {
+        SourceLayer.Blob b = layer("f");
+        CountDownLatch foregroundMayFinish = new CountDownLatch(1);
+        List<String> order = java.util.Collections.synchronizedList(new ArrayList<>());
+        MemoryBlob blob = new MemoryBlob(b.bytes()) {
+            @Override
+            public byte[] read(long offset, int length) throws IOException {
+                if (Thread.currentThread().getName().equals("foreground")) {
+                    order.add("foreground");
+                    try {
+                        foregroundMayFinish.await(5, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        throw new IOException(e);
+                    }
+                } else if (order.contains("foreground")) {
+                    order.add("background");
+                }
+                return super.read(offset, length);
+            }
+        };
+        ChunkCache cache = ChunkCache.builder().disk(tmp, 1 << 30, 1 << 29).build();
+        Setup s = setup(b, blob, cache, 1);
+        Thread foreground = new Thread(() -> s.loader().loadQuietly(
+                new FileChunk("f", s.file().content().chunks().get(9)), ChunkLoader.Purpose.FOREGROUND), "foreground");
+        foreground.start();
+        while (!order.contains("foreground")) {
+            Thread.sleep(5);
+        }
+        LayerFetcher fetcher = new LayerFetcher("sha256:test", s.layer().toc(), s.loader(), s.counters(), true, true, 0);
+        Thread background = new Thread(fetcher, "background");
+        background.start();
+        Thread.sleep(500);
+        assertEquals(List.of("foreground"), order, "no background request while a read is fetching");
+        foregroundMayFinish.countDown();
+        background.join(10_000);
+        assertTrue(s.counters().backgroundFetchDone);
+        assertTrue(order.size() > 1, order.toString());
+        assertEquals(FileChunk.allOf(s.layer().toc()).stream().map(fc -> fc.chunk().digest()).distinct().count(),
+                cache.stats().diskChunks(), "every chunk, the landmark's too");
+    }
+}

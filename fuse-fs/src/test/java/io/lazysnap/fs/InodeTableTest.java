@@ -1,0 +1,53 @@
+package io.lazysnap.fs;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+
+import io.lazysnap.estargz.EstargzLayer;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The served tree, without FUSE. */
+class InodeTableTest {
+
+    @Test
+    void overlayMarkersBecomeWhatOverlayfsReadsAndDisappear() throws Exception {
+        SourceLayer source = new SourceLayer()
+                .dir("d/", 0755).file("d/.wh.gone", new byte[0], 0600)
+                .file("d/.wh..wh..opq", new byte[0], 0644)
+                .file("d/.wh..wh.plnk", new byte[0], 0644)
+                .file("d/.wh.both", new byte[0], 0644).file("d/both", "real".getBytes(StandardCharsets.UTF_8), 0644)
+                .file("f", "x".getBytes(StandardCharsets.UTF_8), 0644)
+                .hardlink("g", "f");
+        InodeTable table = table(source);
+        Inode d = table.lookup("/d");
+        assertEquals("y", new String(d.xattr(InodeTable.OPAQUE_XATTR), StandardCharsets.US_ASCII));
+        assertEquals(List.of("both", "gone"), table.children(d).stream().map(InodeTable.DirEntry::name).toList());
+        Inode gone = table.lookup("d/gone");
+        assertEquals(Inode.S_IFCHR | 0600, gone.mode());
+        assertEquals(0, gone.devMajor());
+        assertEquals(0, gone.devMinor());
+        assertEquals(Inode.S_IFREG | 0644, table.lookup("d/both").mode(), "a file beats its whiteout in one layer");
+        assertNull(table.lookup("d/.wh.gone"));
+        assertNull(table.lookup("d/.wh..wh..opq"));
+        assertNull(table.lookup(".no.prefetch.landmark"));
+        assertSame(table.lookup("f"), table.lookup("g"), "hardlinks are one inode");
+        assertEquals(2, table.lookup("g").nlink());
+        assertEquals(1, table.root().ino());
+        assertEquals(table.inodeCount(), table.root() == null ? 0 : distinctInodes(table));
+        assertNotEquals(table.lookup("d/gone").ino(), table.lookup("d/both").ino());
+    }
+
+    private static long distinctInodes(InodeTable table) {
+        return java.util.stream.Stream.of("", "d", "d/gone", "d/both", "f").map(table::lookup)
+                .mapToLong(Inode::ino).distinct().count();
+    }
+
+    static InodeTable table(SourceLayer source) throws Exception {
+        SourceLayer.Blob blob = source.estargz(1 << 16);
+        return InodeTable.of(EstargzLayer.open(new MemoryBlob(blob.bytes()), blob.annotations()).toc());
+    }
+}
