@@ -31,6 +31,14 @@ public final class Task {
         owner.changed(this, true);
     }
 
+    /** Ends the task with a final status word and the size of what it produced, shown as a full bar. */
+    public void finish(String finalStatus, long size) {
+        this.status = finalStatus;
+        this.total = size;
+        this.done.set(size);
+        owner.changed(this, true);
+    }
+
     /** Counts {@code bytes} more of the current work. */
     public void advance(long bytes) {
         done.addAndGet(bytes);
