@@ -4,13 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -65,7 +62,7 @@ class ConcurrencyTest {
                 .stream().map(fc -> fc.chunk().digest()).distinct().count();
         try (TestMounts mounts = new TestMounts(tmp)) {
             MountedLayer m = mounts.mount(memory, blob.annotations(),
-                    LayerFsOptions.builder(ChunkCache.builder().build()).build());
+                    TestMounts.inMemory());
             memory.resetCounters();
             AtomicLong bytes = new AtomicLong();
             AtomicLong reads = new AtomicLong();
@@ -81,7 +78,7 @@ class ConcurrencyTest {
                         byte[] content = expected.resolve(expected.nodes.get(name)).content();
                         long off = r.nextInt(content.length + 100);
                         int len = 1 + r.nextInt(r.nextBoolean() ? 4096 : 3 * CHUNK);
-                        byte[] got = read(m.mountpoint().resolve(name), off, len);
+                        byte[] got = FaultTest.read(m.mountpoint().resolve(name), off, len);
                         byte[] want = off >= content.length ? new byte[0]
                                 : Arrays.copyOfRange(content, (int) off, (int) Math.min(content.length, off + len));
                         if (!Arrays.equals(want, got)) {
@@ -102,16 +99,6 @@ class ConcurrencyTest {
             assertTrue(reads.get() > 1000, "reads: " + reads);
             assertTrue(stats.chunksFetched() <= chunks, "each chunk fetched at most once: " + stats + " of " + chunks);
             System.out.printf("%d reads, %d bytes by %d threads; %s%n", reads.get(), bytes.get(), THREADS, stats);
-        }
-    }
-
-    private static byte[] read(Path file, long offset, int length) throws IOException {
-        try (FileChannel ch = FileChannel.open(file)) {
-            ByteBuffer buf = ByteBuffer.allocate(length);
-            while (buf.hasRemaining() && ch.read(buf, offset + buf.position()) > 0) {
-                // a read may return less than asked
-            }
-            return Arrays.copyOf(buf.array(), buf.position());
         }
     }
 }

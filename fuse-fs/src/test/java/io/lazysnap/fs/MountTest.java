@@ -39,8 +39,7 @@ class MountTest {
         SourceLayer.Blob blob = source.estargz(CHUNK);
         ExpectedTree expected = ExpectedTree.of(source.tar());
         try (TestMounts mounts = new TestMounts(tmp)) {
-            MountedLayer m = mounts.mount(new MemoryBlob(blob.bytes()), blob.annotations(),
-                    LayerFsOptions.builder(ChunkCache.builder().build()).build());
+            MountedLayer m = mounts.mount(blob, TestMounts.inMemory());
             Path root = m.mountpoint();
             assertEquals(expected.nodes.keySet(), walk(root), "the set of paths");
             Map<Path, Object> inodes = new HashMap<>();
@@ -61,8 +60,7 @@ class MountTest {
         SourceLayer.Blob blob = source.estargz(CHUNK);
         ExpectedTree expected = ExpectedTree.of(source.tar());
         try (TestMounts mounts = new TestMounts(tmp)) {
-            Path root = mounts.mount(new MemoryBlob(blob.bytes()), blob.annotations(),
-                    LayerFsOptions.builder(ChunkCache.builder().build()).build()).mountpoint();
+            Path root = mounts.mount(blob, TestMounts.inMemory()).mountpoint();
             // find: type, permissions, owner, size, link count, mtime and link target of every object
             Map<String, String> found = new TreeMap<>();
             for (String line : sh("find", root.toString(), "-mindepth", "1", "-printf", "%P|%y|%m|%U|%G|%n|%T@|%l\\n")) {
@@ -119,8 +117,7 @@ class MountTest {
         }
         SourceLayer.Blob blob = source.estargz(CHUNK);
         try (TestMounts mounts = new TestMounts(tmp)) {
-            Path root = mounts.mount(new MemoryBlob(blob.bytes()), blob.annotations(),
-                    LayerFsOptions.builder(ChunkCache.builder().build()).build()).mountpoint();
+            Path root = mounts.mount(blob, TestMounts.inMemory()).mountpoint();
             List<String> ls = sh("ls", "-U", "-a", root.resolve("big").toString());
             assertEquals(".", ls.get(0));
             assertEquals("..", ls.get(1));
@@ -134,8 +131,7 @@ class MountTest {
         SourceLayer source = SourceLayer.standard(CHUNK);
         SourceLayer.Blob blob = source.estargz(CHUNK);
         try (TestMounts mounts = new TestMounts(tmp)) {
-            Path root = mounts.mount(new MemoryBlob(blob.bytes()), blob.annotations(),
-                    LayerFsOptions.builder(ChunkCache.builder().build()).build()).mountpoint();
+            Path root = mounts.mount(blob, TestMounts.inMemory()).mountpoint();
             assertThrows(FileSystemException.class, () -> Files.writeString(root.resolve("bin/small"), "x"));
             assertThrows(FileSystemException.class, () -> Files.createFile(root.resolve("new")));
             assertThrows(FileSystemException.class, () -> Files.delete(root.resolve("bin/small")));

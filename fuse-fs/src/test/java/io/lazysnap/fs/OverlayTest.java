@@ -45,8 +45,8 @@ class OverlayTest {
         ChunkCache cache = ChunkCache.builder().build();
         LayerFsOptions options = LayerFsOptions.builder(cache).build();
         try (TestMounts mounts = new TestMounts(tmp)) {
-            Path l1 = mounts.mount(new MemoryBlob(lowerBlob.bytes()), lowerBlob.annotations(), options).mountpoint();
-            Path l2 = mounts.mount(new MemoryBlob(upperBlob.bytes()), upperBlob.annotations(), options).mountpoint();
+            Path l1 = mounts.mount(lowerBlob, options).mountpoint();
+            Path l2 = mounts.mount(upperBlob, options).mountpoint();
             Path readOnly = mounts.newDirectory("ro");
             Path merged = mounts.newDirectory("merged");
             Path up = mounts.newDirectory("upper");

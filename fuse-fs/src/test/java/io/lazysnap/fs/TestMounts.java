@@ -33,8 +33,24 @@ final class TestMounts implements AutoCloseable {
         return Files.createDirectories(root.resolve(name + "-" + next++));
     }
 
+    /** Options with a fresh memory-only cache. */
+    static LayerFsOptions inMemory() {
+        try {
+            return LayerFsOptions.builder(ChunkCache.builder().build()).build();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    MountedLayer mount(SourceLayer.Blob blob, LayerFsOptions options) throws IOException {
+        return mount(new MemoryBlob(blob.bytes()), blob.annotations(), options);
+    }
+
     MountedLayer mount(MemoryBlob blob, Map<String, String> annotations, LayerFsOptions options) throws IOException {
-        EstargzLayer layer = EstargzLayer.open(blob, annotations);
+        return mount(blob, EstargzLayer.open(blob, annotations), options);
+    }
+
+    MountedLayer mount(MemoryBlob blob, EstargzLayer layer, LayerFsOptions options) throws IOException {
         MountedLayer m = LayerFs.mount("sha256:" + "ab".repeat(32), blob, layer, newDirectory("mnt"), options);
         mounted.add(m);
         return m;
