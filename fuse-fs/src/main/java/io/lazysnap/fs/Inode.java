@@ -28,10 +28,6 @@ record Inode(long ino, String path, int mode, long uid, long gid, long size, Ins
         return (mode & S_IFMT) == S_IFDIR;
     }
 
-    boolean isRegularFile() {
-        return (mode & S_IFMT) == S_IFREG;
-    }
-
     /** Extended attribute value (not copied: callers must not modify it), or null. */
     byte[] xattr(String name) {
         return xattrs.get(name);
