@@ -32,6 +32,13 @@ final class ContainerdErrors {
                     + " [proxy_plugins." + snapshotter + "] with type = \"snapshot\" and address = lazysnap's socket"
                     + " to containerd's config and restart containerd", e);
         }
+        if (status.getCode() == Status.Code.NOT_FOUND && text.contains("in backend")) {
+            // containerd 1.6 answers a remote ALREADY_EXISTS by listing the snapshotter's committed snapshots
+            // for the target label and parent; finding none is the snapshotter's fault, not the image's.
+            return new IOException("snapshotter '" + snapshotter + "' reported the layer as already present, but"
+                    + " containerd found no committed snapshot labelled containerd.io/snapshot.ref with the expected"
+                    + " parent (" + reason(status) + ")", e);
+        }
         if (status.getCode() == Status.Code.UNAVAILABLE && status.getCause() == null) {
             return new IOException("containerd cannot reach snapshotter '" + snapshotter + "': " + reason(status)
                     + " (is `lazysnap serve` running on the address in [proxy_plugins." + snapshotter + "]?)", e);
