@@ -80,15 +80,24 @@ class PlainPullTest {
         assertEquals(EXPECTED, run("after-kill"), stack.logs());
     }
 
+    private String run(String id) throws Exception {
+        return retryWhileUnavailable(() -> stack.ctr("run", "--rm", "--snapshotter", "lazysnap", image, id));
+    }
+
+    /** A ctr call that returns its output. */
+    interface CtrCall {
+        String run() throws Exception;
+    }
+
     /**
      * After lazysnap restarts, containerd's gRPC client reconnects on its own backoff schedule (1 s growing); calls
      * made before that fail as unavailable, so retry those, and only those, for a while.
      */
-    private String run(String id) throws Exception {
+    static String retryWhileUnavailable(CtrCall call) throws Exception {
         long deadline = System.nanoTime() + java.time.Duration.ofSeconds(60).toNanos();
         while (true) {
             try {
-                return stack.ctr("run", "--rm", "--snapshotter", "lazysnap", image, id);
+                return call.run();
             } catch (java.io.IOException e) {
                 if (!e.getMessage().contains("unavailable") || System.nanoTime() > deadline) {
                     throw e;

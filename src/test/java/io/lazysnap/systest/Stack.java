@@ -21,30 +21,40 @@ final class Stack implements AutoCloseable {
     final Path dir;
     final LazysnapProcess lazysnap;
     final Path containerdSocket;
+    /** The registry as clients reach it: through {@link #registryTraffic}, which counts what it serves. */
     final String registry;
+    final CountingProxy registryTraffic;
+    private final String registryListen;
     private final Path registryConfig;
     private final Path containerdConfig;
     private final Path lazysnapConfig;
     private Process registryProcess;
     private Process containerdProcess;
 
-    private Stack(Path dir, int registryPort) {
+    private Stack(Path dir, int registryPort) throws IOException {
         this.dir = dir;
+        this.registryListen = "127.0.0.1:" + registryPort;
+        this.registryTraffic = new CountingProxy(registryPort);
         this.lazysnapConfig = dir.resolve("lazysnap.toml");
         this.lazysnap = new LazysnapProcess(dir.resolve("lazysnap"), dir.resolve("run/lazysnap.sock"), lazysnapConfig,
                 dir);
         this.containerdSocket = dir.resolve("run/containerd.sock");
-        this.registry = "127.0.0.1:" + registryPort;
+        this.registry = "127.0.0.1:" + registryTraffic.port();
         this.registryConfig = dir.resolve("registry.yml");
         this.containerdConfig = dir.resolve("containerd.toml");
     }
 
     static Stack start() throws Exception {
+        return start("");
+    }
+
+    /** Starts the stack with top-level settings added to lazysnap's config file (TOML lines). */
+    static Stack start(String lazysnapSettings) throws Exception {
         requireCommands("containerd", "ctr", "runc", "docker-registry", "busybox");
         // Short base path: unix socket paths are limited to 107 bytes.
         Stack stack = new Stack(Files.createTempDirectory(Path.of("/tmp"), "lzs-"), Processes.freePort());
         try {
-            stack.writeConfigs();
+            stack.writeConfigs(lazysnapSettings);
             stack.startRegistry();
             stack.lazysnap.start();
             stack.startContainerd();
@@ -62,7 +72,7 @@ final class Stack implements AutoCloseable {
         }
     }
 
-    private void writeConfigs() throws IOException {
+    private void writeConfigs(String lazysnapSettings) throws IOException {
         Files.createDirectories(dir.resolve("run"));
         Files.writeString(registryConfig, """
                 version: 0.1
@@ -75,7 +85,7 @@ final class Stack implements AutoCloseable {
                     enabled: true
                 http:
                   addr: %s
-                """.formatted(dir.resolve("registry-data"), registry));
+                """.formatted(dir.resolve("registry-data"), registryListen));
         Files.writeString(containerdConfig, """
                 version = 2
                 root = "%s"
@@ -109,7 +119,8 @@ final class Stack implements AutoCloseable {
                 """.formatted(dir.resolve("containerd-root"), dir.resolve("containerd-state"), containerdSocket,
                 dir.resolve("run/containerd.ttrpc.sock"), lazysnap.socket, registry, dir.resolve("cni-bin"),
                 dir.resolve("cni-conf"), registry, registry));
-        Files.writeString(lazysnapConfig, """
+        Files.writeString(lazysnapConfig, lazysnapSettings + """
+
                 [registry]
                 plain_http = ["%s"]
                 """.formatted(registry));
@@ -118,7 +129,7 @@ final class Stack implements AutoCloseable {
     private void startRegistry() throws Exception {
         Path log = dir.resolve("registry.log");
         registryProcess = Processes.start(log, List.of("docker-registry", "serve", registryConfig.toString()));
-        String[] hostPort = registry.split(":");
+        String[] hostPort = registryListen.split(":");
         Processes.waitFor("docker-registry", Duration.ofSeconds(30), registryProcess, log, () -> {
             try (Socket s = new Socket(hostPort[0], Integer.parseInt(hostPort[1]))) {
                 return true;
@@ -173,6 +184,7 @@ final class Stack implements AutoCloseable {
                 .forEach(ProcessHandle::destroyForcibly));
         attempt(failures, lazysnap::close);
         attempt(failures, () -> Processes.stop(registryProcess));
+        attempt(failures, registryTraffic::close);
         attempt(failures, () -> {
             for (String mount : Processes.mountsUnder(dir)) {
                 Processes.run(Duration.ofSeconds(30), "umount", "-l", mount);

@@ -1,13 +1,24 @@
 package io.lazysnap.server;
 
+import io.lazysnap.fs.ChunkCache;
+import io.lazysnap.fs.LayerFs;
+import io.lazysnap.fs.LayerFsOptions;
+import io.lazysnap.registry.RegistryClient;
 import io.lazysnap.server.grpc.SnapshotsService;
 import io.lazysnap.server.grpc.SocketServer;
+import io.lazysnap.server.remote.RegistryLayerProvider;
 import io.lazysnap.server.snapshot.OverlaySnapshotter;
 import io.lazysnap.server.snapshot.RemoteLayerProvider;
 import io.lazysnap.server.snapshot.Snapshotter;
+import java.io.Closeable;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -18,38 +29,95 @@ public final class Daemon implements AutoCloseable {
 
     private final Snapshotter snapshotter;
     private final SocketServer server;
+    private final List<Closeable> resources;
 
-    private Daemon(Snapshotter snapshotter, SocketServer server) {
+    private Daemon(Snapshotter snapshotter, SocketServer server, List<Closeable> resources) {
         this.snapshotter = snapshotter;
         this.server = server;
-    }
-
-    /** Opens the snapshot store under the configured root and starts serving; returns once calls are accepted. */
-    public static Daemon start(DaemonConfig config) throws IOException {
-        return start(config, Optional.empty());
+        this.resources = resources;
     }
 
     /**
-     * Like {@link #start(DaemonConfig)}, serving layers through {@code remote} where it can; remote layers
-     * committed before are mounted again before the socket accepts calls.
+     * Starts the product: eStargz layers are served lazily from their registries through FUSE, others are stored
+     * as plain snapshots. Returns once calls are accepted.
+     */
+    public static Daemon start(DaemonConfig config) throws IOException {
+        List<Closeable> resources = new ArrayList<>();
+        RegistryClient registry = registryClient(config.registry());
+        resources.add(registry);
+        ExecutorService opener = Executors.newFixedThreadPool(4, r -> {
+            Thread t = new Thread(r, "layer-opener");
+            t.setDaemon(true);
+            return t;
+        });
+        resources.add(opener::shutdownNow);
+        ChunkCache cache = ChunkCache.builder().memoryBytes(config.cache().memoryBytes())
+                .disk(Files.createDirectories(Path.of(config.root(), "cache")), config.cache().diskHighBytes(),
+                        config.cache().diskLowBytes())
+                .build();
+        LayerFsOptions fsOptions = LayerFsOptions.builder(cache).prefetch(!config.noPrefetch())
+                .backgroundFetch(!config.noBackgroundFetch()).build();
+        RemoteLayerProvider remote = new RegistryLayerProvider(registry,
+                (digest, blob, layer, mountpoint) -> LayerFs.mount(digest, blob, layer, mountpoint, fsOptions),
+                config.allowUnverifiedToc(), opener);
+        try {
+            return start(config, Optional.of(remote), resources);
+        } catch (IOException | RuntimeException e) {
+            closeAll(resources);
+            throw e;
+        }
+    }
+
+    /**
+     * Starts with another remote layer provider (or none: plain snapshots only); remote layers committed before are
+     * mounted again before the socket accepts calls.
      */
     public static Daemon start(DaemonConfig config, Optional<RemoteLayerProvider> remote) throws IOException {
+        return start(config, remote, new ArrayList<>());
+    }
+
+    private static Daemon start(DaemonConfig config, Optional<RemoteLayerProvider> remote, List<Closeable> resources)
+            throws IOException {
         Snapshotter snapshotter = OverlaySnapshotter.open(Path.of(config.root()), remote);
         try {
             SocketServer server = SocketServer.start(Path.of(config.address()), new SnapshotsService(snapshotter));
             log.info("lazysnap ready: root={} address={}", config.root(), config.address());
-            return new Daemon(snapshotter, server);
+            return new Daemon(snapshotter, server, resources);
         } catch (IOException | RuntimeException e) {
             snapshotter.close();
             throw e;
         }
     }
 
-    /** Graceful stop: no new calls, running calls finish, then the store is closed. Idempotent. */
+    private static RegistryClient registryClient(DaemonConfig.Registry settings) {
+        RegistryClient.Builder builder = RegistryClient.builder().userAgent("lazysnap/0.1.0")
+                .plainHttp(settings.plainHttp().toArray(String[]::new));
+        if (Files.isDirectory(Path.of(settings.hostsDir()))) {
+            builder.hostsDir(Path.of(settings.hostsDir()));
+        }
+        if (Files.isRegularFile(Path.of(settings.dockerConfig()))) {
+            builder.dockerConfig(Path.of(settings.dockerConfig()));
+        }
+        return builder.build();
+    }
+
+    /** Graceful stop: no new calls, running calls finish, then layers are unmounted and the store closed. */
     @Override
     public void close() {
         server.close();
         snapshotter.close();
+        closeAll(resources);
+        resources.clear();
         log.info("lazysnap stopped");
+    }
+
+    private static void closeAll(List<Closeable> resources) {
+        for (Closeable c : resources) {
+            try {
+                c.close();
+            } catch (IOException | RuntimeException e) {
+                log.warn("closing {}: {}", c, e.toString());
+            }
+        }
     }
 }

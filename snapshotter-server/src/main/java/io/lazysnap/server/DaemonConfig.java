@@ -16,12 +16,18 @@ import java.util.List;
  * @param address            the gRPC socket containerd's proxy plugin connects to
  * @param allowUnverifiedToc serve eStargz layers lazily even without a TOC digest annotation (chunks are still
  *                           checked against the TOC, but the TOC itself is then unauthenticated)
+ * @param noPrefetch         do not fetch a layer's prioritised files at mount (stargz-snapshotter's name)
+ * @param noBackgroundFetch  do not fetch the rest of a layer in the background (stargz-snapshotter's name)
  * @param registry           how to reach registries
+ * @param cache              chunk cache sizes
  */
 public record DaemonConfig(@JsonProperty("root") String root,
                            @JsonProperty("address") String address,
                            @JsonProperty("allow_unverified_toc") Boolean allowUnverifiedToc,
-                           @JsonProperty("registry") Registry registry) {
+                           @JsonProperty("noprefetch") Boolean noPrefetch,
+                           @JsonProperty("no_background_fetch") Boolean noBackgroundFetch,
+                           @JsonProperty("registry") Registry registry,
+                           @JsonProperty("cache") Cache cache) {
 
     public static final String DEFAULT_ROOT = "/var/lib/lazysnap";
     public static final String DEFAULT_ADDRESS = "/run/lazysnap/lazysnap.sock";
@@ -42,15 +48,34 @@ public record DaemonConfig(@JsonProperty("root") String root,
         }
     }
 
+    /**
+     * @param memoryBytes    decompressed chunks kept in memory
+     * @param diskHighBytes  the on-disk chunk cache ({@code <root>/cache}) is trimmed when it grows past this...
+     * @param diskLowBytes   ...down to this, least recently used first
+     */
+    public record Cache(@JsonProperty("memory_bytes") Long memoryBytes,
+                        @JsonProperty("disk_high_bytes") Long diskHighBytes,
+                        @JsonProperty("disk_low_bytes") Long diskLowBytes) {
+
+        public Cache {
+            memoryBytes = memoryBytes == null ? 256L << 20 : memoryBytes;
+            diskHighBytes = diskHighBytes == null ? 10L << 30 : diskHighBytes;
+            diskLowBytes = diskLowBytes == null ? diskHighBytes * 8 / 10 : diskLowBytes;
+        }
+    }
+
     public DaemonConfig {
         root = root == null ? DEFAULT_ROOT : root;
         address = address == null ? DEFAULT_ADDRESS : address;
         allowUnverifiedToc = allowUnverifiedToc != null && allowUnverifiedToc;
+        noPrefetch = noPrefetch != null && noPrefetch;
+        noBackgroundFetch = noBackgroundFetch != null && noBackgroundFetch;
         registry = registry == null ? new Registry(null, null, null) : registry;
+        cache = cache == null ? new Cache(null, null, null) : cache;
     }
 
     public static DaemonConfig defaults() {
-        return new DaemonConfig(null, null, null, null);
+        return new DaemonConfig(null, null, null, null, null, null, null);
     }
 
     /** Defaults with another state directory and socket, as tests and {@code serve --root/--address} use. */
@@ -72,6 +97,7 @@ public record DaemonConfig(@JsonProperty("root") String root,
 
     public DaemonConfig withOverrides(Path root, Path address) {
         return new DaemonConfig(root == null ? this.root : root.toString(),
-                address == null ? this.address : address.toString(), allowUnverifiedToc, registry);
+                address == null ? this.address : address.toString(), allowUnverifiedToc, noPrefetch,
+                noBackgroundFetch, registry, cache);
     }
 }

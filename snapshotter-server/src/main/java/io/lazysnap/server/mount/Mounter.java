@@ -55,6 +55,17 @@ public final class Mounter {
         }
     }
 
+    /** Whether {@code path} is a mount point, by /proc/self/mountinfo (a dead FUSE mount cannot even be stat'ed). */
+    public static boolean isMountPoint(Path path) throws IOException {
+        String wanted = path.toAbsolutePath().normalize().toString().replace(" ", "\\040");
+        for (String line : java.nio.file.Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
+            if (line.split(" ")[4].equals(wanted)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private static Path commonLowerParent(List<String> options) throws IOException {
         Path common = null;
         for (String dir : lowerDirs(options)) {

@@ -1,5 +1,6 @@
 package io.lazysnap.server.remote;
 
+import io.lazysnap.estargz.BlobSource;
 import io.lazysnap.estargz.EstargzLayer;
 import java.io.Closeable;
 import java.io.IOException;
@@ -8,5 +9,6 @@ import java.nio.file.Path;
 /** Makes an opened layer's files appear on a directory; closing the result takes them away. */
 public interface LayerMounter {
 
-    Closeable mount(EstargzLayer layer, String layerDigest, Path mountpoint) throws IOException;
+    /** Mounts {@code layer}, opened from {@code blob}, on the empty directory {@code mountpoint}. */
+    Closeable mount(String layerDigest, BlobSource blob, EstargzLayer layer, Path mountpoint) throws IOException;
 }

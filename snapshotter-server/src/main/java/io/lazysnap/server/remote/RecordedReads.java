@@ -28,6 +28,8 @@ final class RecordedReads {
     }
 
     private final List<Read> reads;
+    /** Recording stops once the layer is open: chunk reads that follow must not pile up here. */
+    private volatile boolean sealed;
 
     private RecordedReads(List<Read> reads) {
         this.reads = reads;
@@ -48,12 +50,19 @@ final class RecordedReads {
             @Override
             public byte[] read(long offset, int length) throws IOException {
                 byte[] bytes = blob.read(offset, length);
-                synchronized (reads) {
-                    reads.add(new Read(offset, bytes));
+                if (!sealed) {
+                    synchronized (reads) {
+                        reads.add(new Read(offset, bytes));
+                    }
                 }
                 return bytes;
             }
         };
+    }
+
+    /** Stops recording: what was read so far is what opening the layer needs. */
+    void seal() {
+        sealed = true;
     }
 
     /** A source that serves recorded ranges locally and everything else from {@code blob}. */

@@ -7,6 +7,7 @@ import io.lazysnap.estargz.DigestMismatchException;
 import io.lazysnap.estargz.EstargzLayer;
 import io.lazysnap.estargz.LayerFormatException;
 import io.lazysnap.registry.RegistryClient;
+import io.lazysnap.server.mount.Mounter;
 import io.lazysnap.server.snapshot.RemoteLayerProvider;
 import java.io.Closeable;
 import java.io.IOException;
@@ -39,7 +40,7 @@ public final class RegistryLayerProvider implements RemoteLayerProvider {
             "application/vnd.docker.image.rootfs.diff.tar.gzip",
             "application/vnd.oci.image.layer.v1.tar+zstd");
 
-    private record OpenedLayer(ResolvedLayer layer, EstargzLayer estargz, RecordedReads reads) {
+    private record OpenedLayer(ResolvedLayer layer, BlobSource blob, EstargzLayer estargz, RecordedReads reads) {
     }
 
     private final RegistryClient registry;
@@ -61,7 +62,7 @@ public final class RegistryLayerProvider implements RemoteLayerProvider {
     }
 
     @Override
-    public Optional<Closeable> mount(Map<String, String> labels, Path snapshotDir) throws IOException {
+    public Optional<RemoteLayer> open(Map<String, String> labels) throws IOException {
         Optional<LayerLabels> parsed = LayerLabels.from(labels);
         if (parsed.isEmpty()) {
             return Optional.empty();
@@ -70,26 +71,30 @@ public final class RegistryLayerProvider implements RemoteLayerProvider {
         openAhead(layer);
         CompletableFuture<OpenedLayer> pending = ahead.asMap().remove(layer.layerDigest());
         Optional<OpenedLayer> opened = pending != null ? await(pending) : open(layer, layer.layerDigest());
-        if (opened.isEmpty()) {
-            return Optional.empty();
-        }
-        OpenedLayer o = opened.get();
-        LayerState.of(o.layer()).save(snapshotDir);
-        o.reads().save(snapshotDir.resolve(LayerState.READS_FILE));
-        Closeable mount = mounter.mount(o.estargz(), layer.layerDigest(), snapshotDir.resolve("fs"));
-        log.info("mounted {} layer {} of {} lazily ({} entries)", o.estargz().format(), layer.layerDigest(),
-                layer.imageRef(), o.estargz().toc().entries().size());
-        return Optional.of(mount);
+        return opened.map(o -> snapshotDir -> {
+            LayerState.of(o.layer()).save(snapshotDir);
+            o.reads().save(snapshotDir.resolve(LayerState.READS_FILE));
+            Closeable mount = mounter.mount(layer.layerDigest(), o.blob(), o.estargz(), snapshotDir.resolve("fs"));
+            log.info("mounted {} layer {} of {} lazily ({} entries)", o.estargz().format(), layer.layerDigest(),
+                    layer.imageRef(), o.estargz().toc().entries().size());
+            return mount;
+        });
     }
 
     @Override
     public Closeable restore(Path snapshotDir) throws IOException {
+        Path fs = snapshotDir.resolve("fs");
+        if (Mounter.isMountPoint(fs)) {
+            // Left by a daemon that was killed: its FUSE connection is gone ("transport endpoint is not connected").
+            log.info("detaching stale mount {}", fs);
+            Mounter.unmount(fs);
+        }
         LayerState state = LayerState.load(snapshotDir);
         ResolvedLayer layer = state.layer();
         RecordedReads reads = RecordedReads.load(snapshotDir.resolve(LayerState.READS_FILE));
         BlobSource blob = reads.replaying(registry.blobSource(layer.repository(), layer.descriptor()));
         EstargzLayer estargz = EstargzLayer.open(blob, layer.descriptor().annotations());
-        return mounter.mount(estargz, state.digest(), snapshotDir.resolve("fs"));
+        return mounter.mount(state.digest(), blob, estargz, fs);
     }
 
     /** Starts opening the image's other layers, so that their Prepare finds the TOC already fetched. */
@@ -127,10 +132,11 @@ public final class RegistryLayerProvider implements RemoteLayerProvider {
             return Optional.empty();
         }
         RecordedReads reads = RecordedReads.empty();
+        BlobSource blob = registry.blobSource(layer.repository(), layer.descriptor());
         EstargzLayer estargz;
         try {
-            estargz = EstargzLayer.open(reads.recording(registry.blobSource(layer.repository(), layer.descriptor())),
-                    layer.descriptor().annotations());
+            estargz = EstargzLayer.open(reads.recording(blob), layer.descriptor().annotations());
+            reads.seal();
         } catch (DigestMismatchException e) {
             log.warn("layer {} of {}: TOC does not match its digest annotation ({}); downloading it instead",
                     layerDigest, labels.imageRef(), e.getMessage());
@@ -144,6 +150,6 @@ public final class RegistryLayerProvider implements RemoteLayerProvider {
                     + " to serve such layers lazily", layerDigest, LayerLabels.TOC_DIGEST);
             return Optional.empty();
         }
-        return Optional.of(new OpenedLayer(layer, estargz, reads));
+        return Optional.of(new OpenedLayer(layer, blob, estargz, reads));
     }
 }

@@ -61,7 +61,8 @@ public final class InfoFilter {
             if (path.size() == 1) {
                 return switch (head) {
                     case "name" -> Optional.of(info.name());
-                    case "parent" -> info.hasParent() ? Optional.of(info.parent()) : Optional.empty();
+                    // Always present: containerd asks for parent=="" when it looks for a layer without parent.
+                    case "parent" -> Optional.of(info.parent());
                     case "kind" -> Optional.of(info.kind().filterName());
                     default -> Optional.empty();
                 };

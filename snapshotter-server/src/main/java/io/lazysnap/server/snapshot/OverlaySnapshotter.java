@@ -42,7 +42,6 @@ public final class OverlaySnapshotter implements Snapshotter {
     /** Marks committed snapshots served remotely; the value is the one stargz-snapshotter uses. */
     static final String REMOTE_LABEL = "containerd.io/snapshot/remote";
     static final String REMOTE_VALUE = "remote snapshot";
-    private static final String LAYER_DIGEST_LABEL = "containerd.io/snapshot/cri.layer-digest";
     private static final Path OVERLAY_INDEX_PARAMETER = Path.of("/sys/module/overlay/parameters/index");
 
     private final Path snapshots;
@@ -154,49 +153,70 @@ public final class OverlaySnapshotter implements Snapshotter {
         String target = labels.get(TARGET_LABEL);
         if (target != null && remote.isPresent()) {
             Labels.validate(labels);
-            if (store.transaction(tx -> tx.find(target)).isPresent()) {
+            if (store.transaction(tx -> findTarget(tx, target, parent)).isPresent()
+                    || commitRemote(remote.get(), target, parent, labels)) {
                 throw SnapshotException.alreadyExists("target snapshot %s already exists", target);
-            }
-            if (commitRemote(remote.get(), target, parent, labels)) {
-                throw SnapshotException.alreadyExists("target snapshot %s already exists (served remotely)", target);
             }
         }
         return create(Kind.ACTIVE, key, parent, labels);
     }
 
     /**
-     * Mounts the layer remotely and commits it as {@code target}; false when the layer must be downloaded instead.
+     * The committed layer that containerd will look for after an ALREADY_EXISTS: same {@code snapshot.ref} label,
+     * same parent (containerd's metadata store walks with exactly this filter).
      */
+    private static Optional<StoredSnapshot> findTarget(SnapshotStore.Tx tx, String target, String parent)
+            throws java.sql.SQLException {
+        return tx.all().stream().filter(s -> s.kind() == Kind.COMMITTED
+                && target.equals(s.info().labels().get(TARGET_LABEL)) && s.info().parent().equals(parent)).findFirst();
+    }
+
+    /** Mounts the layer remotely and commits it for {@code target}; false when it must be downloaded instead. */
     private boolean commitRemote(RemoteLayerProvider provider, String target, String parent,
                                  Map<String, String> labels) {
-        Path staging = stage(Kind.COMMITTED);
-        Closeable mount = null;
+        Optional<RemoteLayerProvider.RemoteLayer> layer;
         try {
-            Optional<Closeable> mounted = provider.mount(labels, staging);
-            if (mounted.isEmpty()) {
-                return false;
-            }
-            mount = mounted.get();
-            Map<String, String> committedLabels = new HashMap<>(labels);
-            committedLabels.put(REMOTE_LABEL, REMOTE_VALUE);
-            long id = store.transaction(tx -> {
-                if (tx.find(target).isPresent()) {
-                    throw SnapshotException.alreadyExists("target snapshot %s already exists", target);
-                }
-                long parentId = committedParent(tx, parent);
-                long created = tx.insert(target, parentId, Kind.COMMITTED, committedLabels, clock.instant());
-                moveIntoPlace(staging, snapshotDir(created));
-                return created;
-            });
-            remoteMounts.put(id, mount);
-            mount = null;
-            log.info("layer {} committed as {}, served remotely", labels.getOrDefault(LAYER_DIGEST_LABEL, "?"), target);
-            return true;
+            layer = provider.open(labels);
         } catch (IOException e) {
             log.warn("layer for {} cannot be served remotely, containerd will download it: {}", target, e.getMessage());
             return false;
+        }
+        if (layer.isEmpty()) {
+            return false;
+        }
+        Map<String, String> committedLabels = new HashMap<>(labels);
+        committedLabels.put(REMOTE_LABEL, REMOTE_VALUE);
+        Path staging = stage(Kind.COMMITTED);
+        Closeable[] mount = new Closeable[1];
+        long[] created = new long[1];
+        try {
+            long id = store.transaction(tx -> {
+                if (findTarget(tx, target, parent).isPresent()) {
+                    throw SnapshotException.alreadyExists("target snapshot %s already exists", target);
+                }
+                long parentId = committedParent(tx, parent);
+                // The name is free-form: containerd finds the layer by label and parent, and the same chain ID may
+                // sit on another parent snapshot (e.g. a layer below it was downloaded in another namespace).
+                String name = tx.find(target).isPresent() ? target + "@" + UUID.randomUUID() : target;
+                created[0] = tx.insert(name, parentId, Kind.COMMITTED, committedLabels, clock.instant());
+                moveIntoPlace(staging, snapshotDir(created[0]));
+                mount[0] = layer.get().mount(snapshotDir(created[0]));
+                return created[0];
+            });
+            remoteMounts.put(id, mount[0]);
+            mount[0] = null;
+            log.info("layer for {} committed, served remotely", target);
+            return true;
+        } catch (UncheckedIOException e) {
+            log.warn("layer for {} cannot be mounted, containerd will download it: {}", target, e.getMessage());
+            closeQuietly(mount[0]);
+            mount[0] = null;
+            if (created[0] != 0) {
+                deleteQuietly(snapshotDir(created[0]));
+            }
+            return false;
         } finally {
-            closeQuietly(mount);
+            closeQuietly(mount[0]);
             inFlight.remove(staging);
             deleteQuietly(staging);
         }

@@ -10,18 +10,22 @@ import java.util.Optional;
  * Serves committed layers without their content on disk: a Prepare whose labels name a layer that can be served
  * remotely becomes a committed snapshot whose {@code fs} directory is a mount of this provider.
  *
- * <p>A snapshot directory handed to the provider holds an empty {@code fs} directory to mount on; the provider may
- * keep small state files next to it (they move with the directory) so that {@link #restore} can mount the layer
+ * <p>Serving takes two steps so that the slow one runs outside the snapshot store's lock: {@link #open} finds and
+ * checks the layer (network), {@link RemoteLayer#mount} mounts it on the new snapshot's directory (local). A
+ * mounted layer may keep small state files beside its {@code fs} directory so that {@link #restore} can mount it
  * again after a restart without asking the registry.
  */
 public interface RemoteLayerProvider {
 
-    /**
-     * Mounts the layer that {@code labels} name on {@code snapshotDir/fs}, or returns empty when the layer cannot
-     * be served remotely (then containerd downloads it). Closing the result unmounts it.
-     */
-    Optional<Closeable> mount(Map<String, String> labels, Path snapshotDir) throws IOException;
+    /** A layer found and checked, ready to mount. */
+    interface RemoteLayer {
+        /** Mounts the layer on {@code snapshotDir/fs} (an empty directory); closing the result unmounts it. */
+        Closeable mount(Path snapshotDir) throws IOException;
+    }
 
-    /** Mounts again a layer that {@link #mount} served before, from the state it left in {@code snapshotDir}. */
+    /** The layer that {@code labels} name, or empty when it cannot be served remotely (containerd downloads it). */
+    Optional<RemoteLayer> open(Map<String, String> labels) throws IOException;
+
+    /** Mounts again a layer mounted before, from the state it left in {@code snapshotDir}. */
     Closeable restore(Path snapshotDir) throws IOException;
 }

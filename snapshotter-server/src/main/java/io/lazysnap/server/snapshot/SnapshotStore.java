@@ -1,6 +1,7 @@
 package io.lazysnap.server.snapshot;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -86,7 +87,10 @@ final class SnapshotStore implements AutoCloseable {
         }
     }
 
-    /** Runs {@code work} atomically: commits when it returns, rolls back when it throws. */
+    /**
+     * Runs {@code work} atomically: commits when it returns, rolls back when it throws. An {@link IOException} of
+     * the work comes out as an {@link UncheckedIOException}.
+     */
     synchronized <T> T transaction(Work<T> work) {
         if (closed) {
             throw new IllegalStateException("snapshot store is closed");
@@ -99,6 +103,9 @@ final class SnapshotStore implements AutoCloseable {
             rollbackQuietly(e);
             if (e instanceof RuntimeException re) {
                 throw re;
+            }
+            if (e instanceof IOException io) {
+                throw new UncheckedIOException(io);
             }
             throw new IllegalStateException("snapshot metadata: " + e.getMessage(), e);
         }

@@ -25,6 +25,9 @@ class InfoFilterTest {
         assertTrue(matches("kind==committed"));
         assertFalse(matches("kind==active"));
         assertTrue(matches("parent==\"sha256:parent\""));
+        SnapshotInfo base = new SnapshotInfo("base", "", Kind.COMMITTED, Instant.EPOCH, Instant.EPOCH, Map.of());
+        assertTrue(InfoFilter.parse("parent==\"\"").test(base), "containerd looks up parentless layers so");
+        assertFalse(InfoFilter.parse("parent!=\"\"").test(base));
         assertTrue(matches("labels.\"containerd.io/snapshot.ref\""));
         assertTrue(matches("labels.\"a.b\"==\"x,y\""), "quoted values may hold commas");
         assertFalse(matches("labels.missing"));

@@ -110,7 +110,26 @@ class RemoteSnapshotTest {
         provider.fail = true;
         sn.prepare("extract-2 chain2", "chain1", layerLabels("chain2", "sha256:l2"));
         assertEquals(Kind.ACTIVE, sn.stat("extract-2 chain2").getKind());
+
+        provider.fail = false;
+        provider.failMount = true;
+        sn.prepare("extract-3 chain3", "chain1", layerLabels("chain3", "sha256:l3"));
+        assertEquals(Kind.ACTIVE, sn.stat("extract-3 chain3").getKind());
         assertTrue(provider.closed.isEmpty());
+        assertEquals(List.of("chain1", "extract-2 chain2", "extract-3 chain3"),
+                sn.list().stream().map(Info::getName).sorted().toList(), "a failed mount leaves no record");
+    }
+
+    @Test
+    void theSameChainOnAnotherParentIsAnotherLayer() {
+        sn.prepare("base-a", "", Map.of());
+        sn.commit("downloaded-base", "base-a", Map.of());
+        assertThrows(StatusRuntimeException.class, () -> sn.prepare("e1", "", layerLabels("chain1", "sha256:l1")));
+        assertEquals(Status.Code.ALREADY_EXISTS, assertThrows(StatusRuntimeException.class,
+                () -> sn.prepare("e2", "downloaded-base", layerLabels("chain1", "sha256:l1"))).getStatus().getCode());
+        List<Info> chain1 = sn.list("labels.\"containerd.io/snapshot.ref\"==chain1,parent==downloaded-base");
+        assertEquals(1, chain1.size(), "containerd finds the layer by label and parent, whatever its name");
+        assertEquals(2, provider.mounted.size());
     }
 
     @Test
@@ -134,9 +153,10 @@ class RemoteSnapshotTest {
         final List<Path> closed = new ArrayList<>();
         volatile boolean decline;
         volatile boolean fail;
+        volatile boolean failMount;
 
         @Override
-        public Optional<Closeable> mount(Map<String, String> labels, Path snapshotDir) throws IOException {
+        public Optional<RemoteLayer> open(Map<String, String> labels) throws IOException {
             if (fail) {
                 throw new IOException("registry unreachable");
             }
@@ -144,10 +164,15 @@ class RemoteSnapshotTest {
                 return Optional.empty();
             }
             String layer = labels.get("containerd.io/snapshot/cri.layer-digest");
-            Files.writeString(snapshotDir.resolve("fs").resolve(layer.replace(':', '_')), layer);
-            Files.writeString(snapshotDir.resolve("layer"), layer);
-            mounted.add(snapshotDir);
-            return Optional.of(handle(snapshotDir));
+            return Optional.of(snapshotDir -> {
+                if (failMount) {
+                    throw new IOException("fusermount: permission denied");
+                }
+                Files.writeString(snapshotDir.resolve("fs").resolve(layer.replace(':', '_')), layer);
+                Files.writeString(snapshotDir.resolve("layer"), layer);
+                mounted.add(snapshotDir);
+                return handle(snapshotDir);
+            });
         }
 
         @Override
