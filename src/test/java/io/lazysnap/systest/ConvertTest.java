@@ -22,11 +22,8 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
-import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.zip.GZIPInputStream;
@@ -41,7 +38,6 @@ import org.junit.jupiter.api.Test;
  */
 class ConvertTest {
 
-    private static final String EXPECTED = "hello from layer 2\nlayer 3 was here\n";
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private static Stack stack;
@@ -52,17 +48,7 @@ class ConvertTest {
     static void setUp() throws Exception {
         stack = Stack.start();
         registry = RegistryClient.builder().plainHttp(stack.registry).build();
-        Path src = Files.createDirectories(stack.dir.resolve("convert-src"));
-        Path l1 = Files.createDirectories(src.resolve("l1/bin"));
-        Files.copy(Path.of(Processes.run(Duration.ofSeconds(5), "sh", "-c", "command -v busybox").strip()),
-                l1.resolve("busybox"));
-        for (String applet : List.of("sh", "cat")) {
-            Files.createSymbolicLink(l1.resolve(applet), Path.of("busybox"));
-        }
-        Files.writeString(Files.createDirectories(src.resolve("l2/etc")).resolve("hello.txt"), "hello from layer 2\n");
-        Files.writeString(Files.createDirectories(src.resolve("l3/data")).resolve("msg"), "layer 3 was here\n");
-        plain = new TestImage(stack.dir).layer(src.resolve("l1")).layer(src.resolve("l2")).layer(src.resolve("l3"))
-                .push(stack.registry, "systest/plain", "v1", List.of("sh", "-c", "cat /etc/hello.txt /data/msg"));
+        plain = HelloImage.push(stack, "systest/plain");
     }
 
     @AfterAll
@@ -94,9 +80,9 @@ class ConvertTest {
                 third.toString());
 
         stack.ctr("image", "pull", "--plain-http", dst);
-        assertEquals(EXPECTED, stack.ctr("run", "--rm", dst, "convert-overlayfs"), stack.logs());
+        assertEquals(HelloImage.OUTPUT, stack.ctr("run", "--rm", dst, "convert-overlayfs"), stack.logs());
         stack.ctr("image", "pull", "--plain-http", "--snapshotter", "lazysnap", dst);
-        assertEquals(EXPECTED, stack.ctr("run", "--rm", "--snapshotter", "lazysnap", dst, "convert-lazysnap"),
+        assertEquals(HelloImage.OUTPUT, stack.ctr("run", "--rm", "--snapshotter", "lazysnap", dst, "convert-lazysnap"),
                 stack.logs());
     }
 
@@ -106,7 +92,7 @@ class ConvertTest {
         LazysnapCli.convert("--zstdchunked", plain, dst);
         checkLayers(dst, registry.manifest(Reference.parse(dst)), "application/vnd.oci.image.layer.v1.tar+zstd");
         stack.ctr("image", "pull", "--plain-http", dst);
-        assertEquals(EXPECTED, stack.ctr("run", "--rm", dst, "convert-zstd"), stack.logs());
+        assertEquals(HelloImage.OUTPUT, stack.ctr("run", "--rm", dst, "convert-zstd"), stack.logs());
     }
 
     @Test
@@ -124,7 +110,7 @@ class ConvertTest {
         Manifest manifest = registry.manifest(Reference.parse(dst).withDigest(entry.digest()));
         checkLayers(dst, manifest, "application/vnd.oci.image.layer.v1.tar+gzip");
         stack.ctr("image", "pull", "--plain-http", dst);
-        assertEquals(EXPECTED, stack.ctr("run", "--rm", dst, "convert-index"), stack.logs());
+        assertEquals(HelloImage.OUTPUT, stack.ctr("run", "--rm", dst, "convert-index"), stack.logs());
     }
 
     /** Checks every layer: media type, TOC against its digest annotation, sizes and diffID. */

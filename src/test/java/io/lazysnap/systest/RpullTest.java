@@ -7,11 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
-import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -27,7 +24,6 @@ import org.junit.jupiter.api.TestMethodOrder;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class RpullTest {
 
-    private static final String EXPECTED = "hello from layer 2\nlayer 3 was here\n";
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private static Stack stack;
@@ -36,17 +32,7 @@ class RpullTest {
     @BeforeAll
     static void setUp() throws Exception {
         stack = Stack.start();
-        Path src = Files.createDirectories(stack.dir.resolve("rpull-src"));
-        Path l1 = Files.createDirectories(src.resolve("l1/bin"));
-        Files.copy(Path.of(Processes.run(Duration.ofSeconds(5), "sh", "-c", "command -v busybox").strip()),
-                l1.resolve("busybox"));
-        for (String applet : List.of("sh", "cat")) {
-            Files.createSymbolicLink(l1.resolve(applet), Path.of("busybox"));
-        }
-        Files.writeString(Files.createDirectories(src.resolve("l2/etc")).resolve("hello.txt"), "hello from layer 2\n");
-        Files.writeString(Files.createDirectories(src.resolve("l3/data")).resolve("msg"), "layer 3 was here\n");
-        image = new TestImage(stack.dir).layer(src.resolve("l1")).layer(src.resolve("l2")).layer(src.resolve("l3"))
-                .push(stack.registry, "systest/rpull", "v1", List.of("sh", "-c", "cat /etc/hello.txt /data/msg"));
+        image = HelloImage.push(stack, "systest/rpull");
     }
 
     @AfterAll
@@ -63,7 +49,7 @@ class RpullTest {
         assertEquals(3, count(out, " applied"), "every layer downloaded and applied:\n" + out);
         assertTrue(out.contains("pulled " + image), out);
         assertTrue(stack.ctr("image", "ls", "-q").lines().anyMatch(image::equals), stack.ctr("image", "ls"));
-        assertEquals(EXPECTED, stack.ctr("run", "--rm", "--snapshotter", "lazysnap", image, "rpull-1"),
+        assertEquals(HelloImage.OUTPUT, stack.ctr("run", "--rm", "--snapshotter", "lazysnap", image, "rpull-1"),
                 stack.logs());
     }
 
@@ -102,7 +88,7 @@ class RpullTest {
         assertTrue(content.contains("containerd.io/gc.ref.content.config="), content);
         assertTrue(content.contains("containerd.io/gc.ref.snapshot.lazysnap="), content);
         assertEquals(4, stack.ctr("snapshots", "--snapshotter", "lazysnap", "ls").strip().split("\n").length);
-        assertEquals(EXPECTED, stack.ctr("run", "--rm", "--snapshotter", "lazysnap", image, "rpull-2"),
+        assertEquals(HelloImage.OUTPUT, stack.ctr("run", "--rm", "--snapshotter", "lazysnap", image, "rpull-2"),
                 stack.logs());
     }
 
@@ -114,7 +100,7 @@ class RpullTest {
         assertEquals(3, count(out, " present"), out);
         assertEquals(before, stack.ctr("snapshots", "--snapshotter", "lazysnap", "ls"));
         assertEquals(1, stack.ctr("image", "ls", "-q").lines().filter(image::equals).count());
-        assertEquals(EXPECTED, stack.ctr("run", "--rm", "--snapshotter", "lazysnap", image, "rpull-3"),
+        assertEquals(HelloImage.OUTPUT, stack.ctr("run", "--rm", "--snapshotter", "lazysnap", image, "rpull-3"),
                 stack.logs());
     }
 
