@@ -34,7 +34,8 @@ import org.junit.jupiter.api.Test;
 /**
  * {@code lazysnap convert} against a real registry: every converted layer is a seekable layer whose TOC matches its
  * annotation and whose decompressed tar is the config's diffID, prioritised files sit before the prefetch landmark,
- * and the result still runs through plain containerd (eStargz is valid gzip) and through lazysnap.
+ * and the result still runs through plain containerd (eStargz is valid gzip) and through lazysnap, lazily when
+ * pulled with {@code lazysnap rpull}.
  */
 class ConvertTest {
 
@@ -111,6 +112,16 @@ class ConvertTest {
         checkLayers(dst, manifest, "application/vnd.oci.image.layer.v1.tar+gzip");
         stack.ctr("image", "pull", "--plain-http", dst);
         assertEquals(HelloImage.OUTPUT, stack.ctr("run", "--rm", dst, "convert-index"), stack.logs());
+    }
+
+    @Test
+    void convertedImageIsServedLazilyThroughRpull() throws Exception {
+        String dst = stack.registry + "/systest/converted-rpull:v1";
+        LazysnapCli.convert("--prioritize", "/data/msg", plain, dst);
+        String out = LazysnapCli.rpull(stack, dst);
+        assertEquals(3, out.lines().filter(l -> l.contains(" remote ")).count(), "every layer mounted lazily:\n" + out);
+        assertEquals(HelloImage.OUTPUT, stack.ctr("run", "--rm", "--snapshotter", "lazysnap", dst, "convert-rpull"),
+                stack.logs());
     }
 
     /** Checks every layer: media type, TOC against its digest annotation, sizes and diffID. */
