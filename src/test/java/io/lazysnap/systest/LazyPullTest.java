@@ -34,7 +34,7 @@ class LazyPullTest {
     @BeforeAll
     static void setUp() throws Exception {
         // Background fetch would (rightly) download the rest of the layers; turned off to measure lazy reads alone.
-        stack = Stack.start("no_background_fetch = true");
+        stack = Stack.start((dir, registry) -> "no_background_fetch = true");
         Path src = Files.createDirectories(stack.dir.resolve("lazy-src"));
         Path data = Files.createDirectories(src.resolve("data/srv/blobs"));
         Random random = new Random(7);
@@ -47,14 +47,7 @@ class LazyPullTest {
         plain = new TestImage(Files.createDirectories(stack.dir.resolve("lazy-build")))
                 .layer(TestImage.busyboxRootfs(src.resolve("base"))).layer(src.resolve("data"))
                 .push(stack.registry, "systest/lazy", "plain", List.of("cat", "/srv/small.txt"));
-        estargz = stack.registry + "/systest/lazy:esgz";
-
-        // Convert with the reference tool in a namespace of its own, then push the result.
-        stack.ctrIn("convert", "content", "fetch", "--plain-http", plain);
-        stack.ctrIn("convert", "image", "pull", "--plain-http", plain);
-        Processes.run(Duration.ofMinutes(5), "ctr-remote", "--address", stack.containerdSocket.toString(),
-                "--namespace", "convert", "image", "convert", "--estargz", "--oci", plain, estargz);
-        stack.ctrIn("convert", "image", "push", "--plain-http", estargz);
+        estargz = stack.ctrRemoteConvert(plain, stack.registry + "/systest/lazy:esgz");
         imageBytes = Long.parseLong(Processes.run(Duration.ofSeconds(10), "du", "-sb",
                 stack.dir.resolve("lazy-build").toString()).split("\\s")[0]);
     }
@@ -70,8 +63,7 @@ class LazyPullTest {
     @Order(1)
     void startsFromAStargzConvertedImageWhileMostBytesStayInTheRegistry() throws Exception {
         stack.registryTraffic.reset();
-        Processes.run(Duration.ofMinutes(3), "ctr-remote", "--address", stack.containerdSocket.toString(),
-                "--namespace", Stack.NAMESPACE, "image", "rpull", "--plain-http", "--snapshotter", "lazysnap", estargz);
+        stack.ctrRemoteRpull(estargz);
         String output = stack.ctr("run", "--rm", "--snapshotter", "lazysnap", estargz, "lazy-1");
         long served = stack.registryTraffic.served();
 

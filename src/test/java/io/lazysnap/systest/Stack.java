@@ -44,17 +44,26 @@ final class Stack implements AutoCloseable {
         this.containerdConfig = dir.resolve("containerd.toml");
     }
 
-    static Stack start() throws Exception {
-        return start("");
+    /** A command against the stack that fails with an {@link IOException} carrying its output. */
+    interface Call {
+        String run() throws Exception;
     }
 
-    /** Starts the stack with top-level settings added to lazysnap's config file (TOML lines). */
-    static Stack start(String lazysnapSettings) throws Exception {
+    /** Extra top-level lines of lazysnap's config file, written once the stack's directory and registry exist. */
+    interface Settings {
+        String write(Path dir, String registry) throws Exception;
+    }
+
+    static Stack start() throws Exception {
+        return start((dir, registry) -> "");
+    }
+
+    static Stack start(Settings lazysnapSettings) throws Exception {
         requireCommands("containerd", "ctr", "runc", "docker-registry", "busybox");
         // Short base path: unix socket paths are limited to 107 bytes.
         Stack stack = new Stack(Files.createTempDirectory(Path.of("/tmp"), "lzs-"), Processes.freePort());
         try {
-            stack.writeConfigs(lazysnapSettings);
+            stack.writeConfigs(lazysnapSettings.write(stack.dir, stack.registry));
             stack.startRegistry();
             stack.lazysnap.start();
             stack.startContainerd();
@@ -166,6 +175,21 @@ final class Stack implements AutoCloseable {
                 "--namespace", namespace));
         command.addAll(List.of(args));
         return Processes.run(Duration.ofMinutes(3), command);
+    }
+
+    /** Converts {@code plain} to eStargz with stargz-snapshotter's ctr-remote and pushes it as {@code target}. */
+    String ctrRemoteConvert(String plain, String target) throws IOException, InterruptedException {
+        ctrIn("convert", "image", "pull", "--plain-http", plain);
+        Processes.run(Duration.ofMinutes(5), "ctr-remote", "--address", containerdSocket.toString(),
+                "--namespace", "convert", "image", "convert", "--estargz", "--oci", plain, target);
+        ctrIn("convert", "image", "push", "--plain-http", target);
+        return target;
+    }
+
+    /** Pulls {@code ref} the way stargz-snapshotter's users do: ctr-remote rpull with lazysnap as snapshotter. */
+    String ctrRemoteRpull(String ref) throws IOException, InterruptedException {
+        return Processes.run(Duration.ofMinutes(3), "ctr-remote", "--address", containerdSocket.toString(),
+                "--namespace", NAMESPACE, "image", "rpull", "--plain-http", "--snapshotter", "lazysnap", ref);
     }
 
     String logs() throws IOException {

@@ -4,12 +4,17 @@ import io.lazysnap.fs.ChunkCache;
 import io.lazysnap.fs.LayerFs;
 import io.lazysnap.fs.LayerFsOptions;
 import io.lazysnap.registry.RegistryClient;
+import io.lazysnap.server.gate.SignatureGate;
 import io.lazysnap.server.grpc.SnapshotsService;
 import io.lazysnap.server.grpc.SocketServer;
 import io.lazysnap.server.remote.RegistryLayerProvider;
 import io.lazysnap.server.snapshot.OverlaySnapshotter;
+import io.lazysnap.server.snapshot.PrepareGate;
 import io.lazysnap.server.snapshot.RemoteLayerProvider;
 import io.lazysnap.server.snapshot.Snapshotter;
+import io.lazysnap.verifier.Policy;
+import io.lazysnap.verifier.PolicyException;
+import io.lazysnap.verifier.Verifier;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -61,7 +66,7 @@ public final class Daemon implements AutoCloseable {
                 (digest, blob, layer, mountpoint) -> LayerFs.mount(digest, blob, layer, mountpoint, fsOptions),
                 config.allowUnverifiedToc(), opener);
         try {
-            return start(config, Optional.of(remote), resources);
+            return start(config, Optional.of(remote), gate(config, registry), resources);
         } catch (IOException | RuntimeException e) {
             closeAll(resources);
             throw e;
@@ -73,12 +78,12 @@ public final class Daemon implements AutoCloseable {
      * mounted again before the socket accepts calls.
      */
     public static Daemon start(DaemonConfig config, Optional<RemoteLayerProvider> remote) throws IOException {
-        return start(config, remote, new ArrayList<>());
+        return start(config, remote, PrepareGate.OPEN, new ArrayList<>());
     }
 
-    private static Daemon start(DaemonConfig config, Optional<RemoteLayerProvider> remote, List<Closeable> resources)
-            throws IOException {
-        Snapshotter snapshotter = OverlaySnapshotter.open(Path.of(config.root()), remote);
+    private static Daemon start(DaemonConfig config, Optional<RemoteLayerProvider> remote, PrepareGate gate,
+                                List<Closeable> resources) throws IOException {
+        Snapshotter snapshotter = OverlaySnapshotter.open(Path.of(config.root()), remote, gate);
         try {
             SocketServer server = SocketServer.start(Path.of(config.address()), new SnapshotsService(snapshotter));
             log.info("lazysnap ready: root={} address={}", config.root(), config.address());
@@ -87,6 +92,23 @@ public final class Daemon implements AutoCloseable {
             snapshotter.close();
             throw e;
         }
+    }
+
+    /** The signature gate of the configured policy; an invalid policy stops the daemon from starting. */
+    private static PrepareGate gate(DaemonConfig config, RegistryClient registry) throws IOException {
+        if (config.policy() == null) {
+            log.warn("no signature policy configured (policy = \"...\"): images are NOT verified before they are"
+                    + " mounted or unpacked; production nodes should enforce one");
+            return PrepareGate.OPEN;
+        }
+        Policy policy;
+        try {
+            policy = Policy.load(Path.of(config.policy()));
+        } catch (PolicyException e) {
+            throw new IOException("signature policy " + e.getMessage(), e);
+        }
+        log.info("signature policy {}: {}", config.policy(), policy);
+        return new SignatureGate(Verifier.builder(policy, registry).build(), registry);
     }
 
     private static RegistryClient registryClient(DaemonConfig.Registry settings) {

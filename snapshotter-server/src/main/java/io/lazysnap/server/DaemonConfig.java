@@ -20,6 +20,7 @@ import java.util.List;
  * @param noBackgroundFetch  do not fetch the rest of a layer in the background (stargz-snapshotter's name)
  * @param registry           how to reach registries
  * @param cache              chunk cache sizes
+ * @param policy             the signature policy file (TOML, see the verifier module); none: images are not checked
  */
 public record DaemonConfig(@JsonProperty("root") String root,
                            @JsonProperty("address") String address,
@@ -27,7 +28,8 @@ public record DaemonConfig(@JsonProperty("root") String root,
                            @JsonProperty("noprefetch") Boolean noPrefetch,
                            @JsonProperty("no_background_fetch") Boolean noBackgroundFetch,
                            @JsonProperty("registry") Registry registry,
-                           @JsonProperty("cache") Cache cache) {
+                           @JsonProperty("cache") Cache cache,
+                           @JsonProperty("policy") String policy) {
 
     public static final String DEFAULT_ROOT = "/var/lib/lazysnap";
     public static final String DEFAULT_ADDRESS = "/run/lazysnap/lazysnap.sock";
@@ -75,7 +77,7 @@ public record DaemonConfig(@JsonProperty("root") String root,
     }
 
     public static DaemonConfig defaults() {
-        return new DaemonConfig(null, null, null, null, null, null, null);
+        return new DaemonConfig(null, null, null, null, null, null, null, null);
     }
 
     /** Defaults with another state directory and socket, as tests and {@code serve --root/--address} use. */
@@ -98,6 +100,6 @@ public record DaemonConfig(@JsonProperty("root") String root,
     public DaemonConfig withOverrides(Path root, Path address) {
         return new DaemonConfig(root == null ? this.root : root.toString(),
                 address == null ? this.address : address.toString(), allowUnverifiedToc, noPrefetch,
-                noBackgroundFetch, registry, cache);
+                noBackgroundFetch, registry, cache, policy);
     }
 }

@@ -47,7 +47,7 @@ public final class SnapshotsService extends SnapshotsGrpc.SnapshotsImplBase {
 
     @Override
     public void prepare(PrepareSnapshotRequest req, StreamObserver<PrepareSnapshotResponse> out) {
-        log.debug("prepare key={} parent={}", req.getKey(), req.getParent());
+        log.debug("prepare key={} parent={} labels={}", req.getKey(), req.getParent(), req.getLabelsMap());
         unary("Prepare", out, () -> PrepareSnapshotResponse.newBuilder().addAllMounts(Protos.mounts(
                 snapshotter.prepare(req.getKey(), req.getParent(), req.getLabelsMap()))).build());
     }

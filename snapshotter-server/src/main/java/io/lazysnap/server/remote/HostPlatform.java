@@ -3,12 +3,12 @@ package io.lazysnap.server.remote;
 import io.lazysnap.registry.Platform;
 
 /** The platform of this node, in OCI terms, for picking a manifest out of an index. */
-final class HostPlatform {
+public final class HostPlatform {
 
     private HostPlatform() {
     }
 
-    static Platform get() {
+    public static Platform get() {
         return switch (System.getProperty("os.arch")) {
             case "aarch64", "arm64" -> Platform.parse("linux/arm64");
             case "amd64", "x86_64" -> Platform.LINUX_AMD64;

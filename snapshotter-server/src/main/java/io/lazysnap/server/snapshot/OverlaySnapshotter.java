@@ -42,6 +42,7 @@ public final class OverlaySnapshotter implements Snapshotter {
     /** Marks committed snapshots served remotely; the value is the one stargz-snapshotter uses. */
     static final String REMOTE_LABEL = "containerd.io/snapshot/remote";
     static final String REMOTE_VALUE = "remote snapshot";
+    private static final String UNPACK_KEY_PREFIX = "extract-";
     private static final Path OVERLAY_INDEX_PARAMETER = Path.of("/sys/module/overlay/parameters/index");
 
     private final Path snapshots;
@@ -51,32 +52,37 @@ public final class OverlaySnapshotter implements Snapshotter {
     /** Temporary directories of prepares in flight, which cleanup must not take for garbage. */
     private final Set<Path> inFlight = ConcurrentHashMap.newKeySet();
     private final Optional<RemoteLayerProvider> remote;
+    private final PrepareGate gate;
     /** Mounts of remote layers by snapshot id; closing one unmounts the layer. */
     private final Map<Long, Closeable> remoteMounts = new ConcurrentHashMap<>();
 
-    private OverlaySnapshotter(Path snapshots, SnapshotStore store, Clock clock, Optional<RemoteLayerProvider> remote) {
+    private OverlaySnapshotter(Path snapshots, SnapshotStore store, Clock clock, Optional<RemoteLayerProvider> remote,
+                               PrepareGate gate) {
         this.snapshots = snapshots;
         this.store = store;
         this.clock = clock;
         this.indexOff = Files.exists(OVERLAY_INDEX_PARAMETER);
         this.remote = remote;
+        this.gate = gate;
     }
 
     /** Opens (creating if needed) a snapshotter of plain layers only, rooted at {@code root}. */
     public static OverlaySnapshotter open(Path root) throws IOException {
-        return open(root, Optional.empty());
+        return open(root, Optional.empty(), PrepareGate.OPEN);
     }
 
     /**
      * Opens (creating if needed) the snapshotter rooted at {@code root}, serving layers through {@code remote} when
-     * it can, and mounts again every remote layer committed before, so that they are there before any call.
+     * it can and admitting layers through {@code gate}, and mounts again every remote layer committed before, so
+     * that they are there before any call.
      */
-    public static OverlaySnapshotter open(Path root, Optional<RemoteLayerProvider> remote) throws IOException {
+    public static OverlaySnapshotter open(Path root, Optional<RemoteLayerProvider> remote, PrepareGate gate)
+            throws IOException {
         Files.createDirectories(root);
         Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwx------"));
         Path snapshots = Files.createDirectories(root.resolve("snapshots"));
         OverlaySnapshotter snapshotter = new OverlaySnapshotter(snapshots,
-                SnapshotStore.open(root.resolve("metadata.db")), Clock.systemUTC(), remote);
+                SnapshotStore.open(root.resolve("metadata.db")), Clock.systemUTC(), remote, gate);
         remote.ifPresent(snapshotter::restoreRemoteLayers);
         return snapshotter;
     }
@@ -151,6 +157,10 @@ public final class OverlaySnapshotter implements Snapshotter {
     @Override
     public List<MountSpec> prepare(String key, String parent, Map<String, String> labels) {
         String target = labels.get(TARGET_LABEL);
+        if (target != null || isUnpackKey(key)) {
+            // Before anything else: a refused layer gets neither a remote mount nor a snapshot to download into.
+            gate.admit(labels);
+        }
         if (target != null && remote.isPresent()) {
             Labels.validate(labels);
             if (store.transaction(tx -> findTarget(tx, target, parent)).isPresent()
@@ -159,6 +169,16 @@ public final class OverlaySnapshotter implements Snapshotter {
             }
         }
         return create(Kind.ACTIVE, key, parent, labels);
+    }
+
+    /**
+     * Whether {@code key} is containerd's key for unpacking a layer ({@code extract-<random> <chain ID>}, after the
+     * {@code <namespace>/<n>/} prefix its metadata store adds): plain {@code ctr image pull} unpacks with that key
+     * and no labels at all, and the gate must still see it.
+     */
+    static boolean isUnpackKey(String key) {
+        int slash = key.lastIndexOf('/', key.indexOf(' ') < 0 ? key.length() : key.indexOf(' '));
+        return key.startsWith(UNPACK_KEY_PREFIX, slash + 1);
     }
 
     /**

@@ -1,0 +1,117 @@
+package io.lazysnap.server.gate;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import io.lazysnap.registry.Descriptor;
+import io.lazysnap.registry.Manifest;
+import io.lazysnap.registry.Reference;
+import io.lazysnap.registry.RegistryClient;
+import io.lazysnap.server.remote.HostPlatform;
+import io.lazysnap.server.remote.LayerLabels;
+import io.lazysnap.server.snapshot.PrepareGate;
+import io.lazysnap.server.snapshot.SnapshotException;
+import io.lazysnap.verifier.Mode;
+import io.lazysnap.verifier.Verdict;
+import io.lazysnap.verifier.Verifier;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The cosign gate: a layer enters the node only if its image's signature satisfies the node's policy and the layer
+ * belongs to the manifest that was verified. The manifest digest comes from the CRI label when present (it pins the
+ * exact manifest containerd is pulling), otherwise from resolving the reference now; either way the layer digest
+ * must be listed in that manifest, so neither a moved tag nor a foreign layer slips past.
+ */
+public final class SignatureGate implements PrepareGate {
+
+    private static final Logger log = LoggerFactory.getLogger(SignatureGate.class);
+
+    private final Verifier verifier;
+    private final RegistryClient registry;
+    /** Layer digests by manifest digest: manifests are immutable, and every layer of an image asks. */
+    private final Cache<String, Set<String>> layersByManifest = Caffeine.newBuilder().maximumSize(1024).build();
+    /** Manifests whose non-verified verdict (warn, skip) was logged, so it is logged once per image. */
+    private final Cache<String, Boolean> reported = Caffeine.newBuilder()
+            .maximumSize(4096).expireAfterWrite(Duration.ofHours(1)).build();
+
+    public SignatureGate(Verifier verifier, RegistryClient registry) {
+        this.verifier = verifier;
+        this.registry = registry;
+    }
+
+    @Override
+    public void admit(Map<String, String> labels) {
+        Optional<LayerLabels> layer = LayerLabels.from(labels);
+        if (layer.isEmpty()) {
+            admitUnlabelled(labels.get(LayerLabels.TARGET));
+            return;
+        }
+        LayerLabels l = layer.get();
+        Reference image = reference(l.imageRef());
+        if (verifier.policy().modeFor(image) == Mode.SKIP) {
+            return;
+        }
+        Manifest resolved = l.manifestDigest().isPresent() ? null : resolve(image);
+        String manifestDigest = l.manifestDigest().orElseGet(() -> resolved.descriptor().digest());
+        Verdict verdict = verifier.verify(image, manifestDigest);
+        if (!verdict.allowed()) {
+            log.warn("refused layer {}: {}", l.layerDigest(), verdict);
+            throw SnapshotException.failedPrecondition("%s", verdict);
+        }
+        if (verdict.outcome() != Verdict.Outcome.VERIFIED && reported.asMap().putIfAbsent(manifestDigest, true) == null) {
+            log.warn("admitting without a verified signature: {}", verdict);
+        }
+        Set<String> layers = layersByManifest.get(manifestDigest, d -> layerDigests(image, d, resolved));
+        if (!layers.contains(l.layerDigest())) {
+            throw SnapshotException.failedPrecondition(
+                    "layer %s is not part of manifest %s of image %s, the one whose signature was checked; refusing it",
+                    l.layerDigest(), manifestDigest, l.imageRef());
+        }
+    }
+
+    /** A layer Prepare that names no image: only a non-enforcing default lets it through. */
+    private void admitUnlabelled(String target) {
+        if (verifier.policy().defaultMode() == Mode.ENFORCE) {
+            throw SnapshotException.failedPrecondition("layer %s names no image, so its signature cannot be checked"
+                    + " and the signature policy enforces by default; pull with `lazysnap rpull` or"
+                    + " `ctr-remote image rpull`, or through Kubernetes' CRI with disable_snapshot_annotations = false",
+                    target);
+        }
+    }
+
+    private static Reference reference(String text) {
+        try {
+            return Reference.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw SnapshotException.failedPrecondition("image reference %s: %s", text, e.getMessage());
+        }
+    }
+
+    private Manifest resolve(Reference image) {
+        try {
+            return registry.resolve(image, HostPlatform.get()).manifest();
+        } catch (IOException e) {
+            throw SnapshotException.failedPrecondition(
+                    "cannot resolve %s to check its signature: %s", image, e.getMessage());
+        }
+    }
+
+    private Set<String> layerDigests(Reference image, String manifestDigest, Manifest resolved) {
+        Manifest manifest = resolved;
+        if (manifest == null || !manifest.descriptor().digest().equals(manifestDigest)) {
+            try {
+                manifest = registry.manifest(image.withDigest(manifestDigest));
+            } catch (IOException e) {
+                throw SnapshotException.failedPrecondition(
+                        "cannot fetch manifest %s of %s: %s", manifestDigest, image, e.getMessage());
+            }
+        }
+        return manifest.layers().stream().map(Descriptor::digest).collect(Collectors.toUnmodifiableSet());
+    }
+}

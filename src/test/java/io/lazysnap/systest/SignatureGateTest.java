@@ -1,0 +1,168 @@
+package io.lazysnap.systest;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.grpc.StatusRuntimeException;
+import io.lazysnap.registry.Reference;
+import io.lazysnap.registry.RegistryClient;
+import io.lazysnap.verifier.CosignSigner;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.spec.ECGenParameterSpec;
+import java.util.Base64;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The cosign gate through the real stack: with an enforcing policy, an image signed by the trusted key runs
+ * (lazily); unsigned images, images signed by another key and pulls that name no image are refused, and a refusal
+ * leaves no FUSE mount and no snapshot behind, whether the layer would have been served lazily or downloaded.
+ */
+class SignatureGateTest {
+
+    private static Stack stack;
+    private static KeyPair trusted;
+    private static String signedEsgz;
+    private static String unsignedEsgz;
+    private static String otherKeyEsgz;
+    private static String unsignedPlain;
+
+    @BeforeAll
+    static void setUp() throws Exception {
+        trusted = ecKeyPair();
+        stack = Stack.start((dir, registry) -> {
+            Path pub = dir.resolve("cosign.pub");
+            Files.writeString(pub, pem("PUBLIC KEY", trusted.getPublic().getEncoded()));
+            Path policy = Files.writeString(dir.resolve("policy.toml"), """
+                    [default]
+                    mode = "enforce"
+                    keys = ["%s"]
+                    """.formatted(pub));
+            return "policy = \"" + policy + "\"";
+        });
+        Path src = Files.createDirectories(stack.dir.resolve("gate-src"));
+        TestImage.busyboxRootfs(src.resolve("base"));
+        // Distinct content per image: containerd skips a Prepare for a layer its namespace already holds.
+        signedEsgz = stack.ctrRemoteConvert(push(src, "signed", "signed and lazy\n"),
+                stack.registry + "/systest/signed:esgz");
+        unsignedEsgz = stack.ctrRemoteConvert(push(src, "unsigned", "unsigned\n"),
+                stack.registry + "/systest/unsigned:esgz");
+        otherKeyEsgz = stack.ctrRemoteConvert(push(src, "otherkey", "signed by a stranger\n"),
+                stack.registry + "/systest/otherkey:esgz");
+        unsignedPlain = push(src, "unsigned-plain", "plain and unsigned\n");
+        new TestImage(Files.createDirectories(stack.dir.resolve("pause-build")))
+                .layer(TestImage.busyboxRootfs(src.resolve("pause")))
+                .push(stack.registry, "systest/pause", "1", List.of("sleep", "3600"));
+
+        try (RegistryClient registry = RegistryClient.builder().plainHttp(stack.registry).build()) {
+            sign(registry, new CosignSigner(trusted.getPrivate()), signedEsgz);
+            sign(registry, new CosignSigner(trusted.getPrivate()), stack.registry + "/systest/pause:1");
+            sign(registry, new CosignSigner(ecKeyPair().getPrivate()), otherKeyEsgz);
+        }
+    }
+
+    /** Pushes a plain two-layer image whose second layer holds {@code message} in /srv/msg. */
+    private static String push(Path src, String name, String message) throws Exception {
+        Path data = Files.createDirectories(src.resolve(name + "/srv"));
+        Files.writeString(data.resolve("msg"), message);
+        return new TestImage(Files.createDirectories(stack.dir.resolve(name + "-build")))
+                .layer(src.resolve("base")).layer(src.resolve(name))
+                .push(stack.registry, "systest/" + name, "plain", List.of("cat", "/srv/msg"));
+    }
+
+    @AfterAll
+    static void tearDown() throws Exception {
+        if (stack != null) {
+            stack.close();
+        }
+    }
+
+    @Test
+    void aSignedImageRunsLazily() throws Exception {
+        stack.ctrRemoteRpull(signedEsgz);
+        assertEquals("signed and lazy\n", stack.ctr("run", "--rm", "--snapshotter", "lazysnap", signedEsgz, "signed"),
+                stack.logs());
+        assertTrue(fuseMounts() >= 2, "the signed image's layers are FUSE mounts");
+    }
+
+    @Test
+    void unsignedImagesAreRefusedAndLeaveNothingBehind() throws Exception {
+        assertRefused(() -> stack.ctrRemoteRpull(unsignedEsgz), "no signature");
+        assertRefused(() -> stack.ctrRemoteRpull(otherKeyEsgz), "refused");
+    }
+
+    @Test
+    void aPullThatNamesNoImageIsRefusedUnderAnEnforcingDefault() throws Exception {
+        assertRefused(() -> stack.ctr("image", "pull", "--plain-http", "--snapshotter", "lazysnap", unsignedPlain),
+                "rpull");
+    }
+
+    @Test
+    void theCriFlowIsGatedOnTheFallbackPathToo() throws Exception {
+        long mounts = fuseMounts();
+        Set<String> snapshots = snapshotDirs();
+        try (CriClient cri = new CriClient(stack.containerdSocket)) {
+            StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> cri.pull(unsignedPlain));
+            assertTrue(e.getMessage().contains("unsigned-plain"), e.getMessage());
+            assertEquals(mounts, fuseMounts());
+            assertNoNewSnapshot(snapshots);
+
+            String output = cri.runPod(signedEsgz, stack.dir.resolve("pods/signed"), List.of("cat", "/srv/msg"));
+            assertEquals("signed and lazy\n", output, stack.logs());
+        }
+    }
+
+    /** The call fails naming the reason, and no mount or snapshot appeared meanwhile. */
+    private static void assertRefused(Stack.Call call, String reason) throws Exception {
+        long mounts = fuseMounts();
+        Set<String> snapshots = snapshotDirs();
+        IOException e = assertThrows(IOException.class, call::run);
+        assertTrue(e.getMessage().contains(reason), e.getMessage());
+        assertEquals(mounts, fuseMounts(), "no FUSE mount for a refused image");
+        assertNoNewSnapshot(snapshots);
+    }
+
+    /** Snapshot directories only ever get new ids, so any new one would have been made for the refused image. */
+    private static void assertNoNewSnapshot(Set<String> before) throws IOException {
+        Set<String> created = new TreeSet<>(snapshotDirs());
+        created.removeAll(before);
+        assertEquals(Set.of(), created, "no snapshot was handed out to download a refused layer into");
+    }
+
+    private static long fuseMounts() throws IOException {
+        return Processes.mountsUnder(stack.lazysnap.root).size();
+    }
+
+    private static Set<String> snapshotDirs() throws IOException {
+        try (var entries = Files.list(stack.lazysnap.root.resolve("snapshots"))) {
+            return entries.map(p -> p.getFileName().toString()).collect(Collectors.toSet());
+        }
+    }
+
+    private static void sign(RegistryClient registry, CosignSigner signer, String ref) throws IOException {
+        Reference image = Reference.parse(ref);
+        signer.sign(registry, image, registry.resolve(image, io.lazysnap.registry.Platform.LINUX_AMD64)
+                .manifest().descriptor().digest());
+    }
+
+    private static KeyPair ecKeyPair() throws Exception {
+        KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
+        generator.initialize(new ECGenParameterSpec("secp256r1"));
+        return generator.generateKeyPair();
+    }
+
+    private static String pem(String type, byte[] der) {
+        return "-----BEGIN " + type + "-----\n" + Base64.getMimeEncoder(64, "\n".getBytes()).encodeToString(der)
+                + "\n-----END " + type + "-----\n";
+    }
+}
