@@ -1,0 +1,84 @@
+package io.lazysnap.bench;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/** The timed action: from "pull requested" until the container's first line of output, one {@link PullMode}. */
+final class FirstStart {
+
+    private static final Duration TIMEOUT = Duration.ofMinutes(10);
+
+    private FirstStart() {
+    }
+
+    /** A container that has printed {@link #firstLine}; {@link #awaitExit} is not part of the timed action. */
+    interface Started {
+        String firstLine();
+
+        void awaitExit() throws Exception;
+    }
+
+    /** Pulls and runs {@code ref} on {@code node}; returns once the container printed its first line. */
+    static Started run(Node node, PullMode mode, String ref, CriPod pod) throws Exception {
+        if (mode == PullMode.CRI) {
+            String line = pod.pullAndStart(ref, List.of(), TIMEOUT);
+            return new Started() {
+                public String firstLine() {
+                    return line;
+                }
+
+                public void awaitExit() {
+                    // The pod's teardown stops and removes the container.
+                }
+            };
+        }
+        Commands.run(TIMEOUT, pullCommand(node, mode, ref));
+        return runContainer(node, mode, ref);
+    }
+
+    private static List<String> pullCommand(Node node, PullMode mode, String ref) {
+        String socket = node.containerdSocket.toString();
+        return switch (mode) {
+            case OVERLAY -> node.ctrCommand("image", "pull", "--plain-http", "--snapshotter", mode.snapshotter, ref);
+            case LAZY, LAZY_NO_LANDMARKS -> List.of(Lazysnap.binary().toString(), "rpull", "--address", socket,
+                    "--namespace", Node.NAMESPACE, "--plain-http", "--snapshotter", mode.snapshotter, ref);
+            case CTR_REMOTE -> List.of("ctr-remote", "--address", socket, "--namespace", Node.NAMESPACE, "image",
+                    "rpull", "--plain-http", "--snapshotter", mode.snapshotter, ref);
+            case CRI -> throw new IllegalArgumentException("CRI pulls through the pod");
+        };
+    }
+
+    /** {@code ctr run --rm}, started; returns as soon as its first stdout line arrives. */
+    private static Started runContainer(Node node, PullMode mode, String ref) throws Exception {
+        List<String> command = new ArrayList<>(node.ctrCommand("run", "--rm", "--snapshotter", mode.snapshotter, ref,
+                "bench-" + System.nanoTime()));
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+        String first = out.readLine();
+        return new Started() {
+            public String firstLine() {
+                return first;
+            }
+
+            public void awaitExit() throws Exception {
+                try (out) {
+                    StringBuilder rest = new StringBuilder();
+                    for (String line; (line = out.readLine()) != null; ) {
+                        rest.append(line).append('\n');
+                    }
+                    if (!p.waitFor(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS) || p.exitValue() != 0) {
+                        throw new IOException(String.join(" ", command) + " failed: " + first + "\n" + rest);
+                    }
+                } finally {
+                    p.destroyForcibly();
+                }
+            }
+        };
+    }
+}

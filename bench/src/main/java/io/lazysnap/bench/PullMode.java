@@ -1,0 +1,38 @@
+package io.lazysnap.bench;
+
+/** How a container gets from "pull requested" to running: which client, snapshotter and image encoding. */
+enum PullMode {
+    /** The baseline: {@code ctr image pull} (containerd's overlayfs snapshotter, whole image) then {@code ctr run}. */
+    OVERLAY("overlay", Variant.GZIP, "overlayfs"),
+    /** {@code lazysnap rpull} of the eStargz image with prefetch landmarks, then {@code ctr run}. */
+    LAZY("lazysnap-rpull", Variant.ESTARGZ, "lazysnap"),
+    /** As {@link #LAZY}, eStargz without landmarks: each file is fetched when first read. */
+    LAZY_NO_LANDMARKS("lazysnap-rpull-nolm", Variant.ESTARGZ_NO_LANDMARKS, "lazysnap"),
+    /** stargz-snapshotter's Go client {@code ctr-remote image rpull} (no JVM start-up) against lazysnap. */
+    CTR_REMOTE("ctr-remote-rpull", Variant.ESTARGZ, "lazysnap"),
+    /** Kubernetes' path: CRI PullImage, CreateContainer, StartContainer into a ready pod, lazysnap snapshotter. */
+    CRI("lazysnap-cri", Variant.ESTARGZ, "lazysnap");
+
+    final String label;
+    final Variant variant;
+    final String snapshotter;
+
+    PullMode(String label, Variant variant, String snapshotter) {
+        this.label = label;
+        this.variant = variant;
+        this.snapshotter = snapshotter;
+    }
+
+    static PullMode parse(String label) {
+        for (PullMode m : values()) {
+            if (m.label.equals(label)) {
+                return m;
+            }
+        }
+        throw new IllegalArgumentException("no mode " + label);
+    }
+
+    boolean lazy() {
+        return this != OVERLAY;
+    }
+}

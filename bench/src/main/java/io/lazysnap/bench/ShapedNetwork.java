@@ -1,0 +1,163 @@
+package io.lazysnap.bench;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A docker-registry behind a shaped link. Preferred: the registry in a network namespace of ours, reached over a
+ * veth pair whose namespace end is rate limited with {@code tbf} (so the registry's replies queue in the
+ * kernel), and {@link DelayProxy} on 127.0.0.1 adding the round-trip time. Where namespaces are unavailable the
+ * registry listens on 127.0.0.1 and the proxy shapes bandwidth as well. {@link #shaping()} says which.
+ *
+ * <p>Images are pushed to {@link #pushAddress()}, which bypasses the shaping; nodes pull from {@link #pullHost()}.
+ */
+final class ShapedNetwork implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ShapedNetwork.class);
+    private static final int REGISTRY_PORT = 5000;
+
+    private final Link link;
+    private final Path dir;
+    private final String tag = "lzsb" + ProcessHandle.current().pid();
+    private boolean namespaceCreated;
+    private InetSocketAddress registryAddress;
+    private Process registry;
+    private DelayProxy proxy;
+    private String shaping;
+    private final ExitGuard guard = ExitGuard.of(this);
+
+    private ShapedNetwork(Link link, Path dir) {
+        this.link = link;
+        this.dir = dir;
+    }
+
+    /** Brings the link up; {@code storage} is the registry's (reused) data directory. */
+    static ShapedNetwork start(Link link, Path dir, Path storage) throws Exception {
+        ShapedNetwork net = new ShapedNetwork(link, dir);
+        try {
+            net.startRegistry(storage);
+            return net;
+        } catch (Exception e) {
+            net.close();
+            throw e;
+        }
+    }
+
+    private void startRegistry(Path storage) throws Exception {
+        List<String> prefix = List.of();
+        Pacer pacer = null;
+        try {
+            String ip = createNamespace();
+            registryAddress = new InetSocketAddress(ip, REGISTRY_PORT);
+            prefix = List.of("ip", "netns", "exec", tag);
+            shaping = "netns + veth, tbf " + link.megabitsPerSecond() + " Mbit/s on the registry's egress; "
+                    + "userspace delay proxy " + link.rttMillis() + " ms RTT";
+        } catch (IOException e) {
+            LOG.warn("no network namespace ({}); shaping bandwidth in userspace instead", e.getMessage());
+            registryAddress = new InetSocketAddress("127.0.0.1", freePort());
+            pacer = new Pacer(link.bytesPerSecond());
+            shaping = "userspace proxy only (no netns): token bucket " + link.megabitsPerSecond() + " Mbit/s, "
+                    + link.rttMillis() + " ms RTT";
+        }
+        Path config = dir.resolve("registry.yml");
+        Files.writeString(config, """
+                version: 0.1
+                log:
+                  level: warn
+                storage:
+                  filesystem:
+                    rootdirectory: %s
+                http:
+                  addr: %s:%d
+                """.formatted(storage, registryAddress.getHostString(), registryAddress.getPort()));
+        List<String> command = new ArrayList<>(prefix);
+        command.addAll(List.of("docker-registry", "serve", config.toString()));
+        Path log = dir.resolve("registry.log");
+        registry = Commands.start(log, command);
+        Commands.awaitReady("docker-registry", registry, log, Duration.ofSeconds(30), this::registryAnswers);
+        proxy = new DelayProxy(registryAddress, link.rttMillis(), pacer);
+        LOG.info("registry {} behind {}: {}", registryAddress, pullHost(), shaping);
+    }
+
+    /** Creates namespace, veth pair and qdisc; returns the registry's address inside the namespace. */
+    private String createNamespace() throws IOException, InterruptedException {
+        // A /30 of our own per process, so concurrent runs do not collide.
+        int net = (int) (ProcessHandle.current().pid() % 63) * 4;
+        String host = "10.213." + net / 256 + "." + (net % 256 + 1);
+        String inside = "10.213." + net / 256 + "." + (net % 256 + 2);
+        String hostEnd = tag + "h";
+        String nsEnd = tag + "n";
+        Commands.run("ip", "netns", "add", tag);
+        namespaceCreated = true;
+        Commands.run("ip", "link", "add", hostEnd, "type", "veth", "peer", "name", nsEnd, "netns", tag);
+        Commands.run("ip", "addr", "add", host + "/30", "dev", hostEnd);
+        Commands.run("ip", "link", "set", hostEnd, "up");
+        Commands.run("ip", "netns", "exec", tag, "ip", "addr", "add", inside + "/30", "dev", nsEnd);
+        Commands.run("ip", "netns", "exec", tag, "ip", "link", "set", nsEnd, "up");
+        Commands.run("ip", "netns", "exec", tag, "ip", "link", "set", "lo", "up");
+        // The burst must hold at least one timer tick of traffic at this rate, and a full GSO segment.
+        long burst = Math.max(64 << 10, link.bytesPerSecond() / 250);
+        Commands.run("ip", "netns", "exec", tag, "tc", "qdisc", "add", "dev", nsEnd, "root", "tbf",
+                "rate", link.megabitsPerSecond() + "mbit", "burst", Long.toString(burst), "latency", "100ms");
+        return inside;
+    }
+
+    private boolean registryAnswers() {
+        try (Socket s = new Socket(registryAddress.getAddress(), registryAddress.getPort())) {
+            return true;
+        } catch (IOException notYet) {
+            return false;
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    /** {@code host:port} a node pulls from: shaped and counted. */
+    String pullHost() {
+        return "127.0.0.1:" + proxy.port();
+    }
+
+    /** {@code host:port} to push test images to, unshaped. */
+    String pushAddress() {
+        return registryAddress.getHostString() + ":" + registryAddress.getPort();
+    }
+
+    DelayProxy proxy() {
+        return proxy;
+    }
+
+    String shaping() {
+        return shaping;
+    }
+
+    @Override
+    public void close() throws Exception {
+        guard.release();
+        new Cleanup()
+                .step(() -> {
+                    if (proxy != null) {
+                        proxy.close();
+                    }
+                })
+                .step(() -> Commands.stop(registry))
+                // Deleting the namespace takes its veth end, and so the pair, with it.
+                .step(() -> {
+                    if (namespaceCreated) {
+                        Commands.run("ip", "netns", "delete", tag);
+                    }
+                })
+                .done();
+    }
+}

@@ -1,0 +1,135 @@
+package io.lazysnap.bench;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * Time to first start: from "pull requested" to the container's first line of output, on a cold node (fresh
+ * containerd and lazysnap, empty caches) each iteration, behind a shaped link. One JMH trial per image, mode and
+ * link; the registry, link and images persist through the trial. Bytes served and lazysnap's peak RSS go to
+ * {@link SideResults}.
+ */
+@BenchmarkMode(Mode.SingleShotTime)
+@OutputTimeUnit(TimeUnit.MILLISECONDS)
+@State(Scope.Benchmark)
+@Fork(1)
+@Warmup(iterations = 0)
+@org.openjdk.jmh.annotations.Measurement(iterations = 2)
+public class TimeToFirstStart {
+
+    /** {@link ImageSpec} name. */
+    @Param({"100m-2pct"})
+    public String image;
+    /** {@link PullMode} label. */
+    @Param({"overlay", "lazysnap-rpull"})
+    public String mode;
+    /** {@link Link} spec. */
+    @Param({"100mbit-20ms"})
+    public String link;
+
+    private ImageSpec spec;
+    private PullMode pullMode;
+    private Path netDir;
+    private ShapedNetwork net;
+    private String ref;
+    private String pauseRef;
+    private long imageBytes;
+    private Node node;
+    private CriPod pod;
+    private FirstStart.Started started;
+    private long startNanos;
+    private double millis;
+    private long bytesBeforeStart;
+
+    @Setup(Level.Trial)
+    public void bringUpLink() throws Exception {
+        spec = ImageSpec.parse(image);
+        pullMode = PullMode.parse(mode);
+        Path cache = BenchCache.dir();
+        netDir = Files.createTempDirectory(Path.of("/tmp"), "lzs-bench-net-");
+        net = ShapedNetwork.start(Link.parse(link), netDir, Files.createDirectories(cache.resolve("registry")));
+        try {
+            prepareImages(cache);
+        } catch (Exception e) {
+            tearDownLink();
+            throw e;
+        }
+    }
+
+    private void prepareImages(Path cache) throws Exception {
+        ImageBuilder images = new ImageBuilder(cache, net.pushAddress());
+        images.ensure(spec);
+        pauseRef = net.pullHost() + "/" + images.ensurePause();
+        ref = net.pullHost() + "/" + ImageBuilder.repository(spec) + ":" + pullMode.variant.tag();
+        imageBytes = images.layerBytes(spec, pullMode.variant);
+        SideResults.note("shaping " + link, net.shaping());
+    }
+
+    @Setup(Level.Iteration)
+    public void coldNode() throws Exception {
+        node = Node.start(net.pullHost(), pauseRef);
+        if (pullMode == PullMode.CRI) {
+            try {
+                pod = CriPod.open(node);
+            } catch (Exception e) {
+                node.close();
+                throw e;
+            }
+        }
+        net.proxy().resetServed();
+        startNanos = System.nanoTime();
+    }
+
+    @Benchmark
+    public String firstStart() throws Exception {
+        started = FirstStart.run(node, pullMode, ref, pod);
+        millis = (System.nanoTime() - startNanos) / 1e6;
+        bytesBeforeStart = net.proxy().served();
+        return started.firstLine();
+    }
+
+    @TearDown(Level.Iteration)
+    public void checkAndStop() throws Exception {
+        try {
+            String expected = spec.isPython() ? PythonContent.FIRST_LINE : SyntheticContent.FIRST_LINE;
+            if (started == null || !expected.equals(started.firstLine())) {
+                throw new IllegalStateException("container printed " + (started == null ? "nothing"
+                        : "'" + started.firstLine() + "'") + ", expected '" + expected + "'\n" + node.logs());
+            }
+            started.awaitExit();
+            SideResults.append(new Measurement(image, mode, link, millis, bytesBeforeStart, imageBytes,
+                    pullMode.lazy() ? node.lazysnapPeakRss() : 0));
+        } finally {
+            started = null;
+            CriPod p = pod;
+            pod = null;
+            new Cleanup().step(() -> {
+                if (p != null) {
+                    p.close();
+                }
+            }).step(node::close).done();
+        }
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDownLink() throws Exception {
+        new Cleanup().step(() -> {
+            if (net != null) {
+                net.close();
+            }
+        }).step(() -> Commands.run("rm", "-rf", "--one-file-system", netDir.toString())).done();
+    }
+}
