@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.grpc.StatusRuntimeException;
+import io.lazysnap.registry.Manifest;
+import io.lazysnap.registry.Platform;
 import io.lazysnap.registry.Reference;
 import io.lazysnap.registry.RegistryClient;
 import io.lazysnap.verifier.CosignSigner;
@@ -16,6 +18,7 @@ import java.security.KeyPairGenerator;
 import java.security.spec.ECGenParameterSpec;
 import java.util.Base64;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
@@ -36,6 +39,7 @@ class SignatureGateTest {
     private static String unsignedEsgz;
     private static String otherKeyEsgz;
     private static String unsignedPlain;
+    private static String unsignedSibling;
 
     @BeforeAll
     static void setUp() throws Exception {
@@ -43,6 +47,7 @@ class SignatureGateTest {
         stack = Stack.start((dir, registry) -> {
             Path pub = dir.resolve("cosign.pub");
             Files.writeString(pub, pem("PUBLIC KEY", trusted.getPublic().getEncoded()));
+            Files.writeString(dir.resolve("cosign.key"), pem("PRIVATE KEY", trusted.getPrivate().getEncoded()));
             Path policy = Files.writeString(dir.resolve("policy.toml"), """
                     [default]
                     mode = "enforce"
@@ -60,14 +65,17 @@ class SignatureGateTest {
         otherKeyEsgz = stack.ctrRemoteConvert(push(src, "otherkey", "signed by a stranger\n"),
                 stack.registry + "/systest/otherkey:esgz");
         unsignedPlain = push(src, "unsigned-plain", "plain and unsigned\n");
+        unsignedSibling = stack.ctrRemoteConvert(push(src, "signed-sibling", "same repository, never signed\n"),
+                stack.registry + "/systest/signed:sibling");
         new TestImage(Files.createDirectories(stack.dir.resolve("pause-build")))
                 .layer(TestImage.busyboxRootfs(src.resolve("pause")))
                 .push(stack.registry, "systest/pause", "1", List.of("sleep", "3600"));
 
+        lazysnap("sign", "--key", stack.dir.resolve("cosign.key").toString(), signedEsgz);
+        lazysnap("sign", "--key", stack.dir.resolve("cosign.key").toString(), stack.registry + "/systest/pause:1");
         try (RegistryClient registry = RegistryClient.builder().plainHttp(stack.registry).build()) {
-            sign(registry, new CosignSigner(trusted.getPrivate()), signedEsgz);
-            sign(registry, new CosignSigner(trusted.getPrivate()), stack.registry + "/systest/pause:1");
-            sign(registry, new CosignSigner(ecKeyPair().getPrivate()), otherKeyEsgz);
+            Reference other = Reference.parse(otherKeyEsgz);
+            new CosignSigner(ecKeyPair().getPrivate()).sign(registry, other, manifest(registry, other).descriptor().digest());
         }
     }
 
@@ -93,6 +101,49 @@ class SignatureGateTest {
         assertEquals("signed and lazy\n", stack.ctr("run", "--rm", "--snapshotter", "lazysnap", signedEsgz, "signed"),
                 stack.logs());
         assertTrue(fuseMounts() >= 2, "the signed image's layers are FUSE mounts");
+    }
+
+    @Test
+    void verifyReportsWhatTheGateWouldDecide() throws Exception {
+        String pub = stack.dir.resolve("cosign.pub").toString();
+        assertTrue(lazysnap("verify", "--key", pub, signedEsgz).contains("verified"));
+        IOException refused = assertThrows(IOException.class, () -> lazysnap("verify", "--key", pub, unsignedEsgz));
+        assertTrue(refused.getMessage().contains("refused"), refused.getMessage());
+    }
+
+    @Test
+    void aLayerFromOutsideTheVerifiedManifestIsRefused() throws Exception {
+        try (RegistryClient registry = RegistryClient.builder().plainHttp(stack.registry).build();
+             SnapshotsClient lazysnap = new SnapshotsClient(stack.lazysnap.socket)) {
+            Manifest signed = manifest(registry, Reference.parse(signedEsgz));
+            Manifest foreign = manifest(registry, Reference.parse(unsignedEsgz));
+            StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> lazysnap.prepare(
+                    "extract-1 sha256:foreign", Map.of(
+                            "containerd.io/snapshot.ref", "sha256:foreign",
+                            "containerd.io/snapshot/cri.image-ref", signedEsgz,
+                            "containerd.io/snapshot/cri.manifest-digest", signed.descriptor().digest(),
+                            "containerd.io/snapshot/cri.layer-digest", foreign.layers().get(1).digest())));
+            assertTrue(e.getMessage().contains("not part of manifest"), e.getMessage());
+        }
+    }
+
+    @Test
+    void aTagMovedToAnUnsignedImageIsCheckedAgain() throws Exception {
+        try (RegistryClient registry = RegistryClient.builder().plainHttp(stack.registry).build();
+             SnapshotsClient lazysnap = new SnapshotsClient(stack.lazysnap.socket)) {
+            Reference moving = Reference.parse(stack.registry + "/systest/signed:moving");
+            Manifest signed = manifest(registry, Reference.parse(signedEsgz));
+            registry.pushManifest(moving, signed.descriptor().mediaType(), signed.bytes());
+            Map<String, String> labels = Map.of(
+                    "containerd.io/snapshot.ref", "sha256:moving",
+                    "containerd.io/snapshot/remote/stargz.reference", moving.toString(),
+                    "containerd.io/snapshot/remote/stargz.digest", signed.layers().get(1).digest());
+            Manifest sibling = manifest(registry, Reference.parse(unsignedSibling));
+            registry.pushManifest(moving, sibling.descriptor().mediaType(), sibling.bytes());
+            StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
+                    () -> lazysnap.prepare("extract-2 sha256:moving", labels));
+            assertTrue(e.getMessage().contains("refused"), e.getMessage());
+        }
     }
 
     @Test
@@ -149,10 +200,15 @@ class SignatureGateTest {
         }
     }
 
-    private static void sign(RegistryClient registry, CosignSigner signer, String ref) throws IOException {
-        Reference image = Reference.parse(ref);
-        signer.sign(registry, image, registry.resolve(image, io.lazysnap.registry.Platform.LINUX_AMD64)
-                .manifest().descriptor().digest());
+    private static Manifest manifest(RegistryClient registry, Reference image) throws IOException {
+        return registry.resolve(image, Platform.LINUX_AMD64).manifest();
+    }
+
+    /** Runs {@code bin/lazysnap} against the stack's registry; fails with its output on a non-zero exit. */
+    private static String lazysnap(String command, String... args) throws Exception {
+        List<String> line = new java.util.ArrayList<>(List.of("bin/lazysnap", command, "--plain-http"));
+        line.addAll(List.of(args));
+        return Processes.run(java.time.Duration.ofMinutes(2), line);
     }
 
     private static KeyPair ecKeyPair() throws Exception {
