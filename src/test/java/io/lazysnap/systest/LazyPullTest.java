@@ -16,9 +16,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 
 /**
- * The reason lazysnap exists: an image converted to eStargz by stargz-snapshotter's own {@code ctr-remote}, pulled
- * with {@code ctr-remote image rpull} (the remote-snapshot label protocol), starts a container through FUSE
- * mounts while the registry has served a small fraction of the image; it keeps working after kill -9.
+ * The reason lazysnap exists: a ~200 MiB image converted to eStargz starts a container through FUSE mounts while
+ * the registry has served a small fraction of it. Converted and pulled by stargz-snapshotter's own {@code ctr-remote}
+ * (its label protocol), by our {@code lazysnap convert} and {@code rpull}, and pulled by Kubernetes' CRI; it keeps
+ * working after kill -9.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class LazyPullTest {
@@ -29,6 +30,7 @@ class LazyPullTest {
     private static Stack stack;
     private static String plain;
     private static String estargz;
+    private static String ours;
     private static long imageBytes;
 
     @BeforeAll
@@ -48,8 +50,14 @@ class LazyPullTest {
                 .layer(TestImage.busyboxRootfs(src.resolve("base"))).layer(src.resolve("data"))
                 .push(stack.registry, "systest/lazy", "plain", List.of("cat", "/srv/small.txt"));
         estargz = stack.ctrRemoteConvert(plain, stack.registry + "/systest/lazy:esgz");
+        ours = stack.registry + "/systest/lazy:ours";
+        LazysnapCli.convert("--prioritize", "/bin/busybox", plain, ours);
         imageBytes = Long.parseLong(Processes.run(Duration.ofSeconds(10), "du", "-sb",
                 stack.dir.resolve("lazy-build").toString()).split("\\s")[0]);
+    }
+
+    private static List<String> fuseMounts() throws java.io.IOException {
+        return Processes.mountsUnder(stack.lazysnap.root).stream().filter(m -> m.endsWith("/fs")).toList();
     }
 
     @AfterAll
@@ -70,7 +78,7 @@ class LazyPullTest {
         assertEquals("read lazily\n", output, stack.logs());
         assertTrue(served < imageBytes / 20, "registry served " + served + " of " + imageBytes
                 + " bytes before the container printed (want < 5 %)\n" + stack.logs());
-        List<String> fuse = Processes.mountsUnder(stack.lazysnap.root).stream().filter(m -> m.endsWith("/fs")).toList();
+        List<String> fuse = fuseMounts();
         assertEquals(2, fuse.size(), "both layers are mounted through FUSE: " + fuse);
         String snapshots = stack.ctr("snapshots", "--snapshotter", "lazysnap", "ls");
         assertEquals(3, snapshots.strip().split("\n").length, snapshots);
@@ -78,10 +86,45 @@ class LazyPullTest {
 
     @Test
     @Order(2)
+    void startsFromAnImageOfLazysnapConvertPulledWithLazysnapRpull() throws Exception {
+        long mountsBefore = fuseMounts().size();
+        stack.registryTraffic.reset();
+        String pulled = LazysnapCli.rpull(stack, ours);
+        String output = stack.ctr("run", "--rm", "--snapshotter", "lazysnap", ours, "lazy-ours");
+        long served = stack.registryTraffic.served();
+
+        assertEquals("read lazily\n", output, stack.logs());
+        assertTrue(served < imageBytes / 20, "registry served " + served + " of " + imageBytes + " bytes\n" + pulled);
+        assertEquals(mountsBefore + 2, fuseMounts().size(), "both layers of the converted image are FUSE mounts");
+    }
+
+    @Test
+    @Order(3)
+    void startsLazilyThroughKubernetesCri() throws Exception {
+        new TestImage(Files.createDirectories(stack.dir.resolve("pause-build")))
+                .layer(TestImage.busyboxRootfs(Files.createDirectories(stack.dir.resolve("pause-src"))))
+                .push(stack.registry, "systest/pause", "1", List.of("sleep", "3600"));
+        String ci = stack.registry + "/systest/lazy:cri";
+        LazysnapCli.convert(plain, ci);
+        long mountsBefore = fuseMounts().size();
+        stack.registryTraffic.reset();
+        try (CriClient cri = new CriClient(stack.containerdSocket)) {
+            String output = cri.runPod(ci, stack.dir.resolve("pods/lazy"), List.of("cat", "/srv/small.txt"));
+            assertEquals("read lazily\n", output, stack.logs());
+        }
+        long served = stack.registryTraffic.served();
+        assertTrue(served < imageBytes / 20, "registry served " + served + " of " + imageBytes + " bytes");
+        assertTrue(fuseMounts().size() >= mountsBefore + 2, "the pod's image layers are FUSE mounts");
+    }
+
+    @Test
+    @Order(4)
     void runsAgainAfterKill9WithoutPullingAgain() throws Exception {
         stack.lazysnap.kill9();
         stack.lazysnap.start();
-        assertTrue(stack.lazysnap.log().contains("restored 2 of 2 remote layers"), stack.lazysnap.log());
+        long remote = fuseMounts().size();
+        assertTrue(stack.lazysnap.log().contains("restored " + remote + " of " + remote + " remote layers"),
+                stack.lazysnap.log());
         String output = PlainPullTest.retryWhileUnavailable(
                 () -> stack.ctr("run", "--rm", "--snapshotter", "lazysnap", estargz, "lazy-2"));
         assertEquals("read lazily\n", output, stack.logs());
