@@ -101,12 +101,15 @@ public final class LayerConverter {
                     }
                 }
             }
+            List<Spooled> ordered = prioritize(entries);
+            // A layer holding none of the prioritised files says so, as stargz-snapshotter's converter does.
+            String landmark = ordered.get(0).header() == null ? Toc.NO_PREFETCH_LANDMARK : Toc.PREFETCH_LANDMARK;
             try (FileChannel channel = FileChannel.open(spool, StandardOpenOption.READ)) {
-                for (Spooled s : prioritize(entries)) {
+                for (Spooled s : ordered) {
                     InputStream payload = s.header() == null
                             ? new java.io.ByteArrayInputStream(LANDMARK_CONTENT)
                             : new BufferedInputStream(Channels.newInputStream(channel.position(s.offset())), 64 * 1024);
-                    writer.add(s.header() == null ? landmark(Toc.PREFETCH_LANDMARK) : s.header(), payload);
+                    writer.add(s.header() == null ? landmark(landmark) : s.header(), payload);
                 }
             }
         } finally {

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -186,6 +187,18 @@ class RoundTripTest {
         assertEquals(c.blob().length - tailGuess, blob.reads.get(1).end(), "the second read ends where the tail began");
         assertArrayEquals("content 2999".getBytes(java.nio.charset.StandardCharsets.UTF_8),
                 Layers.readAll(layer, layer.toc().entry("files/f2999").orElseThrow()));
+    }
+
+    @Test
+    void aLayerWithNoneOfThePrioritisedFilesSaysSoWithTheNoPrefetchLandmark() throws Exception {
+        SourceTree tree = new SourceTree();
+        tree.file("data/a", new byte[] {1, 2, 3}, 0644);
+        Layers.Converted c = Layers.convert(LayerConverter.builder().prioritizedFiles(List.of("bin/sh")).build(),
+                tree.tar());
+        Toc toc = EstargzLayer.open(new MemoryBlob(c.blob()), c.result().annotations()).toc();
+        assertTrue(toc.entry(Toc.NO_PREFETCH_LANDMARK).isPresent());
+        assertFalse(toc.entry(Toc.PREFETCH_LANDMARK).isPresent());
+        assertFalse(toc.prefetchRange().isPresent());
     }
 
     static Stream<LayerFormat> formats() {
