@@ -1,0 +1,66 @@
+package io.lazysnap.bench;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code bench/run [full|quick] [--no-micro]}: runs the time-to-first-start scenarios of the profile and the
+ * micro-benchmarks through JMH, then writes {@code bench/results/<date>-<host>[-quick].md}.
+ */
+public final class Main {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Main.class);
+    private static final String MICRO = "\\.(TocParse|ChunkDecompress|FuseRead|FuseColdRead)\\.";
+
+    private Main() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        List<String> list = List.of(args);
+        Profile profile = Profile.named(list.stream().filter(a -> !a.startsWith("--")).findFirst().orElse("full"));
+        boolean micro = profile.micro() && !list.contains("--no-micro");
+        Path side = Files.createTempFile("lzs-bench-side", ".jsonl");
+        String home = Lazysnap.binary().getParent().getParent().toString();
+        long started = System.nanoTime();
+
+        List<RunResult> ttfs = new ArrayList<>();
+        for (Profile.Scenario s : profile.scenarios()) {
+            ttfs.addAll(run(base(side, home).include("\\.TimeToFirstStart\\.")
+                    .param("image", s.images().toArray(String[]::new))
+                    .param("mode", s.modes().toArray(String[]::new))
+                    .param("link", s.links().toArray(String[]::new))
+                    .measurementIterations(profile.iterations())));
+        }
+        List<RunResult> micros = micro ? new ArrayList<>(run(base(side, home).include(MICRO))) : List.of();
+
+        String host = Commands.run("hostname", "-s").strip();
+        Path out = Path.of(home, "bench", "results", LocalDate.now() + "-" + host
+                + (profile.name().equals("full") ? "" : "-" + profile.name()) + ".md");
+        Files.createDirectories(out.getParent());
+        Files.writeString(out, new ResultsTable(profile, ttfs, micros, SideResults.measurements(side),
+                SideResults.notes(side), (System.nanoTime() - started) / 1_000_000_000).markdown());
+        Files.delete(side);
+        LOG.info("wrote {}", out);
+        System.out.println("results: " + out);
+    }
+
+    private static ChainedOptionsBuilder base(Path side, String home) {
+        return new OptionsBuilder().shouldFailOnError(true)
+                .jvmArgsAppend("-D" + SideResults.PROPERTY + "=" + side, "-Dlazysnap.home=" + home,
+                        "-Dfile.encoding=UTF-8");
+    }
+
+    private static Collection<RunResult> run(ChainedOptionsBuilder options) throws Exception {
+        return new Runner(options.build()).run();
+    }
+}

@@ -1,0 +1,32 @@
+package io.lazysnap.bench;
+
+import java.util.List;
+
+/**
+ * Which time-to-first-start scenarios a run measures, and how often. {@code full} fits in about 20 minutes on
+ * two cores once the images are cached; {@code quick} proves the harness works (every mode starts its container)
+ * in about a minute.
+ */
+record Profile(String name, List<Scenario> scenarios, int iterations, boolean micro) {
+
+    /** One JMH invocation: the cross product of these images, modes and links. */
+    record Scenario(List<String> images, List<String> modes, List<String> links) {
+    }
+
+    private static final String SLOW_LINK = "100mbit-20ms";
+    private static final List<String> ALL_MODES = List.of("overlay", "lazysnap-rpull", "lazysnap-rpull-nolm",
+            "ctr-remote-rpull", "lazysnap-cri");
+    private static final List<String> MAIN_MODES = List.of("overlay", "lazysnap-rpull", "ctr-remote-rpull");
+
+    static Profile named(String name) {
+        return switch (name) {
+            case "full" -> new Profile(name, List.of(
+                    new Scenario(List.of("1024m-2pct", "python3"), ALL_MODES, List.of(SLOW_LINK)),
+                    new Scenario(List.of("100m-2pct", "100m-10pct", "100m-100pct"), MAIN_MODES, List.of(SLOW_LINK)),
+                    new Scenario(List.of("100m-2pct"), MAIN_MODES, List.of("1gbit-2ms"))), 2, true);
+            case "quick" -> new Profile(name, List.of(
+                    new Scenario(List.of("16m-10pct"), ALL_MODES, List.of(SLOW_LINK))), 1, false);
+            default -> throw new IllegalArgumentException("profile is full or quick, not " + name);
+        };
+    }
+}

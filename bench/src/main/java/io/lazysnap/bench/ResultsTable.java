@@ -1,0 +1,145 @@
+package io.lazysnap.bench;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
+import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.util.Statistics;
+
+/**
+ * The results file: machine and link, then one time-to-first-start table per link and image with each mode's
+ * ratio to the overlayfs baseline of the same run, the acceptance targets, and the micro-benchmarks.
+ */
+final class ResultsTable {
+
+    /** Issue 8's acceptance: image, link, minimum speed-up of lazysnap over the full pull. */
+    private record Target(String image, String link, double speedup) {
+    }
+
+    private static final List<Target> TARGETS = List.of(new Target("1024m-2pct", "100mbit-20ms", 15),
+            new Target("python3", "100mbit-20ms", 5));
+
+    private final Profile profile;
+    private final List<RunResult> ttfs;
+    private final List<RunResult> micros;
+    private final List<Measurement> measurements;
+    private final List<SideResults.Note> notes;
+    private final long seconds;
+
+    ResultsTable(Profile profile, List<RunResult> ttfs, List<RunResult> micros, List<Measurement> measurements,
+                 List<SideResults.Note> notes, long seconds) {
+        this.profile = profile;
+        this.ttfs = ttfs;
+        this.micros = micros;
+        this.measurements = measurements;
+        this.notes = notes;
+        this.seconds = seconds;
+    }
+
+    String markdown() throws Exception {
+        StringBuilder md = new StringBuilder();
+        md.append("# lazysnap bench: ").append(profile.name()).append(" profile, ")
+                .append(ZonedDateTime.now().format(DateTimeFormatter.RFC_1123_DATE_TIME)).append("\n\n");
+        md.append("Machine: ").append(machine()).append(". Whole run: ").append(seconds / 60).append(" min ")
+                .append(seconds % 60).append(" s.\n\n");
+        notes.stream().filter(n -> n.key().startsWith("shaping ")).map(n -> "- link " + n.key().substring(8)
+                + ": " + n.value() + "\n").distinct().forEach(md::append);
+        md.append("\nTime to first start (TTFS): from \"pull requested\" to the container's first line of output, ")
+                .append("cold node each iteration; JMH SingleShotTime, mean of ").append(profile.iterations())
+                .append(" iteration(s). `vs overlay` = overlay TTFS / this TTFS (higher is better).\n\n");
+        md.append("| link | image | mode | TTFS ms | vs overlay | MB from registry before first line | "
+                + "% of image | lazysnap peak RSS MB |\n|---|---|---|---:|---:|---:|---:|---:|\n");
+        Map<String, List<RunResult>> byGroup = new TreeMap<>(ttfs.stream()
+                .collect(Collectors.groupingBy(r -> param(r, "link") + " " + param(r, "image"))));
+        for (List<RunResult> group : byGroup.values()) {
+            Optional<Double> overlay = score(group, "overlay");
+            for (RunResult r : group) {
+                md.append(row(r, overlay));
+            }
+        }
+        md.append("\n").append(targets());
+        if (!micros.isEmpty()) {
+            md.append("\n").append(microTable());
+        }
+        return md.toString();
+    }
+
+    private String row(RunResult r, Optional<Double> overlay) {
+        String image = param(r, "image");
+        String mode = param(r, "mode");
+        String link = param(r, "link");
+        List<Measurement> ms = measurements.stream()
+                .filter(m -> m.image().equals(image) && m.mode().equals(mode) && m.link().equals(link)).toList();
+        double bytes = ms.stream().mapToLong(Measurement::bytesBeforeStart).average().orElse(Double.NaN);
+        long imageBytes = ms.stream().mapToLong(Measurement::imageBytes).max().orElse(0);
+        long rss = ms.stream().mapToLong(Measurement::lazysnapPeakRss).max().orElse(0);
+        double score = r.getPrimaryResult().getScore();
+        return "| %s | %s | %s | %.0f | %s | %.1f | %.1f %% | %s |\n".formatted(link, image, mode, score,
+                overlay.map(o -> "%.1f×".formatted(o / score)).orElse("–"), bytes / 1e6,
+                100 * bytes / imageBytes, rss == 0 ? "–" : Long.toString(rss >> 20));
+    }
+
+    private String targets() {
+        StringBuilder md = new StringBuilder("Targets (issue 8):\n\n");
+        for (Target t : TARGETS) {
+            List<RunResult> group = ttfs.stream()
+                    .filter(r -> param(r, "image").equals(t.image()) && param(r, "link").equals(t.link())).toList();
+            Optional<Double> overlay = score(group, "overlay");
+            Optional<Double> lazy = score(group, "lazysnap-rpull");
+            if (overlay.isEmpty() || lazy.isEmpty()) {
+                md.append("- ").append(t.image()).append(" @ ").append(t.link()).append(": not measured in this profile\n");
+                continue;
+            }
+            double speedup = overlay.get() / lazy.get();
+            md.append("- %s @ %s: lazysnap rpull %.1f× faster than the overlayfs full pull (target ≥ %.0f×): %s\n"
+                    .formatted(t.image(), t.link(), speedup, t.speedup(), speedup >= t.speedup() ? "met" : "MISSED"));
+        }
+        return md.toString();
+    }
+
+    private String microTable() {
+        StringBuilder md = new StringBuilder("Micro-benchmarks (JMH; `ops/s` of ChunkDecompress and "
+                + "FuseRead.sequentialWarm are MiB/s):\n\n| benchmark | source | mode | score | ± error | unit |\n"
+                + "|---|---|---|---:|---:|---|\n");
+        for (RunResult r : micros) {
+            Statistics s = r.getPrimaryResult().getStatistics();
+            String source = r.getParams().getParam("source");
+            md.append("| %s | %s | %s | %.1f | %s | %s |\n".formatted(
+                    r.getParams().getBenchmark().replace("io.lazysnap.bench.", ""), source == null ? "" : source,
+                    r.getParams().getMode().shortLabel(), s.getMean(),
+                    s.getN() > 2 ? "%.1f".formatted(r.getPrimaryResult().getScoreError()) : "",
+                    r.getPrimaryResult().getScoreUnit()));
+        }
+        md.append("\n");
+        notes.stream().filter(n -> n.key().startsWith("toc ")).map(n -> "- " + n.key() + ": " + n.value() + "\n")
+                .distinct().forEach(md::append);
+        return md.toString();
+    }
+
+    private static Optional<Double> score(List<RunResult> group, String mode) {
+        return group.stream().filter(r -> param(r, "mode").equals(mode)).findFirst()
+                .map(r -> r.getPrimaryResult().getScore());
+    }
+
+    private static String param(RunResult r, String name) {
+        return r.getParams().getParam(name);
+    }
+
+    private static String machine() throws Exception {
+        String cpu = Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(l -> l.startsWith("model name"))
+                .findFirst().map(l -> l.substring(l.indexOf(':') + 1).strip()).orElse("unknown CPU");
+        return String.format(Locale.ROOT, "%d cores (%s), %.0f GiB RAM, Linux %s, JDK %s, %s",
+                Runtime.getRuntime().availableProcessors(), cpu,
+                Double.parseDouble(Commands.run("sh", "-c", "awk '/MemTotal/{print $2}' /proc/meminfo").strip())
+                        / (1 << 20),
+                Commands.run("uname", "-r").strip(), System.getProperty("java.version"),
+                Commands.run("containerd", "--version").strip().replaceAll("\\s+[0-9a-f]{40}$", ""));
+    }
+}
