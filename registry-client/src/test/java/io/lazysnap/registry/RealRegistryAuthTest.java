@@ -35,14 +35,9 @@ class RealRegistryAuthTest {
 
     @Test
     void tokenAuthOverTlsWithAPrivateCaAndADeadMirror() throws Exception {
-        HeldCertificate ca = new HeldCertificate.Builder().certificateAuthority(0).commonName("test CA").build();
-        HeldCertificate tls = new HeldCertificate.Builder().signedBy(ca).addSubjectAlternativeName("127.0.0.1")
-                .build();
+        RegistryTls tls = RegistryTls.create(dir);
         HeldCertificate signer = new HeldCertificate.Builder().commonName("token signer").build();
-        Path certs = Files.createDirectories(dir.resolve("certs"));
-        Files.writeString(certs.resolve("tls.crt"), tls.certificatePem());
-        Files.writeString(certs.resolve("tls.key"), tls.privateKeyPkcs8Pem());
-        Files.writeString(certs.resolve("signer.crt"), signer.certificatePem());
+        Path signerCert = Files.writeString(dir.resolve("signer.crt"), signer.certificatePem());
 
         List<String> grantedScopes = new CopyOnWriteArrayList<>();
         try (MockWebServer tokenServer = new MockWebServer()) {
@@ -58,27 +53,21 @@ class RealRegistryAuthTest {
             });
             tokenServer.start();
             String auth = String.join("\n",
-                    "  tls:",
-                    "    certificate: " + certs.resolve("tls.crt"),
-                    "    key: " + certs.resolve("tls.key"),
+                    tls.httpConfig(),
                     "auth:",
                     "  token:",
                     "    realm: " + tokenServer.url("/token"),
                     "    service: lazysnap-test",
                     "    issuer: lazysnap-test-issuer",
-                    "    rootcertbundle: " + certs.resolve("signer.crt"));
+                    "    rootcertbundle: " + signerCert);
             try (LocalRegistry registry = LocalRegistry.start(dir, auth)) {
                 int deadPort = LocalRegistry.freePort();
-                Path certsD = Files.createDirectories(dir.resolve("certs.d").resolve(registry.host()));
-                Files.writeString(certsD.resolve("ca.pem"), ca.certificatePem());
-                Files.writeString(certsD.resolve("hosts.toml"), String.join("\n",
-                        "server = \"https://" + registry.host() + "\"",
-                        "ca = \"ca.pem\"",
+                Path certsD = tls.trustIn(dir.resolve("certs.d"), registry.host(),
                         "[host.\"http://127.0.0.1:" + deadPort + "\"]",
-                        "  capabilities = [\"pull\", \"resolve\"]", ""));
+                        "  capabilities = [\"pull\", \"resolve\"]");
                 List<String> fallbacks = new CopyOnWriteArrayList<>();
                 Reference ref = Reference.parse(registry.host() + "/secure/app:v1");
-                try (RegistryClient client = RegistryClient.builder().hostsDir(dir.resolve("certs.d"))
+                try (RegistryClient client = RegistryClient.builder().hostsDir(certsD)
                         .listener(new RegistryListener() {
                             @Override
                             public void fellBack(String host, String what, String cause) {
