@@ -1,5 +1,6 @@
 package io.lazysnap.server;
 
+import io.grpc.ServerInterceptors;
 import io.lazysnap.fs.ChunkCache;
 import io.lazysnap.fs.LayerFs;
 import io.lazysnap.fs.LayerFsOptions;
@@ -7,6 +8,8 @@ import io.lazysnap.registry.RegistryClient;
 import io.lazysnap.server.gate.SignatureGate;
 import io.lazysnap.server.grpc.SnapshotsService;
 import io.lazysnap.server.grpc.SocketServer;
+import io.lazysnap.server.metrics.Metrics;
+import io.lazysnap.server.metrics.MetricsEndpoint;
 import io.lazysnap.server.remote.RegistryLayerProvider;
 import io.lazysnap.server.snapshot.OverlaySnapshotter;
 import io.lazysnap.server.snapshot.PrepareGate;
@@ -34,11 +37,14 @@ public final class Daemon implements AutoCloseable {
 
     private final Snapshotter snapshotter;
     private final SocketServer server;
+    private final Optional<MetricsEndpoint> metricsEndpoint;
     private final List<Closeable> resources;
 
-    private Daemon(Snapshotter snapshotter, SocketServer server, List<Closeable> resources) {
+    private Daemon(Snapshotter snapshotter, SocketServer server, Optional<MetricsEndpoint> metricsEndpoint,
+                   List<Closeable> resources) {
         this.snapshotter = snapshotter;
         this.server = server;
+        this.metricsEndpoint = metricsEndpoint;
         this.resources = resources;
     }
 
@@ -48,7 +54,8 @@ public final class Daemon implements AutoCloseable {
      */
     public static Daemon start(DaemonConfig config) throws IOException {
         List<Closeable> resources = new ArrayList<>();
-        RegistryClient registry = registryClient(config.registry());
+        Metrics metrics = new Metrics();
+        RegistryClient registry = registryClient(config.registry(), metrics);
         resources.add(registry);
         ExecutorService opener = Executors.newFixedThreadPool(4, r -> {
             Thread t = new Thread(r, "layer-opener");
@@ -60,17 +67,21 @@ public final class Daemon implements AutoCloseable {
                 .disk(Files.createDirectories(Path.of(config.root(), "cache")), config.cache().diskHighBytes(),
                         config.cache().diskLowBytes())
                 .build();
+        metrics.watch(cache);
         LayerFsOptions fsOptions = LayerFsOptions.builder(cache).prefetch(!config.noPrefetch())
                 .backgroundFetch(!config.noBackgroundFetch()).build();
         RemoteLayerProvider remote = new RegistryLayerProvider(registry,
-                (digest, blob, layer, mountpoint) -> LayerFs.mount(digest, blob, layer, mountpoint, fsOptions),
+                (digest, blob, layer, mountpoint) -> metrics.track(
+                        LayerFs.mount(digest, metrics.countReads(digest, blob), layer, mountpoint, fsOptions)),
                 config.allowUnverifiedToc(), opener);
+        PrepareGate gate;
         try {
-            return start(config, Optional.of(remote), gate(config, registry), resources);
+            gate = gate(config, registry, metrics);
         } catch (IOException | RuntimeException e) {
             closeAll(resources);
             throw e;
         }
+        return start(config, Optional.of(remote), gate, metrics, resources);
     }
 
     /**
@@ -78,24 +89,45 @@ public final class Daemon implements AutoCloseable {
      * mounted again before the socket accepts calls.
      */
     public static Daemon start(DaemonConfig config, Optional<RemoteLayerProvider> remote) throws IOException {
-        return start(config, remote, PrepareGate.OPEN, new ArrayList<>());
+        return start(config, remote, PrepareGate.OPEN, new Metrics(), new ArrayList<>());
     }
 
+    /** Closes {@code resources} if it fails. */
     private static Daemon start(DaemonConfig config, Optional<RemoteLayerProvider> remote, PrepareGate gate,
-                                List<Closeable> resources) throws IOException {
-        Snapshotter snapshotter = OverlaySnapshotter.open(Path.of(config.root()), remote, gate);
+                                Metrics metrics, List<Closeable> resources) throws IOException {
+        Optional<MetricsEndpoint> endpoint = Optional.empty();
+        Snapshotter snapshotter;
         try {
-            SocketServer server = SocketServer.start(Path.of(config.address()), new SnapshotsService(snapshotter));
+            if (config.metricsAddress() != null) {
+                endpoint = Optional.of(metrics.serve(config.metricsAddress()));
+                resources.add(endpoint.get());
+            }
+            snapshotter = OverlaySnapshotter.open(Path.of(config.root()), remote, gate);
+        } catch (IOException | RuntimeException e) {
+            closeAll(resources);
+            throw e;
+        }
+        try {
+            SnapshotsService service = new SnapshotsService(snapshotter);
+            SocketServer server = SocketServer.start(Path.of(config.address()),
+                    () -> ServerInterceptors.intercept(service, metrics.grpcCalls()));
             log.info("lazysnap ready: root={} address={}", config.root(), config.address());
-            return new Daemon(snapshotter, server, resources);
+            return new Daemon(snapshotter, server, endpoint, resources);
         } catch (IOException | RuntimeException e) {
             snapshotter.close();
+            closeAll(resources);
             throw e;
         }
     }
 
+    /** The port Prometheus scrapes, when {@code metrics_address} is set. */
+    public Optional<Integer> metricsPort() {
+        return metricsEndpoint.map(MetricsEndpoint::port);
+    }
+
     /** The signature gate of the configured policy; an invalid policy stops the daemon from starting. */
-    private static PrepareGate gate(DaemonConfig config, RegistryClient registry) throws IOException {
+    private static PrepareGate gate(DaemonConfig config, RegistryClient registry, Metrics metrics)
+            throws IOException {
         if (config.policy() == null) {
             log.warn("no signature policy configured (policy = \"...\"): images are NOT verified before they are"
                     + " mounted or unpacked; production nodes should enforce one");
@@ -108,11 +140,12 @@ public final class Daemon implements AutoCloseable {
             throw new IOException("signature policy " + e.getMessage(), e);
         }
         log.info("signature policy {}: {}", config.policy(), policy);
-        return new SignatureGate(Verifier.builder(policy, registry).build(), registry);
+        return new SignatureGate(Verifier.builder(policy, registry).build(), registry, metrics.verdicts());
     }
 
-    private static RegistryClient registryClient(DaemonConfig.Registry settings) {
+    private static RegistryClient registryClient(DaemonConfig.Registry settings, Metrics metrics) {
         RegistryClient.Builder builder = RegistryClient.builder().userAgent("lazysnap/0.1.0")
+                .listener(metrics.registryExchanges())
                 .plainHttp(settings.plainHttp().toArray(String[]::new));
         if (Files.isDirectory(Path.of(settings.hostsDir()))) {
             builder.hostsDir(Path.of(settings.hostsDir()));

@@ -21,6 +21,9 @@ import java.util.List;
  * @param registry           how to reach registries
  * @param cache              chunk cache sizes
  * @param policy             the signature policy file (TOML, see the verifier module); none: images are not checked
+ * @param metricsAddress     {@code host:port} serving Prometheus metrics at {@code /metrics}; none: no endpoint
+ *                           (stargz-snapshotter's name)
+ * @param logFormat          {@code text} (default) or {@code json}: one JSON object per line, for log collectors
  */
 public record DaemonConfig(@JsonProperty("root") String root,
                            @JsonProperty("address") String address,
@@ -29,7 +32,9 @@ public record DaemonConfig(@JsonProperty("root") String root,
                            @JsonProperty("no_background_fetch") Boolean noBackgroundFetch,
                            @JsonProperty("registry") Registry registry,
                            @JsonProperty("cache") Cache cache,
-                           @JsonProperty("policy") String policy) {
+                           @JsonProperty("policy") String policy,
+                           @JsonProperty("metrics_address") String metricsAddress,
+                           @JsonProperty("log_format") String logFormat) {
 
     public static final String DEFAULT_ROOT = "/var/lib/lazysnap";
     public static final String DEFAULT_ADDRESS = "/run/lazysnap/lazysnap.sock";
@@ -74,10 +79,14 @@ public record DaemonConfig(@JsonProperty("root") String root,
         noBackgroundFetch = noBackgroundFetch != null && noBackgroundFetch;
         registry = registry == null ? new Registry(null, null, null) : registry;
         cache = cache == null ? new Cache(null, null, null) : cache;
+        logFormat = logFormat == null ? "text" : logFormat;
+        if (!logFormat.equals("text") && !logFormat.equals("json")) {
+            throw new IllegalArgumentException("log_format must be \"text\" or \"json\", not \"" + logFormat + "\"");
+        }
     }
 
     public static DaemonConfig defaults() {
-        return new DaemonConfig(null, null, null, null, null, null, null, null);
+        return new DaemonConfig(null, null, null, null, null, null, null, null, null, null);
     }
 
     /** Defaults with another state directory and socket, as tests and {@code serve --root/--address} use. */
@@ -100,6 +109,6 @@ public record DaemonConfig(@JsonProperty("root") String root,
     public DaemonConfig withOverrides(Path root, Path address) {
         return new DaemonConfig(root == null ? this.root : root.toString(),
                 address == null ? this.address : address.toString(), allowUnverifiedToc, noPrefetch,
-                noBackgroundFetch, registry, cache, policy);
+                noBackgroundFetch, registry, cache, policy, metricsAddress, logFormat);
     }
 }

@@ -18,6 +18,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Consumer;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,9 +41,13 @@ public final class SignatureGate implements PrepareGate {
     private final Cache<String, Boolean> reported = Caffeine.newBuilder()
             .maximumSize(4096).expireAfterWrite(Duration.ofHours(1)).build();
 
-    public SignatureGate(Verifier verifier, RegistryClient registry) {
+    private final Consumer<Verdict> verdicts;
+
+    /** A gate that also tells {@code verdicts} (metrics) each verdict it applies, one per layer. */
+    public SignatureGate(Verifier verifier, RegistryClient registry, Consumer<Verdict> verdicts) {
         this.verifier = verifier;
         this.registry = registry;
+        this.verdicts = verdicts;
     }
 
     @Override
@@ -60,6 +65,7 @@ public final class SignatureGate implements PrepareGate {
         Manifest resolved = l.manifestDigest().isPresent() ? null : resolve(image);
         String manifestDigest = l.manifestDigest().orElseGet(() -> resolved.descriptor().digest());
         Verdict verdict = verifier.verify(image, manifestDigest);
+        verdicts.accept(verdict);
         if (!verdict.allowed()) {
             log.warn("refused layer {}: {}", l.layerDigest(), verdict);
             throw SnapshotException.failedPrecondition("%s", verdict);

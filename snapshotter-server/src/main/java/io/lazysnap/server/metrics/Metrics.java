@@ -1,0 +1,66 @@
+package io.lazysnap.server.metrics;
+
+import io.grpc.ServerInterceptor;
+import io.lazysnap.estargz.BlobSource;
+import io.lazysnap.fs.ChunkCache;
+import io.lazysnap.fs.MountedLayer;
+import io.lazysnap.registry.RegistryListener;
+import io.lazysnap.verifier.Verdict;
+import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.io.Closeable;
+import java.io.IOException;
+import java.util.function.Consumer;
+
+/**
+ * The daemon's Prometheus metrics: one registry per daemon, and the hooks that feed it from each stage of a
+ * layer's way in (gRPC calls, registry exchanges, range reads, chunk caches, mounts, signature verdicts). The hooks
+ * are cheap enough to stay on whether or not an endpoint serves them.
+ */
+public final class Metrics {
+
+    private final PrometheusRegistry registry = new PrometheusRegistry();
+    private final GrpcMetrics grpc = new GrpcMetrics(registry);
+    private final RegistryMetrics registryExchanges = new RegistryMetrics(registry);
+    private final LayerMetrics layers = new LayerMetrics(registry);
+    private final VerdictMetrics verdicts = new VerdictMetrics(registry);
+
+    public Metrics() {
+        JvmMetrics.builder().register(registry);
+    }
+
+    /** Times every gRPC call by method and status code. */
+    public ServerInterceptor grpcCalls() {
+        return grpc;
+    }
+
+    /** Counts and times registry exchanges by host, method and status (range reads answer 206). */
+    public RegistryListener registryExchanges() {
+        return registryExchanges;
+    }
+
+    /** Counts the bytes and times the range reads a mounted layer makes through {@code blob}. */
+    public BlobSource countReads(String layerDigest, BlobSource blob) {
+        return layers.countReads(layerDigest, blob);
+    }
+
+    /** Follows a mounted layer's cache hits, fetches and progress until the returned handle unmounts it. */
+    public Closeable track(MountedLayer layer) {
+        return layers.track(layer);
+    }
+
+    /** Reports what the chunk cache holds. */
+    public void watch(ChunkCache cache) {
+        CacheMetrics.register(registry, cache);
+    }
+
+    /** Counts the signature gate's verdicts by outcome and deciding rule. */
+    public Consumer<Verdict> verdicts() {
+        return verdicts;
+    }
+
+    /** Serves {@code /metrics} on {@code host:port} (port 0: any free port). */
+    public MetricsEndpoint serve(String address) throws IOException {
+        return MetricsEndpoint.start(address, registry);
+    }
+}

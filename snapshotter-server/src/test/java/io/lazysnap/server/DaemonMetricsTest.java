@@ -1,0 +1,136 @@
+package io.lazysnap.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.lazysnap.proto.snapshots.v1.PrepareSnapshotRequest;
+import io.lazysnap.proto.snapshots.v1.SnapshotsGrpc;
+import io.lazysnap.registry.RegistryClient;
+import io.lazysnap.server.grpc.SocketChannels;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyPairGenerator;
+import java.util.Base64;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A lazy pull through the real daemon (registry, TOC, FUSE), then a scrape of {@code metrics_address}. */
+class DaemonMetricsTest {
+
+    @TempDir
+    Path tmp;
+    private RegistryProcess registry;
+
+    @BeforeEach
+    void startRegistry() throws Exception {
+        registry = RegistryProcess.start(Files.createDirectories(tmp.resolve("registry")));
+    }
+
+    @AfterEach
+    void stopRegistry() throws Exception {
+        registry.close();
+    }
+
+    @Test
+    void aLazyPullShowsUpInTheScrapedSeries() throws Exception {
+        byte[] big = new byte[3 << 20];
+        new Random(7).nextBytes(big);
+        EstargzImage image;
+        try (RegistryClient client = RegistryClient.builder().plainHttp(registry.host()).build()) {
+            image = EstargzImage.push(client, registry.host() + "/ops/app:1",
+                    Map.of("hello.txt", "hello\n".getBytes(StandardCharsets.UTF_8), "big.bin", big),
+                    Files.createDirectories(tmp.resolve("image")));
+        }
+        Path config = Files.writeString(tmp.resolve("config.toml"), String.join("\n",
+                "metrics_address = \"127.0.0.1:0\"",
+                "policy = \"" + warnPolicy() + "\"",
+                "[registry]",
+                "plain_http = [\"" + registry.host() + "\"]",
+                "hosts_dir = \"" + tmp.resolve("no-certs.d") + "\"",
+                "docker_config = \"" + tmp.resolve("no-config.json") + "\"",
+                "[cache]",
+                "memory_bytes = 16777216", ""));
+        Path socket = tmp.resolve("lazysnap.sock");
+        try (Daemon daemon = Daemon.start(DaemonConfig.load(config).withOverrides(tmp.resolve("root"), socket))) {
+            ManagedChannel channel = SocketChannels.open(socket);
+            try {
+                StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () ->
+                        SnapshotsGrpc.newBlockingStub(channel).prepare(PrepareSnapshotRequest.newBuilder()
+                                .setSnapshotter("lazysnap").setKey("extract-1 chain-1")
+                                .putAllLabels(image.prepareLabels("chain-1")).build()));
+                assertEquals(Status.Code.ALREADY_EXISTS, e.getStatus().getCode(), "served lazily");
+            } finally {
+                channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+            }
+            assertEquals(big.length, Files.readAllBytes(mounted(tmp.resolve("root"), "big.bin")).length);
+
+            String metrics = scrape(daemon.metricsPort().orElseThrow());
+            assertEquals(1.0, value(metrics,
+                    "lazysnap_grpc_request_duration_seconds_count{code=\"ALREADY_EXISTS\",method=\"Prepare\"}"));
+            assertEquals(1.0, value(metrics, "lazysnap_mounted_layers"));
+            assertTrue(value(metrics, "lazysnap_registry_request_duration_seconds_count{code=\"206\",host=\""
+                    + registry.host() + "\",method=\"GET\"}") >= 1, "TOC and chunks were range reads");
+            assertTrue(value(metrics, "lazysnap_layer_fetched_bytes_total{layer=\"" + image.layerDigest() + "\"}")
+                    > 0);
+            assertTrue(value(metrics, "lazysnap_range_read_duration_seconds_count") >= 1);
+            assertTrue(value(metrics, "lazysnap_chunk_cache_misses_total") >= 1, "chunks fetched on first read");
+            assertTrue(metrics.contains("lazysnap_chunk_cache_hits_total{tier=\"disk\"}"), metrics);
+            assertTrue(value(metrics, "lazysnap_chunk_cache_size_bytes{tier=\"memory\"}") > 0);
+            assertEquals(1.0, value(metrics, "lazysnap_signature_verdicts_total{outcome=\"warned\",rule=\"default rule\"}"));
+            assertTrue(metrics.contains("jvm_memory_used_bytes"), "JVM metrics too");
+        }
+        try (Stream<String> mounts = Files.lines(Path.of("/proc/self/mounts"))) {
+            assertTrue(mounts.noneMatch(l -> l.contains(tmp.toString())), "no mount left behind");
+        }
+    }
+
+    /** A policy that checks every image but only warns: the layer gets a verdict and is still admitted. */
+    private Path warnPolicy() throws Exception {
+        KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
+        generator.initialize(256);
+        String pem = "-----BEGIN PUBLIC KEY-----\n" + Base64.getMimeEncoder(64, new byte[] {'\n'})
+                .encodeToString(generator.generateKeyPair().getPublic().getEncoded()) + "\n-----END PUBLIC KEY-----\n";
+        Path key = Files.writeString(tmp.resolve("cosign.pub"), pem);
+        return Files.writeString(tmp.resolve("policy.toml"),
+                "[default]\nmode = \"warn\"\nkeys = [\"" + key + "\"]\n");
+    }
+
+    private static Path mounted(Path root, String file) throws IOException {
+        try (Stream<Path> dirs = Files.list(root.resolve("snapshots"))) {
+            return dirs.map(d -> d.resolve("fs").resolve(file)).filter(Files::exists).findFirst().orElseThrow();
+        }
+    }
+
+    static String scrape(int port) throws IOException, InterruptedException {
+        HttpResponse<String> response = HttpClient.newHttpClient().send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, response.statusCode());
+        return response.body();
+    }
+
+    /** The value of one series in the text exposition format. */
+    static double value(String exposition, String series) {
+        Matcher m = Pattern.compile("^" + Pattern.quote(series) + " (\\S+)$", Pattern.MULTILINE).matcher(exposition);
+        assertTrue(m.find(), () -> series + " not in:\n" + exposition);
+        return Double.parseDouble(m.group(1));
+    }
+}
