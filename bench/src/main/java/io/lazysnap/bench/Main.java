@@ -29,19 +29,29 @@ public final class Main {
         List<String> list = List.of(args);
         Profile profile = Profile.named(list.stream().filter(a -> !a.startsWith("--")).findFirst().orElse("full"));
         boolean micro = profile.micro() && !list.contains("--no-micro");
-        Path side = Files.createTempFile("lzs-bench-side", ".jsonl");
-        String home = Lazysnap.binary().getParent().getParent().toString();
+        Path work = Files.createTempDirectory(Path.of("/tmp"), "lzs-bench-main-");
+        try {
+            run(profile, micro, work);
+        } finally {
+            Commands.run("rm", "-rf", work.toString());
+        }
+    }
+
+    private static void run(Profile profile, boolean micro, Path work) throws Exception {
+        Path side = work.resolve("side.jsonl");
+        Path jar = Lazysnap.copyJar(work);
+        String home = Lazysnap.home().toString();
         long started = System.nanoTime();
 
         List<RunResult> ttfs = new ArrayList<>();
         for (Profile.Scenario s : profile.scenarios()) {
-            ttfs.addAll(run(base(side, home).include("\\.TimeToFirstStart\\.")
+            ttfs.addAll(run(base(side, home, jar).include("\\.TimeToFirstStart\\.")
                     .param("image", s.images().toArray(String[]::new))
                     .param("mode", s.modes().toArray(String[]::new))
                     .param("link", s.links().toArray(String[]::new))
                     .measurementIterations(profile.iterations())));
         }
-        List<RunResult> micros = micro ? new ArrayList<>(run(base(side, home).include(MICRO))) : List.of();
+        List<RunResult> micros = micro ? new ArrayList<>(run(base(side, home, jar).include(MICRO))) : List.of();
 
         String host = Commands.run("hostname", "-s").strip();
         Path out = Path.of(home, "bench", "results", LocalDate.now() + "-" + host
@@ -49,15 +59,14 @@ public final class Main {
         Files.createDirectories(out.getParent());
         Files.writeString(out, new ResultsTable(profile, ttfs, micros, SideResults.measurements(side),
                 SideResults.notes(side), (System.nanoTime() - started) / 1_000_000_000).markdown());
-        Files.delete(side);
         LOG.info("wrote {}", out);
         System.out.println("results: " + out);
     }
 
-    private static ChainedOptionsBuilder base(Path side, String home) {
+    private static ChainedOptionsBuilder base(Path side, String home, Path jar) {
         return new OptionsBuilder().shouldFailOnError(true)
                 .jvmArgsAppend("-D" + SideResults.PROPERTY + "=" + side, "-Dlazysnap.home=" + home,
-                        "-Dfile.encoding=UTF-8");
+                        "-D" + Lazysnap.JAR_PROPERTY + "=" + jar, "-Dfile.encoding=UTF-8");
     }
 
     private static Collection<RunResult> run(ChainedOptionsBuilder options) throws Exception {

@@ -56,9 +56,8 @@ final class Node implements AutoCloseable {
                 plain_http = ["%s"]
                 """.formatted(registry));
         Path log = dir.resolve("lazysnap.log");
-        lazysnap = Commands.start(log, List.of(Lazysnap.binary().toString(), "serve", "--root",
-                dir.resolve("lazysnap").toString(), "--address", lazysnapSocket.toString(), "--config",
-                config.toString()));
+        lazysnap = Commands.start(log, Lazysnap.command("serve", "--root", dir.resolve("lazysnap").toString(),
+                "--address", lazysnapSocket.toString(), "--config", config.toString()));
         Commands.awaitReady("lazysnap", lazysnap, log, Duration.ofSeconds(60),
                 () -> Files.exists(lazysnapSocket) && Commands.tail(log).contains("lazysnap ready"));
     }
