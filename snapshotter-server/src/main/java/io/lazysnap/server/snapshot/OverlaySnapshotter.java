@@ -187,8 +187,8 @@ public final class OverlaySnapshotter implements Snapshotter {
      */
     private static Optional<StoredSnapshot> findTarget(SnapshotStore.Tx tx, String target, String parent)
             throws java.sql.SQLException {
-        return tx.all().stream().filter(s -> s.kind() == Kind.COMMITTED
-                && target.equals(s.info().labels().get(TARGET_LABEL)) && s.info().parent().equals(parent)).findFirst();
+        return tx.withLabel(TARGET_LABEL, target).stream()
+                .filter(s -> s.kind() == Kind.COMMITTED && s.info().parent().equals(parent)).findFirst();
     }
 
     /** Mounts the layer remotely and commits it for {@code target}; false when it must be downloaded instead. */

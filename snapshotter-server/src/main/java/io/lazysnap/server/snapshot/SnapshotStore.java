@@ -49,6 +49,7 @@ final class SnapshotStore implements AutoCloseable {
               value       TEXT    NOT NULL,
               PRIMARY KEY (snapshot_id, key)
             );
+            CREATE INDEX IF NOT EXISTS labels_key_value ON labels(key, value);
             """;
 
     private static final String SELECT = """
@@ -140,6 +141,16 @@ final class SnapshotStore implements AutoCloseable {
                 ps.setString(1, name);
                 List<StoredSnapshot> found = read(ps);
                 return found.stream().findFirst();
+            }
+        }
+
+        /** Snapshots carrying label {@code key} = {@code value}. */
+        List<StoredSnapshot> withLabel(String key, String value) throws SQLException {
+            try (PreparedStatement ps = connection.prepareStatement(SELECT
+                    + " WHERE s.id IN (SELECT snapshot_id FROM labels WHERE key = ? AND value = ?)")) {
+                ps.setString(1, key);
+                ps.setString(2, value);
+                return read(ps);
             }
         }
 
