@@ -8,6 +8,7 @@ import io.lazysnap.registry.RegistryClient;
 import io.lazysnap.server.gate.SignatureGate;
 import io.lazysnap.server.grpc.SnapshotsService;
 import io.lazysnap.server.grpc.SocketServer;
+import io.lazysnap.server.logging.PullLog;
 import io.lazysnap.server.metrics.Metrics;
 import io.lazysnap.server.metrics.MetricsEndpoint;
 import io.lazysnap.server.remote.RegistryLayerProvider;
@@ -102,7 +103,7 @@ public final class Daemon implements AutoCloseable {
                 endpoint = Optional.of(metrics.serve(config.metricsAddress()));
                 resources.add(endpoint.get());
             }
-            snapshotter = OverlaySnapshotter.open(Path.of(config.root()), remote, gate);
+            snapshotter = new PullLog(OverlaySnapshotter.open(Path.of(config.root()), remote, gate));
         } catch (IOException | RuntimeException e) {
             closeAll(resources);
             throw e;

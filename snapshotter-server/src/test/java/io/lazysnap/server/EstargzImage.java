@@ -20,6 +20,12 @@ record EstargzImage(String reference, String manifestDigest, String layerDigest)
     /** Pushes an image whose layer holds {@code files} (path to content) as {@code reference}. */
     static EstargzImage push(RegistryClient client, String reference, Map<String, byte[]> files, Path work)
             throws IOException, InterruptedException {
+        return push(client, reference, files, work, true);
+    }
+
+    /** Without {@code tocDigest}, the layer descriptor lacks its TOC digest, so nodes download it instead. */
+    static EstargzImage push(RegistryClient client, String reference, Map<String, byte[]> files, Path work,
+                             boolean tocDigest) throws IOException, InterruptedException {
         Path tree = Files.createDirectories(work.resolve("tree"));
         for (Map.Entry<String, byte[]> f : files.entrySet()) {
             Files.write(tree.resolve(f.getKey()), f.getValue());
@@ -40,8 +46,10 @@ record EstargzImage(String reference, String manifestDigest, String layerDigest)
                 + layer.diffId() + "\"]},\"config\":{}}").getBytes(StandardCharsets.UTF_8);
         Descriptor configBlob = client.pushBlob(ref, "application/vnd.oci.image.config.v1+json", config);
         StringBuilder annotations = new StringBuilder();
-        layer.annotations().forEach((k, v) -> annotations.append(annotations.isEmpty() ? "" : ",")
-                .append('"').append(k).append("\":\"").append(v).append('"'));
+        layer.annotations().entrySet().stream()
+                .filter(a -> tocDigest || !a.getKey().equals("containerd.io/snapshot/stargz/toc.digest"))
+                .forEach(a -> annotations.append(annotations.isEmpty() ? "" : ",")
+                .append('"').append(a.getKey()).append("\":\"").append(a.getValue()).append('"'));
         byte[] manifest = ("{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
                 + "\"config\":{\"mediaType\":\"application/vnd.oci.image.config.v1+json\",\"digest\":\""
                 + configBlob.digest() + "\",\"size\":" + config.length + "},\"layers\":[{\"mediaType\":\""

@@ -3,6 +3,7 @@ package io.lazysnap.server.cli;
 import ch.qos.logback.classic.Level;
 import io.lazysnap.server.Daemon;
 import io.lazysnap.server.DaemonConfig;
+import io.lazysnap.server.logging.LogFormat;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -37,6 +38,7 @@ final class ServeCommand implements Callable<Integer> {
                 .setLevel(Level.toLevel(logLevel, Level.INFO));
         DaemonConfig settings = (config == null ? DaemonConfig.defaults() : DaemonConfig.load(config))
                 .withOverrides(root, address);
+        LogFormat.apply(settings.logFormat());
         Daemon daemon = Daemon.start(settings);
         CountDownLatch stop = new CountDownLatch(1);
         // Handled signals (rather than a shutdown hook) let a requested stop exit 0, as service managers expect.
