@@ -1,6 +1,7 @@
 package io.lazysnap.registry;
 
 import io.lazysnap.registry.FaultProxy.Answer;
+import okhttp3.Headers;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -29,7 +30,7 @@ interface Fault {
     static Fault status(int code) {
         byte[] body = "{\"errors\":[{\"code\":\"UNAVAILABLE\",\"message\":\"injected\"}]}"
                 .getBytes(StandardCharsets.UTF_8);
-        return (real, client, out) -> new Answer(code, okhttp3.Headers.of("Content-Type", "application/json"),
+        return (real, client, out) -> new Answer(code, Headers.of("Content-Type", "application/json"),
                 body, body.length).write(out);
     }
 

@@ -16,7 +16,9 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -121,7 +123,7 @@ final class FaultProxy implements AutoCloseable {
 
     /** The request line and header lines, or null at the end of the connection. */
     private static List<String> readHead(InputStream in) throws IOException {
-        List<String> lines = new java.util.ArrayList<>();
+        List<String> lines = new ArrayList<>();
         ByteArrayOutputStream line = new ByteArrayOutputStream();
         for (int b = in.read(); b != -1; b = in.read()) {
             if (b != '\n') {
@@ -148,14 +150,14 @@ final class FaultProxy implements AutoCloseable {
         for (String header : head.subList(1, head.size())) {
             int colon = header.indexOf(':');
             String name = header.substring(0, colon).trim();
-            if (!HOP_BY_HOP.contains(name.toLowerCase(java.util.Locale.ROOT))) {
+            if (!HOP_BY_HOP.contains(name.toLowerCase(Locale.ROOT))) {
                 request.addHeader(name, header.substring(colon + 1).trim());
             }
         }
         try (Response response = http.newCall(request.build()).execute()) {
             Headers.Builder headers = new Headers.Builder();
             response.headers().forEach(h -> {
-                if (!HOP_BY_HOP.contains(h.getFirst().toLowerCase(java.util.Locale.ROOT))) {
+                if (!HOP_BY_HOP.contains(h.getFirst().toLowerCase(Locale.ROOT))) {
                     headers.add(h.getFirst(), h.getSecond());
                 }
             });

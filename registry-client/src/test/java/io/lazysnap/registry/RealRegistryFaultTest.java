@@ -25,6 +25,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -193,7 +194,7 @@ class RealRegistryFaultTest {
         long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
         // Slack for a loaded machine, far below the stall itself, which lasts until the client hangs up.
         assertTrue(millis < deadline.toMillis() + 3000, "took " + millis + " ms");
-        String message = e.getMessage().toLowerCase(java.util.Locale.ROOT);
+        String message = e.getMessage().toLowerCase(Locale.ROOT);
         assertTrue(message.contains("timeout") || message.contains("timed out") || message.contains("deadline"),
                 e.getMessage());
     }
