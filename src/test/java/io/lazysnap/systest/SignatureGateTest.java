@@ -149,7 +149,27 @@ class SignatureGateTest {
     @Test
     void unsignedImagesAreRefusedAndLeaveNothingBehind() throws Exception {
         assertRefused(() -> stack.ctrRemoteRpull(unsignedEsgz), "no signature");
+        assertRefused(() -> LazysnapCli.rpull(stack, unsignedEsgz), "refused");
         assertRefused(() -> stack.ctrRemoteRpull(otherKeyEsgz), "refused");
+    }
+
+    @Test
+    void aSignatureCopiedFromAnotherImageIsRefused() throws Exception {
+        String copied = stack.registry + "/systest/signed:copied-signature";
+        try (RegistryClient registry = RegistryClient.builder().plainHttp(stack.registry).build()) {
+            Manifest signed = manifest(registry, Reference.parse(signedEsgz));
+            Manifest target = manifest(registry, Reference.parse(unsignedSibling));
+            registry.pushManifest(Reference.parse(copied), target.descriptor().mediaType(), target.bytes());
+            Reference signatures = Reference.parse(stack.registry + "/systest/signed");
+            Manifest signature = registry.manifest(signatures.withTag(sigTag(signed)));
+            registry.pushManifest(signatures.withTag(sigTag(target)), signature.descriptor().mediaType(),
+                    signature.bytes());
+        }
+        assertRefused(() -> stack.ctrRemoteRpull(copied), "refused");
+    }
+
+    private static String sigTag(Manifest m) {
+        return m.descriptor().digest().replace(':', '-') + ".sig";
     }
 
     @Test
@@ -165,6 +185,8 @@ class SignatureGateTest {
         try (CriClient cri = new CriClient(stack.containerdSocket)) {
             StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> cri.pull(unsignedPlain));
             assertTrue(e.getMessage().contains("unsigned-plain"), e.getMessage());
+            StatusRuntimeException lazy = assertThrows(StatusRuntimeException.class, () -> cri.pull(otherKeyEsgz));
+            assertTrue(lazy.getMessage().contains("otherkey"), lazy.getMessage());
             assertEquals(mounts, fuseMounts());
             assertNoNewSnapshot(snapshots);
 
