@@ -5,6 +5,7 @@ import io.lazysnap.fs.ChunkCache;
 import io.lazysnap.fs.LayerFs;
 import io.lazysnap.fs.LayerFsOptions;
 import io.lazysnap.registry.RegistryClient;
+import io.lazysnap.server.cache.RootLock;
 import io.lazysnap.server.gate.SignatureGate;
 import io.lazysnap.server.grpc.SnapshotsService;
 import io.lazysnap.server.grpc.SocketServer;
@@ -54,29 +55,30 @@ public final class Daemon implements AutoCloseable {
      * as plain snapshots. Returns once calls are accepted.
      */
     public static Daemon start(DaemonConfig config) throws IOException {
-        List<Closeable> resources = new ArrayList<>();
+        List<Closeable> resources = locked(config);
         Metrics metrics = new Metrics();
-        RegistryClient registry = registryClient(config.registry(), metrics);
-        resources.add(registry);
-        ExecutorService opener = Executors.newFixedThreadPool(4, r -> {
-            Thread t = new Thread(r, "layer-opener");
-            t.setDaemon(true);
-            return t;
-        });
-        resources.add(opener::shutdownNow);
-        ChunkCache cache = ChunkCache.builder().memoryBytes(config.cache().memoryBytes())
-                .disk(Files.createDirectories(Path.of(config.root(), "cache")), config.cache().diskHighBytes(),
-                        config.cache().diskLowBytes())
-                .build();
-        metrics.watch(cache);
-        LayerFsOptions fsOptions = LayerFsOptions.builder(cache).prefetch(!config.noPrefetch())
-                .backgroundFetch(!config.noBackgroundFetch()).build();
-        RemoteLayerProvider remote = new RegistryLayerProvider(registry,
-                (digest, blob, layer, mountpoint) -> metrics.track(
-                        LayerFs.mount(digest, metrics.countReads(digest, blob), layer, mountpoint, fsOptions)),
-                config.allowUnverifiedToc(), opener);
+        RemoteLayerProvider remote;
         PrepareGate gate;
         try {
+            RegistryClient registry = registryClient(config.registry(), metrics);
+            resources.add(registry);
+            ExecutorService opener = Executors.newFixedThreadPool(4, r -> {
+                Thread t = new Thread(r, "layer-opener");
+                t.setDaemon(true);
+                return t;
+            });
+            resources.add(opener::shutdownNow);
+            ChunkCache cache = ChunkCache.builder().memoryBytes(config.cache().memoryBytes())
+                    .disk(Files.createDirectories(Path.of(config.root(), "cache")), config.cache().diskHighBytes(),
+                            config.cache().diskLowBytes())
+                    .build();
+            metrics.watch(cache);
+            LayerFsOptions fsOptions = LayerFsOptions.builder(cache).prefetch(!config.noPrefetch())
+                    .backgroundFetch(!config.noBackgroundFetch()).build();
+            remote = new RegistryLayerProvider(registry,
+                    (digest, blob, layer, mountpoint) -> metrics.track(
+                            LayerFs.mount(digest, metrics.countReads(digest, blob), layer, mountpoint, fsOptions)),
+                    config.allowUnverifiedToc(), opener);
             gate = gate(config, registry, metrics);
         } catch (IOException | RuntimeException e) {
             closeAll(resources);
@@ -90,7 +92,15 @@ public final class Daemon implements AutoCloseable {
      * mounted again before the socket accepts calls.
      */
     public static Daemon start(DaemonConfig config, Optional<RemoteLayerProvider> remote) throws IOException {
-        return start(config, remote, PrepareGate.OPEN, new Metrics(), new ArrayList<>());
+        return start(config, remote, PrepareGate.OPEN, new Metrics(), locked(config));
+    }
+
+    /** Resources that start with the root's lock: before anything, even the chunk cache, touches the root. */
+    private static List<Closeable> locked(DaemonConfig config) throws IOException {
+        List<Closeable> resources = new ArrayList<>();
+        resources.add(RootLock.tryAcquire(Path.of(config.root())).orElseThrow(() -> new IOException(
+                "another lazysnap serves " + config.root() + " (it holds " + config.root() + "/lazysnap.lock)")));
+        return resources;
     }
 
     /** Closes {@code resources} if it fails. */

@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 @Command(name = "lazysnap", mixinStandardHelpOptions = true, version = "lazysnap 0.1.0",
         description = "A containerd remote snapshotter that lazily mounts eStargz layers.",
         subcommands = {ServeCommand.class, RpullCommand.class, ConvertCommand.class, VerifyCommand.class,
-                SignCommand.class})
+                SignCommand.class, CacheCommand.class})
 public final class Main {
 
     public static void main(String[] args) {
