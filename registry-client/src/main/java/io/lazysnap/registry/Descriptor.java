@@ -17,9 +17,10 @@ public final class Descriptor {
     private final Map<String, String> annotations;
     private final List<String> urls;
     private final Platform platform;
+    private final String artifactType;
 
     private Descriptor(String mediaType, String digest, long size, Map<String, String> annotations,
-                       List<String> urls, Platform platform) {
+                       List<String> urls, Platform platform, String artifactType) {
         this.mediaType = Objects.requireNonNull(mediaType, "mediaType");
         this.digest = Digests.validate(digest);
         if (size < 0) {
@@ -29,10 +30,11 @@ public final class Descriptor {
         this.annotations = Map.copyOf(annotations);
         this.urls = List.copyOf(urls);
         this.platform = platform;
+        this.artifactType = artifactType;
     }
 
     public static Descriptor of(String mediaType, String digest, long size) {
-        return new Descriptor(mediaType, digest, size, Map.of(), List.of(), null);
+        return new Descriptor(mediaType, digest, size, Map.of(), List.of(), null, null);
     }
 
     /** Describes {@code bytes}, computing their sha256 digest. */
@@ -42,11 +44,16 @@ public final class Descriptor {
 
     static Descriptor of(String mediaType, String digest, long size, Map<String, String> annotations,
                          List<String> urls, Platform platform) {
-        return new Descriptor(mediaType, digest, size, annotations, urls, platform);
+        return new Descriptor(mediaType, digest, size, annotations, urls, platform, null);
     }
 
     public Descriptor withAnnotations(Map<String, String> newAnnotations) {
-        return new Descriptor(mediaType, digest, size, newAnnotations, urls, platform);
+        return new Descriptor(mediaType, digest, size, newAnnotations, urls, platform, artifactType);
+    }
+
+    /** This descriptor with an artifact type, as index entries carry for OCI 1.1 referrers; null for none. */
+    public Descriptor withArtifactType(String type) {
+        return new Descriptor(mediaType, digest, size, annotations, urls, platform, type);
     }
 
     public String mediaType() {
@@ -75,6 +82,11 @@ public final class Descriptor {
         return Optional.ofNullable(platform);
     }
 
+    /** What kind of artifact an index entry is (e.g. a sigstore bundle), if the index says so. */
+    public Optional<String> artifactType() {
+        return Optional.ofNullable(artifactType);
+    }
+
     @Override
     public String toString() {
         return mediaType + " " + digest + " (" + size + " bytes)";
@@ -84,7 +96,7 @@ public final class Descriptor {
     public boolean equals(Object o) {
         return o instanceof Descriptor d && d.digest.equals(digest) && d.size == size
                 && d.mediaType.equals(mediaType) && d.annotations.equals(annotations) && d.urls.equals(urls)
-                && Objects.equals(d.platform, platform);
+                && Objects.equals(d.platform, platform) && Objects.equals(d.artifactType, artifactType);
     }
 
     @Override

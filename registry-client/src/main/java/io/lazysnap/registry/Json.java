@@ -42,7 +42,8 @@ final class Json {
         Platform platform = p == null ? null
                 : Platform.of(p.path("os").asText(), p.path("architecture").asText(), p.path("variant").asText());
         return Descriptor.of(node.path("mediaType").asText(""), node.path("digest").asText(null),
-                node.path("size").asLong(-1), annotations(node), urls, platform);
+                node.path("size").asLong(-1), annotations(node), urls, platform)
+                .withArtifactType(node.path("artifactType").asText(null));
     }
 
     static List<Descriptor> descriptors(JsonNode array, String what) {
@@ -64,6 +65,7 @@ final class Json {
                 .put("mediaType", d.mediaType())
                 .put("digest", d.digest())
                 .put("size", d.size());
+        d.artifactType().ifPresent(t -> node.put("artifactType", t));
         if (!d.urls().isEmpty()) {
             d.urls().forEach(node.putArray("urls")::add);
         }

@@ -37,6 +37,7 @@ public final class RegistryClient implements Closeable {
     private final OkHttpClient okHttp;
     private final RegistryHttp http;
     private final BlobUploader uploader;
+    private final ReferrersLister referrers;
     private final long coalesceGap;
     private final long maxRangeSpan;
     private final int rangeReadsInFlight;
@@ -76,6 +77,7 @@ public final class RegistryClient implements Closeable {
                 .build();
         this.http = new RegistryHttp(okHttp, b.totalTimeout.toNanos());
         this.uploader = new BlobUploader(http, b.uploadChunkSize);
+        this.referrers = new ReferrersLister(http);
         this.coalesceGap = b.coalesceGap;
         this.maxRangeSpan = b.maxRangeSpan;
         this.rangeReadsInFlight = b.rangeReadsInFlight;
@@ -125,6 +127,19 @@ public final class RegistryClient implements Closeable {
             throw new RegistryException(reference + " is an image manifest (" + f.mediaType + "), not an index", 0);
         }
         return f.as(reference, Index::parse);
+    }
+
+    /**
+     * The manifests whose {@code subject} is {@code digest} (signatures, attestations, SBOMs), as the OCI 1.1
+     * referrers API lists them, each descriptor with its {@code artifactType}; only those of {@code artifactType}
+     * unless it is null. A list rather than an {@link Index}: the answer may span pages and is filtered here.
+     *
+     * @return empty if the registry does not offer the API (HTTP 404); the caller then reads the referrers tag
+     *         {@code sha256-<hex>} with {@link #index}
+     */
+    public Optional<List<Descriptor>> referrers(Reference repository, String digest, String artifactType)
+            throws IOException {
+        return referrers.list(repository, digest, artifactType);
     }
 
     /** A whole blob, checked against its digest. For configs and other small blobs: it is held in memory. */

@@ -113,6 +113,22 @@ class MockRegistryTest {
                 .body(manifestJson()).build();
     }
 
+    private static final String BUNDLE = "application/vnd.dev.sigstore.bundle.v0.3+json";
+    private static final Descriptor BUNDLE_REFERRER =
+            Descriptor.of(MediaTypes.OCI_MANIFEST, "bundle".getBytes()).withArtifactType(BUNDLE);
+    private static final Descriptor SBOM_REFERRER =
+            Descriptor.of(MediaTypes.OCI_MANIFEST, "sbom".getBytes()).withArtifactType("application/spdx+json");
+
+    private static MockResponse referrers(Descriptor... entries) {
+        StringBuilder json = new StringBuilder("{\"schemaVersion\":2,\"mediaType\":\"" + MediaTypes.OCI_INDEX
+                + "\",\"manifests\":[");
+        for (int i = 0; i < entries.length; i++) {
+            json.append(i == 0 ? "" : ",").append(Json.write(entries[i]));
+        }
+        return new MockResponse.Builder().addHeader("Content-Type", MediaTypes.OCI_INDEX)
+                .body(json.append("]}").toString()).build();
+    }
+
     @Test
     void anonymousBearerTokenIsFetchedOnceAndSentUpFront() throws Exception {
         AtomicInteger tokens = new AtomicInteger();
@@ -130,9 +146,13 @@ class MockRegistryTest {
                         "Bearer realm=\"" + server.url("/token") + "\",service=\"registry.test\","
                                 + "scope=\"repository:team/app:pull\"").build();
             }
+            if (path.contains("/referrers/")) {
+                return referrers(BUNDLE_REFERRER);
+            }
             return path.contains("/manifests/") ? manifest() : ranged(r);
         });
         try (RegistryClient c = client().build()) {
+            assertEquals(List.of(BUNDLE_REFERRER), c.referrers(repo, BLOB_DESC.digest(), null).orElseThrow());
             Manifest m = c.manifest(repo);
             assertEquals(BLOB_DESC.digest(), m.layers().get(0).digest());
             assertArrayEquals(BLOB, c.blob(repo, BLOB_DESC));
@@ -141,6 +161,54 @@ class MockRegistryTest {
         assertEquals(1, tokens.get());
         assertEquals(1, seen.stream().filter(r -> r.getHeaders().get("Authorization") == null
                 && !r.getUrl().encodedPath().equals("/token")).count(), "only the first request is challenged");
+    }
+
+    @Test
+    void referrersFilteredByTheRegistryAreListed() throws Exception {
+        serve(r -> {
+            assertEquals("/v2/team/app/referrers/" + BLOB_DESC.digest(), r.getUrl().encodedPath());
+            assertEquals(BUNDLE, r.getUrl().queryParameter("artifactType"));
+            assertEquals(MediaTypes.OCI_INDEX, r.getHeaders().get("Accept"));
+            return referrers(BUNDLE_REFERRER).newBuilder().addHeader("OCI-Filters-Applied", "artifactType").build();
+        });
+        try (RegistryClient c = client().build()) {
+            List<Descriptor> listed = c.referrers(repo, BLOB_DESC.digest(), BUNDLE).orElseThrow();
+            assertEquals(List.of(BUNDLE_REFERRER), listed);
+            assertEquals(BUNDLE, listed.get(0).artifactType().orElseThrow());
+        }
+    }
+
+    @Test
+    void referrersTheRegistryDidNotFilterAreFilteredHere() throws Exception {
+        serve(r -> referrers(SBOM_REFERRER, BUNDLE_REFERRER, Descriptor.of(MediaTypes.OCI_MANIFEST, "x".getBytes())));
+        try (RegistryClient c = client().build()) {
+            assertEquals(List.of(BUNDLE_REFERRER), c.referrers(repo, BLOB_DESC.digest(), BUNDLE).orElseThrow());
+            assertEquals(3, c.referrers(repo, BLOB_DESC.digest(), null).orElseThrow().size());
+            assertNull(seen.get(1).getUrl().queryParameter("artifactType"));
+        }
+    }
+
+    @Test
+    void referrersPagesAreFollowedOnTheSameHost() throws Exception {
+        serve(r -> r.getUrl().queryParameter("last") == null
+                ? referrers(SBOM_REFERRER).newBuilder().addHeader("Link", "</v2/team/app/referrers/"
+                + BLOB_DESC.digest() + "?n=1&last=a>; rel=\"next\"").build()
+                : referrers(BUNDLE_REFERRER));
+        try (RegistryClient c = client().build()) {
+            assertEquals(List.of(SBOM_REFERRER, BUNDLE_REFERRER),
+                    c.referrers(repo, BLOB_DESC.digest(), null).orElseThrow());
+        }
+        assertEquals("n=1&last=a", seen.get(1).getUrl().encodedQuery());
+    }
+
+    @Test
+    void aRegistryWithoutTheReferrersApiAnswersEmptyAtOnce() throws Exception {
+        serve(r -> new MockResponse.Builder().code(404)
+                .body("{\"errors\":[{\"code\":\"NOT_FOUND\"}]}").build());
+        try (RegistryClient c = client().build()) {
+            assertTrue(c.referrers(repo, BLOB_DESC.digest(), BUNDLE).isEmpty());
+        }
+        assertEquals(1, seen.size(), "a 404 is an answer, not retried");
     }
 
     @Test
