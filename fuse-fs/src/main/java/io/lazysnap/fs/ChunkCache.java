@@ -3,6 +3,7 @@ package io.lazysnap.fs;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
@@ -10,13 +11,15 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The chunk caches shared by every mounted layer of a process: verified, decompressed chunks in memory (bounded
- * by bytes) and, optionally, on disk (content-addressed by chunk digest, bounded by watermarks, surviving a
- * restart). It also makes concurrent requests for one chunk, from any layer, share a single fetch.
+ * by bytes) and, optionally, on disk (content-addressed by chunk digest, bounded by watermarks of its own size
+ * and of its file system's usage, surviving a restart). It also makes concurrent requests for one chunk, from any
+ * layer, share a single fetch; a chunk being loaded is in use and never evicted from disk meanwhile.
  *
  * <pre>{@code
  * ChunkCache cache = ChunkCache.builder()
  *         .memoryBytes(512L << 20)
  *         .disk(Path.of("/var/lib/lazysnap/cache"), 10L << 30, 8L << 30)
+ *         .diskUsagePercent(85, 80)
  *         .build();
  * }</pre>
  */
@@ -31,7 +34,9 @@ public final class ChunkCache {
                 .maximumWeight(b.memoryBytes)
                 .weigher((ChunkKey k, byte[] v) -> v.length)
                 .build();
-        this.disk = b.directory == null ? null : new DiskChunkCache(b.directory, b.highWatermark, b.lowWatermark);
+        this.disk = b.directory == null ? null : new DiskChunkCache(b.directory,
+                new DiskLimits(b.highWatermark, b.lowWatermark, b.highPercent, b.lowPercent),
+                DiskSpace.of(Files.createDirectories(b.directory)), this::loading);
     }
 
     public static Builder builder() {
@@ -42,8 +47,9 @@ public final class ChunkCache {
     public Stats stats() {
         long memoryBytes = memory.policy().eviction().map(e -> e.weightedSize().orElse(0)).orElse(0L);
         return disk == null
-                ? new Stats(memoryBytes, memory.estimatedSize(), 0, 0, 0)
-                : new Stats(memoryBytes, memory.estimatedSize(), disk.bytes(), disk.entries(), disk.evictions());
+                ? new Stats(memoryBytes, memory.estimatedSize(), 0, 0, 0, 0)
+                : new Stats(memoryBytes, memory.estimatedSize(), disk.bytes(), disk.entries(), disk.evictions(),
+                        disk.skippedWrites());
     }
 
     /**
@@ -52,8 +58,10 @@ public final class ChunkCache {
      * @param diskBytes    bytes of chunk files on disk
      * @param diskChunks   chunk files on disk
      * @param diskEvictions chunk files deleted to stay under the watermarks since the cache was opened
+     * @param diskSkippedWrites chunks not written to disk because its file system was past its high watermark
      */
-    public record Stats(long memoryBytes, long memoryChunks, long diskBytes, long diskChunks, long diskEvictions) {
+    public record Stats(long memoryBytes, long memoryChunks, long diskBytes, long diskChunks, long diskEvictions,
+                        long diskSkippedWrites) {
     }
 
     byte[] memoryGet(ChunkKey key) {
@@ -100,12 +108,19 @@ public final class ChunkCache {
         inflight.remove(key, claimed);
     }
 
+    /** Whether the chunk with this disk name is being loaded (fetched, written or read) right now. */
+    private boolean loading(String diskName) {
+        return inflight.containsKey(ChunkKey.ofDiskName(diskName));
+    }
+
     /** Options of a {@link ChunkCache}. */
     public static final class Builder {
         private long memoryBytes = 256L << 20;
         private Path directory;
         private long highWatermark;
         private long lowWatermark;
+        private int highPercent = 100;
+        private int lowPercent = 100;
 
         private Builder() {
         }
@@ -130,6 +145,19 @@ public final class ChunkCache {
             this.directory = Objects.requireNonNull(directory, "directory");
             this.highWatermark = highWatermark;
             this.lowWatermark = lowWatermark;
+            return this;
+        }
+
+        /**
+         * Also evicts disk chunks when the file system holding them is more than {@code highPercent} full, down to
+         * {@code lowPercent}, and writes no chunk while it stays above (default 100, 100: only the byte bounds).
+         */
+        public Builder diskUsagePercent(int highPercent, int lowPercent) {
+            if (lowPercent < 0 || lowPercent > highPercent || highPercent > 100) {
+                throw new IllegalArgumentException("need 0 <= low percent <= high percent <= 100");
+            }
+            this.highPercent = highPercent;
+            this.lowPercent = lowPercent;
             return this;
         }
 

@@ -18,6 +18,11 @@ record ChunkKey(String digest, Object layer, long memberOffset, long innerOffset
                 : new ChunkKey(null, layer, chunk.memberOffset(), chunk.innerOffset());
     }
 
+    /** The key of the disk cache file named {@code hex}. */
+    static ChunkKey ofDiskName(String hex) {
+        return new ChunkKey("sha256:" + hex, null, 0, 0);
+    }
+
     /** The hex name of a disk cache file, or null when the key may not be stored on disk. */
     String diskName() {
         return digest != null && SHA256.matcher(digest).matches() ? digest.substring("sha256:".length()) : null;

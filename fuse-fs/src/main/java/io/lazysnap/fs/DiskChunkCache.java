@@ -20,6 +20,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Predicate;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,9 +28,14 @@ import org.slf4j.LoggerFactory;
 /**
  * Verified, decompressed chunks on disk, named by their sha256 and shared by every layer. Files appear only
  * through an atomic rename of a finished temporary file, and are re-hashed when read, so neither a crash in the
- * middle of a write nor a torn file after a power cut is ever served. When the total passes the high watermark,
- * the least recently used files are deleted until it is under the low watermark. The recency order survives a
- * restart through the files' modification times.
+ * middle of a write nor a torn file after a power cut is ever served.
+ *
+ * <p>Two bounds, each with a high and a low watermark (see {@link DiskLimits}): the bytes of the cache, and how
+ * full the file system holding it is. Before a write would pass a high watermark, the least recently used files
+ * are deleted until the cache is under the low one; files in use (being fetched, written or read, as told by the
+ * {@code inUse} predicate) are never deleted. When the file system stays too full even so, the chunk is simply
+ * not written: readers keep getting it from memory or the registry. The recency order survives a restart through
+ * the files' modification times.
  *
  * <p>Layout: {@code <dir>/chunks/<2 hex>/<64 hex>} and {@code <dir>/tmp/} for writes in progress.
  */
@@ -39,22 +45,24 @@ final class DiskChunkCache {
 
     private final Path chunks;
     private final Path tmp;
-    private final long highWatermark;
-    private final long lowWatermark;
+    private final DiskLimits limits;
+    private final DiskSpace space;
+    private final Predicate<String> inUse;
     /** hex name -> size, in access order: the first entry is the least recently used. */
     private final LinkedHashMap<String, Long> index = new LinkedHashMap<>(1024, 0.75f, true);
     private final AtomicLong tempNames = new AtomicLong();
     private long totalBytes;
     private long evictions;
+    private long skippedWrites;
+    /** Whether the last write was skipped for want of space: logged once per episode, not per chunk. */
+    private boolean full;
 
-    DiskChunkCache(Path directory, long highWatermark, long lowWatermark) throws IOException {
-        if (lowWatermark > highWatermark || lowWatermark < 0) {
-            throw new IllegalArgumentException("need 0 <= low watermark <= high watermark");
-        }
+    DiskChunkCache(Path directory, DiskLimits limits, DiskSpace space, Predicate<String> inUse) throws IOException {
         this.chunks = Files.createDirectories(directory.resolve("chunks"));
         this.tmp = Files.createDirectories(directory.resolve("tmp"));
-        this.highWatermark = highWatermark;
-        this.lowWatermark = lowWatermark;
+        this.limits = limits;
+        this.space = space;
+        this.inUse = inUse;
         deleteLeftoverTemporaries();
         loadIndex();
     }
@@ -83,10 +91,13 @@ final class DiskChunkCache {
         }
     }
 
-    /** Stores a verified chunk unless already present, then evicts down to the low watermark if needed. */
+    /** Stores a verified chunk unless already present, first evicting down to the low watermarks if needed. */
     void put(ChunkKey key, byte[] data) {
         String name = key.diskName();
-        if (name == null || contains(name) || data.length > highWatermark) {
+        if (name == null || contains(name) || data.length > limits.highBytes()) {
+            return;
+        }
+        if (!makeRoom(data.length)) {
             return;
         }
         Path temp = tmp.resolve(name + "." + tempNames.incrementAndGet());
@@ -109,28 +120,63 @@ final class DiskChunkCache {
                 totalBytes += data.length;
             }
         }
-        evictIfFull(name);
     }
 
-    /** Past the high watermark, deletes least recently used files (never {@code keep}) down to the low one. */
-    private void evictIfFull(String keep) {
+    /**
+     * Evicts least recently used files that are not in use, if adding {@code incoming} bytes would pass a high
+     * watermark, until the cache and the file system are under the low ones. False when the file system would still
+     * be past its high watermark: the write should be skipped.
+     */
+    private boolean makeRoom(long incoming) {
+        DiskSpace.Usage fs = space.usage();
         List<String> victims = new ArrayList<>();
+        long fsUsedAfter;
         synchronized (index) {
-            if (totalBytes <= highWatermark) {
-                return;
+            long toFree = 0;
+            if (totalBytes + incoming > limits.highBytes()) {
+                toFree = totalBytes + incoming - limits.lowBytes();
             }
+            long fsUsed = fs.usedBytes() + incoming;
+            if (fs.percentOf(fsUsed) > limits.highPercent()) {
+                toFree = Math.max(toFree, fsUsed - fs.bytesAtPercent(limits.lowPercent()));
+            }
+            long freed = 0;
             Iterator<Map.Entry<String, Long>> it = index.entrySet().iterator();
-            while (totalBytes > lowWatermark && it.hasNext()) {
+            while (freed < toFree && it.hasNext()) {
                 Map.Entry<String, Long> lru = it.next();
-                if (!lru.getKey().equals(keep)) {
+                if (!inUse.test(lru.getKey())) {
+                    freed += lru.getValue();
                     totalBytes -= lru.getValue();
                     victims.add(lru.getKey());
                     it.remove();
                     evictions++;
                 }
             }
+            fsUsedAfter = fsUsed - freed;
         }
         victims.forEach(this::deleteFile);
+        boolean room = fs.percentOf(fsUsedAfter) <= limits.highPercent();
+        noteRoom(room);
+        return room;
+    }
+
+    private void noteRoom(boolean room) {
+        synchronized (index) {
+            if (!room) {
+                skippedWrites++;
+            }
+            if (room == !full) {
+                return;
+            }
+            full = !room;
+        }
+        if (room) {
+            LOG.info("disk chunk cache {}: the file system has room again, caching chunks on disk", chunks.getParent());
+        } else {
+            LOG.warn("disk chunk cache {}: the file system is over {}% full even without evictable chunks; chunks are"
+                    + " not written to disk until it has room (reads fetch them from the registry)",
+                    chunks.getParent(), limits.highPercent());
+        }
     }
 
     boolean contains(ChunkKey key) {
@@ -153,6 +199,12 @@ final class DiskChunkCache {
     long evictions() {
         synchronized (index) {
             return evictions;
+        }
+    }
+
+    long skippedWrites() {
+        synchronized (index) {
+            return skippedWrites;
         }
     }
 
@@ -220,7 +272,7 @@ final class DiskChunkCache {
             }
         }
         LOG.info("disk chunk cache {}: {} chunks, {} bytes", chunks.getParent(), found.size(), bytes());
-        evictIfFull(null);
+        makeRoom(0);
     }
 
     static byte[] sha256(byte[] data) {

@@ -6,10 +6,15 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HexFormat;
 import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -25,8 +30,8 @@ class DiskChunkCacheTest {
     void chunksSurviveARestart() throws Exception {
         byte[] data = bytes(1000);
         ChunkKey key = key(data);
-        new DiskChunkCache(dir, 1 << 20, 1 << 19).put(key, data);
-        DiskChunkCache reopened = new DiskChunkCache(dir, 1 << 20, 1 << 19);
+        bytesOnly(dir, 1 << 20, 1 << 19).put(key, data);
+        DiskChunkCache reopened = bytesOnly(dir, 1 << 20, 1 << 19);
         assertArrayEquals(data, reopened.get(key, data.length));
         assertEquals(1, reopened.entries());
         assertEquals(1000, reopened.bytes());
@@ -34,7 +39,7 @@ class DiskChunkCacheTest {
 
     @Test
     void leastRecentlyUsedChunksAreEvictedFromTheHighToTheLowWatermark() throws Exception {
-        DiskChunkCache cache = new DiskChunkCache(dir, 10_000, 5_000);
+        DiskChunkCache cache = bytesOnly(dir, 10_000, 5_000);
         byte[][] chunks = new byte[10][];
         for (int i = 0; i < 10; i++) {
             chunks[i] = bytes(1000);
@@ -54,8 +59,8 @@ class DiskChunkCacheTest {
         try (Stream<Path> files = Files.walk(dir.resolve("chunks"))) {
             assertEquals(5, files.filter(Files::isRegularFile).count(), "evicted files are deleted");
         }
-        assertEquals(5_000, new DiskChunkCache(dir, 10_000, 5_000).bytes(), "the index is rebuilt from the files");
-        assertEquals(3_000, new DiskChunkCache(dir, 4_000, 3_000).bytes(), "a smaller limit trims at start");
+        assertEquals(5_000, bytesOnly(dir, 10_000, 5_000).bytes(), "the index is rebuilt from the files");
+        assertEquals(3_000, bytesOnly(dir, 4_000, 3_000).bytes(), "a smaller limit trims at start");
     }
 
     @Test
@@ -63,7 +68,7 @@ class DiskChunkCacheTest {
         byte[] good = bytes(4000);
         byte[] torn = bytes(4000);
         byte[] flipped = bytes(4000);
-        DiskChunkCache cache = new DiskChunkCache(dir, 1 << 20, 1 << 19);
+        DiskChunkCache cache = bytesOnly(dir, 1 << 20, 1 << 19);
         cache.put(key(good), good);
         cache.put(key(torn), torn);
         cache.put(key(flipped), flipped);
@@ -74,7 +79,7 @@ class DiskChunkCacheTest {
         Files.write(file(key(flipped)), bad);
         Files.write(dir.resolve("tmp").resolve("leftover.1"), new byte[123]); // a crash in the middle of a write
 
-        DiskChunkCache reopened = new DiskChunkCache(dir, 1 << 20, 1 << 19);
+        DiskChunkCache reopened = bytesOnly(dir, 1 << 20, 1 << 19);
         try (Stream<Path> tmp = Files.list(dir.resolve("tmp"))) {
             assertEquals(0, tmp.count(), "unfinished writes are deleted at start");
         }
@@ -89,11 +94,69 @@ class DiskChunkCacheTest {
 
     @Test
     void keysThatAreNotSha256DigestsStayOffDisk() throws Exception {
-        DiskChunkCache cache = new DiskChunkCache(dir, 1 << 20, 1 << 19);
+        DiskChunkCache cache = bytesOnly(dir, 1 << 20, 1 << 19);
         byte[] data = bytes(10);
         cache.put(new ChunkKey("sha256:../../etc/passwd", null, 0, 0), data);
         cache.put(new ChunkKey(null, new Object(), 1, 2), data);
         assertEquals(0, cache.entries());
+    }
+
+    @Test
+    void aFileSystemPastItsHighPercentIsFreedDownToTheLowPercentSparingChunksInUse() throws Exception {
+        AtomicLong others = new AtomicLong(50_000); // what other programs keep on a 100 kB file system
+        AtomicReference<DiskChunkCache> self = new AtomicReference<>();
+        DiskSpace space = () -> new DiskSpace.Usage(100_000, 100_000 - others.get() - cached(self));
+        Set<String> inUse = ConcurrentHashMap.newKeySet();
+        self.set(new DiskChunkCache(dir, new DiskLimits(1 << 20, 1 << 19, 85, 80), space, inUse::contains));
+        DiskChunkCache cache = self.get();
+        byte[][] chunks = new byte[30][];
+        for (int i = 0; i < 30; i++) {
+            chunks[i] = bytes(1000);
+            cache.put(key(chunks[i]), chunks[i]);
+        }
+        assertEquals(30_000, cache.bytes(), "80 % used: under the high percent");
+        inUse.add(key(chunks[0]).diskName()); // the least recently used, but being read
+        others.set(60_000); // someone else writes 10 kB: 90 % used
+        byte[] more = bytes(1000);
+        cache.put(key(more), more);
+        assertEquals(20_000, cache.bytes(), "down to 80 % of the file system with the new chunk");
+        assertTrue(cache.contains(key(chunks[0])), "a chunk in use is never evicted");
+        assertTrue(cache.contains(key(more)));
+        for (int i = 1; i <= 11; i++) {
+            assertFalse(cache.contains(key(chunks[i])), "old chunk " + i);
+        }
+        assertEquals(11, cache.evictions());
+        assertEquals(0, cache.skippedWrites());
+    }
+
+    @Test
+    void aFileSystemFullOfOtherFilesGetsNoChunksButStillServesWhatItHas() throws Exception {
+        AtomicLong others = new AtomicLong(0);
+        AtomicReference<DiskChunkCache> self = new AtomicReference<>();
+        DiskSpace space = () -> new DiskSpace.Usage(100_000, 100_000 - others.get() - cached(self));
+        self.set(new DiskChunkCache(dir, new DiskLimits(1 << 20, 1 << 19, 85, 80), space, name -> true));
+        DiskChunkCache cache = self.get();
+        byte[] kept = bytes(1000);
+        cache.put(key(kept), kept);
+        others.set(95_000);
+        byte[] refused = bytes(1000);
+        cache.put(key(refused), refused);
+        assertFalse(cache.contains(key(refused)), "not written: the disk is full and nothing may be evicted");
+        assertEquals(1, cache.skippedWrites());
+        assertArrayEquals(kept, cache.get(key(kept), kept.length));
+        others.set(10_000);
+        cache.put(key(refused), refused);
+        assertArrayEquals(refused, cache.get(key(refused), refused.length), "written again once there is room");
+    }
+
+    /** A fake file system holds the cache's bytes too (none while the cache is being opened). */
+    private static long cached(AtomicReference<DiskChunkCache> cache) {
+        return cache.get() == null ? 0 : cache.get().bytes();
+    }
+
+    private static DiskChunkCache bytesOnly(Path dir, long high, long low) throws IOException {
+        return new DiskChunkCache(dir, new DiskLimits(high, low, 100, 100), () -> DiskSpace.Usage.UNKNOWN,
+                name -> false);
     }
 
     private Path file(ChunkKey key) {
