@@ -1,7 +1,5 @@
 package io.lazysnap.verifier;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.lazysnap.registry.Descriptor;
 import io.lazysnap.registry.Index;
 import io.lazysnap.registry.Manifest;
@@ -18,9 +16,9 @@ import java.util.Optional;
 
 /**
  * Finds what is attached to a manifest digest in a registry: cosign's classic {@code sha256-<hex>.sig} manifest,
- * and sigstore bundles listed by the referrers tag {@code sha256-<hex>}. Everything is fetched by digest, so the
- * registry client proves the bytes; whether they mean anything is for the verifiers to decide. Bounded, since a
- * registry could list anything.
+ * and sigstore bundles listed by the OCI referrers API or, where the registry lacks it, the referrers tag
+ * {@code sha256-<hex>}. Everything is fetched by digest, so the registry client proves the bytes; whether they mean
+ * anything is for the verifiers to decide. Bounded, since a registry could list anything.
  */
 final class SignatureFinder {
 
@@ -28,7 +26,6 @@ final class SignatureFinder {
     private static final Logger LOG = LoggerFactory.getLogger(SignatureFinder.class);
     private static final int MAX_ATTACHMENTS = 32;
     private static final long MAX_ATTACHMENT_BYTES = 1 << 20;
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final RegistryClient registry;
 
@@ -60,33 +57,41 @@ final class SignatureFinder {
 
     /** Sigstore bundles whose referrer manifest has {@code digest} as its subject; empty if none are listed. */
     List<Attachment> bundles(Reference repository, String digest) throws IOException {
-        Reference tag = repository.withTag(digest.replace(':', '-'));
-        Optional<Index> index = ifExists(() -> registry.index(tag));
-        if (index.isEmpty()) {
-            return List.of();
-        }
         List<Attachment> out = new ArrayList<>();
-        // The index keeps each entry's artifactType only in its bytes; Descriptor does not model it.
-        JsonNode entries = JSON.readTree(index.get().bytes()).path("manifests");
-        for (int i = 0; i < entries.size() && out.size() < MAX_ATTACHMENTS; i++) {
-            JsonNode entry = entries.get(i);
-            if (!entry.path("artifactType").asText().startsWith(BUNDLE_MEDIA_TYPE_PREFIX)) {
+        for (Descriptor entry : referrers(repository, digest)) {
+            if (out.size() == MAX_ATTACHMENTS) {
+                break;
+            }
+            if (!entry.artifactType().orElse("").startsWith(BUNDLE_MEDIA_TYPE_PREFIX)) {
                 continue;
             }
-            Reference referrer = repository.withDigest(entry.path("digest").asText());
+            Reference referrer = repository.withDigest(entry.digest());
             Manifest manifest = registry.manifest(referrer);
             if (manifest.subject().map(s -> !s.digest().equals(digest)).orElse(true)) {
-                LOG.debug("{} is listed under {} but its subject is not {}; ignored", referrer, tag, digest);
+                LOG.debug("{} is listed as a referrer of {} but its subject is not; ignored", referrer, digest);
                 continue;
             }
             for (Descriptor layer : manifest.layers()) {
                 if (layer.mediaType().startsWith(BUNDLE_MEDIA_TYPE_PREFIX)) {
-                    out.add(new Attachment("bundle " + referrer.digest().orElseThrow() + " (referrer of " + digest
-                            + ")", small(referrer, layer)));
+                    out.add(new Attachment("bundle " + entry.digest() + " (referrer of " + digest + ")",
+                            small(referrer, layer)));
                 }
             }
         }
         return out;
+    }
+
+    /**
+     * What refers to {@code digest}: the referrers API where the registry has it, else the index at the tag
+     * {@code sha256-<hex>} that clients maintain instead. Unfiltered, since bundles of every version count.
+     */
+    private List<Descriptor> referrers(Reference repository, String digest) throws IOException {
+        Optional<List<Descriptor>> listed = registry.referrers(repository, digest, null);
+        if (listed.isPresent()) {
+            return listed.get();
+        }
+        Reference tag = repository.withTag(digest.replace(':', '-'));
+        return ifExists(() -> registry.index(tag)).map(Index::manifests).orElse(List.of());
     }
 
     private byte[] small(Reference repository, Descriptor layer) throws IOException {
