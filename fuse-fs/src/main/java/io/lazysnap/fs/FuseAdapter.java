@@ -25,7 +25,8 @@ import ru.serce.jnrfuse.struct.Statvfs;
 
 /**
  * The libfuse binding: translates FUSE callbacks into lookups in the {@link InodeTable} and reads through the
- * {@link FileReader}, and nothing more. Callbacks run on many threads at once.
+ * {@link FileReader}, and nothing more, each callback timed for the {@link OperationTimer}. Callbacks run on many
+ * threads at once.
  */
 final class FuseAdapter extends FuseStubFS {
 
@@ -36,6 +37,7 @@ final class FuseAdapter extends FuseStubFS {
     private final InodeTable table;
     private final FileReader reader;
     private final LayerCounters counters;
+    private final OperationTimer timer;
     private final ConcurrentHashMap<Long, OpenFile> open = new ConcurrentHashMap<>();
     private final AtomicLong handles = new AtomicLong();
     private final CompletableFuture<Void> initialised = new CompletableFuture<>();
@@ -43,10 +45,11 @@ final class FuseAdapter extends FuseStubFS {
     private record OpenFile(Inode inode, FileReader.Cursor cursor) {
     }
 
-    FuseAdapter(InodeTable table, FileReader reader, LayerCounters counters) {
+    FuseAdapter(InodeTable table, FileReader reader, LayerCounters counters, OperationTimer timer) {
         this.table = table;
         this.reader = reader;
         this.counters = counters;
+        this.timer = timer;
     }
 
     /** Runs libfuse's main loop until the file system is unmounted; returns its exit status. */
@@ -67,6 +70,11 @@ final class FuseAdapter extends FuseStubFS {
 
     @Override
     public int getattr(String path, FileStat stat) {
+        long start = System.nanoTime();
+        return timed("getattr", start, doGetattr(path, stat));
+    }
+
+    private int doGetattr(String path, FileStat stat) {
         Inode inode = table.lookup(path);
         if (inode == null) {
             return -ErrorCodes.ENOENT();
@@ -77,6 +85,11 @@ final class FuseAdapter extends FuseStubFS {
 
     @Override
     public int readlink(String path, Pointer buf, @size_t long size) {
+        long start = System.nanoTime();
+        return timed("readlink", start, doReadlink(path, buf, size));
+    }
+
+    private int doReadlink(String path, Pointer buf, long size) {
         Inode inode = table.lookup(path);
         if (inode == null) {
             return -ErrorCodes.ENOENT();
@@ -93,12 +106,22 @@ final class FuseAdapter extends FuseStubFS {
 
     @Override
     public int opendir(String path, FuseFileInfo fi) {
+        long start = System.nanoTime();
+        return timed("opendir", start, doOpendir(path, fi));
+    }
+
+    private int doOpendir(String path, FuseFileInfo fi) {
         Inode inode = table.lookup(path);
         return inode == null ? -ErrorCodes.ENOENT() : inode.isDirectory() ? 0 : -ErrorCodes.ENOTDIR();
     }
 
     @Override
     public int readdir(String path, Pointer buf, FuseFillDir filler, @off_t long offset, FuseFileInfo fi) {
+        long start = System.nanoTime();
+        return timed("readdir", start, doReaddir(path, buf, filler, offset, fi));
+    }
+
+    private int doReaddir(String path, Pointer buf, FuseFillDir filler, long offset, FuseFileInfo fi) {
         Inode dir = table.lookup(path);
         if (dir == null) {
             return -ErrorCodes.ENOENT();
@@ -124,6 +147,11 @@ final class FuseAdapter extends FuseStubFS {
 
     @Override
     public int open(String path, FuseFileInfo fi) {
+        long start = System.nanoTime();
+        return timed("open", start, doOpen(path, fi));
+    }
+
+    private int doOpen(String path, FuseFileInfo fi) {
         Inode inode = table.lookup(path);
         if (inode == null) {
             return -ErrorCodes.ENOENT();
@@ -142,6 +170,11 @@ final class FuseAdapter extends FuseStubFS {
 
     @Override
     public int read(String path, Pointer buf, @size_t long size, @off_t long offset, FuseFileInfo fi) {
+        long start = System.nanoTime();
+        return timed("read", start, doRead(path, buf, size, offset, fi));
+    }
+
+    private int doRead(String path, Pointer buf, long size, long offset, FuseFileInfo fi) {
         OpenFile file = open.get(fi.fh.get());
         if (file == null) {
             return -ErrorCodes.EBADF();
@@ -160,12 +193,22 @@ final class FuseAdapter extends FuseStubFS {
 
     @Override
     public int release(String path, FuseFileInfo fi) {
+        long start = System.nanoTime();
+        return timed("release", start, doRelease(path, fi));
+    }
+
+    private int doRelease(String path, FuseFileInfo fi) {
         open.remove(fi.fh.get());
         return 0;
     }
 
     @Override
     public int getxattr(String path, String name, Pointer value, @size_t long size) {
+        long start = System.nanoTime();
+        return timed("getxattr", start, doGetxattr(path, name, value, size));
+    }
+
+    private int doGetxattr(String path, String name, Pointer value, long size) {
         Inode inode = table.lookup(path);
         if (inode == null) {
             return -ErrorCodes.ENOENT();
@@ -176,6 +219,11 @@ final class FuseAdapter extends FuseStubFS {
 
     @Override
     public int listxattr(String path, Pointer list, @size_t long size) {
+        long start = System.nanoTime();
+        return timed("listxattr", start, doListxattr(path, list, size));
+    }
+
+    private int doListxattr(String path, Pointer list, long size) {
         Inode inode = table.lookup(path);
         if (inode == null) {
             return -ErrorCodes.ENOENT();
@@ -187,6 +235,11 @@ final class FuseAdapter extends FuseStubFS {
 
     @Override
     public int access(String path, int mask) {
+        long start = System.nanoTime();
+        return timed("access", start, doAccess(path, mask));
+    }
+
+    private int doAccess(String path, int mask) {
         if (table.lookup(path) == null) {
             return -ErrorCodes.ENOENT();
         }
@@ -195,6 +248,11 @@ final class FuseAdapter extends FuseStubFS {
 
     @Override
     public int statfs(String path, Statvfs stbuf) {
+        long start = System.nanoTime();
+        return timed("statfs", start, doStatfs(path, stbuf));
+    }
+
+    private int doStatfs(String path, Statvfs stbuf) {
         stbuf.f_bsize.set(BLOCK_SIZE);
         stbuf.f_frsize.set(BLOCK_SIZE);
         stbuf.f_blocks.set((table.totalBytes() + BLOCK_SIZE - 1) / BLOCK_SIZE);
@@ -206,6 +264,11 @@ final class FuseAdapter extends FuseStubFS {
         stbuf.f_namemax.set(255);
         stbuf.f_flag.set(Statvfs.ST_RDONLY);
         return 0;
+    }
+
+    private int timed(String operation, long startNanos, int result) {
+        timer.completed(operation, System.nanoTime() - startNanos);
+        return result;
     }
 
     private static void fill(Inode inode, FileStat stat) {

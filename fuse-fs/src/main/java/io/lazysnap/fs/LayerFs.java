@@ -76,7 +76,7 @@ public final class LayerFs {
                 new ThreadPoolExecutor.DiscardPolicy());
         readAhead.allowCoreThreadTimeOut(true);
         FuseAdapter adapter = new FuseAdapter(table, new FileReader(loader, readAhead, options.readAheadBytes),
-                counters);
+                counters, options.timer);
         FuseMount mount;
         try {
             mount = FuseMount.mount(adapter, mountpoint, mountOptions(layerDigest, options), "lazysnap-fuse-" + tag);
@@ -101,10 +101,10 @@ public final class LayerFs {
 
     /** libfuse options for immutable content that containers of any uid share. */
     static List<String> mountOptions(String layerDigest, LayerFsOptions options) {
-        long timeout = options.kernelCacheTimeout.toSeconds();
+        long entry = options.entryTimeout.toSeconds();
         List<String> o = new ArrayList<>(List.of("ro", "default_permissions", "kernel_cache", "use_ino",
-                "max_read=" + MAX_READ, "entry_timeout=" + timeout, "attr_timeout=" + timeout,
-                "negative_timeout=" + timeout, "fsname=" + layerDigest.replace(",", "_"), "subtype=lazysnap"));
+                "max_read=" + MAX_READ, "entry_timeout=" + entry, "attr_timeout=" + options.attrTimeout.toSeconds(),
+                "negative_timeout=" + entry, "fsname=" + layerDigest.replace(",", "_"), "subtype=lazysnap"));
         if (options.allowOther) {
             o.add("allow_other");
         }

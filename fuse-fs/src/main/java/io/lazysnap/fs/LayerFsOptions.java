@@ -13,8 +13,10 @@ public final class LayerFsOptions {
     final long readAheadBytes;
     final int fetchAttempts;
     final Duration retryBackoff;
-    final Duration kernelCacheTimeout;
+    final Duration entryTimeout;
+    final Duration attrTimeout;
     final boolean allowOther;
+    final OperationTimer timer;
 
     private LayerFsOptions(Builder b) {
         this.cache = b.cache;
@@ -24,8 +26,10 @@ public final class LayerFsOptions {
         this.readAheadBytes = b.readAheadBytes;
         this.fetchAttempts = b.fetchAttempts;
         this.retryBackoff = b.retryBackoff;
-        this.kernelCacheTimeout = b.kernelCacheTimeout;
+        this.entryTimeout = b.entryTimeout;
+        this.attrTimeout = b.attrTimeout;
         this.allowOther = b.allowOther;
+        this.timer = b.timer;
     }
 
     /** Options that cache chunks in {@code cache} (share one cache between all layers). */
@@ -42,8 +46,10 @@ public final class LayerFsOptions {
         private long readAheadBytes = 8L << 20;
         private int fetchAttempts = 3;
         private Duration retryBackoff = Duration.ofMillis(200);
-        private Duration kernelCacheTimeout = Duration.ofHours(1);
+        private Duration entryTimeout = Duration.ofHours(1);
+        private Duration attrTimeout = Duration.ofHours(1);
         private boolean allowOther = true;
+        private OperationTimer timer = OperationTimer.NONE;
 
         private Builder(ChunkCache cache) {
             this.cache = Objects.requireNonNull(cache, "cache");
@@ -89,13 +95,32 @@ public final class LayerFsOptions {
             return this;
         }
 
-        /** How long the kernel may cache names, attributes and missing names; the content never changes. */
-        public Builder kernelCacheTimeout(Duration timeout) {
+        /**
+         * How long the kernel may cache names and missing names (default 1 h: the content never changes; whole
+         * seconds).
+         */
+        public Builder entryTimeout(Duration timeout) {
+            this.entryTimeout = notNegative(timeout);
+            return this;
+        }
+
+        /** How long the kernel may cache attributes (default 1 h; whole seconds). */
+        public Builder attrTimeout(Duration timeout) {
+            this.attrTimeout = notNegative(timeout);
+            return this;
+        }
+
+        /** Told the duration of every FUSE operation, e.g. for latency histograms (default: nobody). */
+        public Builder operationTimer(OperationTimer timer) {
+            this.timer = Objects.requireNonNull(timer, "timer");
+            return this;
+        }
+
+        private static Duration notNegative(Duration timeout) {
             if (timeout.isNegative()) {
                 throw new IllegalArgumentException("timeout must not be negative");
             }
-            this.kernelCacheTimeout = timeout;
-            return this;
+            return timeout;
         }
 
         /**
