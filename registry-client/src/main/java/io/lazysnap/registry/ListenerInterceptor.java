@@ -3,12 +3,19 @@ package io.lazysnap.registry;
 import okhttp3.Interceptor;
 import okhttp3.Request;
 import okhttp3.Response;
+import okhttp3.ResponseBody;
+import okio.Buffer;
+import okio.ForwardingSource;
+import okio.Okio;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 
-/** Reports every HTTP exchange (after redirects and retries are unrolled) to the listener and the debug log. */
+/**
+ * Reports every HTTP exchange (after redirects and retries are unrolled) to the listener and the debug log, and
+ * the body bytes of each as they are read.
+ */
 final class ListenerInterceptor implements Interceptor {
 
     private static final Logger log = LoggerFactory.getLogger(ListenerInterceptor.class);
@@ -30,11 +37,26 @@ final class ListenerInterceptor implements Interceptor {
             log.debug("{} {} -> {} in {} ms", request.method(), Urls.redacted(request.url()), response.code(),
                     nanos / 1_000_000);
             listener.exchanged(host, request.method(), response.code(), nanos);
-            return response;
+            ResponseBody body = response.body();
+            return body == null ? response : response.newBuilder().body(counted(body, host)).build();
         } catch (IOException e) {
             log.debug("{} {} failed: {}", request.method(), Urls.redacted(request.url()), e.toString());
             listener.exchanged(host, request.method(), 0, System.nanoTime() - start);
             throw e;
         }
+    }
+
+    private ResponseBody counted(ResponseBody body, String host) {
+        ForwardingSource counting = new ForwardingSource(body.source()) {
+            @Override
+            public long read(Buffer sink, long byteCount) throws IOException {
+                long n = super.read(sink, byteCount);
+                if (n > 0) {
+                    listener.received(host, n);
+                }
+                return n;
+            }
+        };
+        return ResponseBody.create(Okio.buffer(counting), body.contentType(), body.contentLength());
     }
 }

@@ -10,6 +10,10 @@ public interface RegistryListener {
     default void exchanged(String host, String method, int status, long nanos) {
     }
 
+    /** Body bytes arrived from a host (reported as they are read, in pieces; redirected blob storage included). */
+    default void received(String host, long bytes) {
+    }
+
     /** A request is about to be retried after a transient failure. */
     default void retrying(String host, String what, int attempt, String cause) {
     }

@@ -13,7 +13,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -94,13 +96,23 @@ class HostsTest {
                     "[host.\"http://" + MockRegistryTest.host(mirror) + "\"]",
                     "  capabilities = [\"pull\"]", ""));
             String ns = MockRegistryTest.host(upstream);
-            try (RegistryClient c = RegistryClient.builder().hostsDir(certsD).plainHttp(ns).build()) {
+            Map<String, Long> received = new ConcurrentHashMap<>();
+            try (RegistryClient c = RegistryClient.builder().hostsDir(certsD).plainHttp(ns)
+                    .listener(new RegistryListener() {
+                        @Override
+                        public void received(String host, long bytes) {
+                            received.merge(host, bytes, Long::sum);
+                        }
+                    }).build()) {
                 Manifest byTag = c.manifest(Reference.parse(ns + "/app:v1"));
                 assertEquals(1, atUpstream.size());
                 assertTrue(atMirror.isEmpty());
                 c.manifest(Reference.parse(ns + "/app").withDigest(byTag.descriptor().digest()));
                 assertEquals(1, atMirror.size());
                 assertEquals(1, atUpstream.size());
+                long body = byTag.descriptor().size();
+                assertEquals(Map.of(ns, body, MockRegistryTest.host(mirror), body), received,
+                        "body bytes by the host that sent them");
             }
         }
     }
