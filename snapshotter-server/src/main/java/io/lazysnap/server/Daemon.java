@@ -24,6 +24,7 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -60,7 +61,7 @@ public final class Daemon implements AutoCloseable {
         RemoteLayerProvider remote;
         PrepareGate gate;
         try {
-            RegistryClient registry = registryClient(config.registry(), metrics);
+            RegistryClient registry = registryClient(config.registry(), config.blob(), metrics);
             resources.add(registry);
             ExecutorService opener = Executors.newFixedThreadPool(4, r -> {
                 Thread t = new Thread(r, "layer-opener");
@@ -71,10 +72,14 @@ public final class Daemon implements AutoCloseable {
             ChunkCache cache = ChunkCache.builder().memoryBytes(config.cache().memoryBytes())
                     .disk(Files.createDirectories(Path.of(config.root(), "cache")), config.cache().diskHighBytes(),
                             config.cache().diskLowBytes())
+                    .diskUsagePercent(config.cache().diskHighPercent(), config.cache().diskLowPercent())
                     .build();
             metrics.watch(cache);
             LayerFsOptions fsOptions = LayerFsOptions.builder(cache).prefetch(!config.noPrefetch())
-                    .backgroundFetch(!config.noBackgroundFetch()).build();
+                    .backgroundFetch(!config.noBackgroundFetch())
+                    .attrTimeout(Duration.ofSeconds(config.fuse().attrTimeout()))
+                    .entryTimeout(Duration.ofSeconds(config.fuse().entryTimeout()))
+                    .operationTimer(metrics.fuseOperations()).build();
             remote = new RegistryLayerProvider(registry,
                     (digest, blob, layer, mountpoint) -> metrics.track(
                             LayerFs.mount(digest, metrics.countReads(digest, blob), layer, mountpoint, fsOptions)),
@@ -114,6 +119,7 @@ public final class Daemon implements AutoCloseable {
                 resources.add(endpoint.get());
             }
             snapshotter = new PullLog(OverlaySnapshotter.open(Path.of(config.root()), remote, gate));
+            metrics.watch(snapshotter);
         } catch (IOException | RuntimeException e) {
             closeAll(resources);
             throw e;
@@ -154,9 +160,13 @@ public final class Daemon implements AutoCloseable {
         return new SignatureGate(Verifier.builder(policy, registry).build(), registry, metrics.verdicts());
     }
 
-    private static RegistryClient registryClient(DaemonConfig.Registry settings, Metrics metrics) {
+    private static RegistryClient registryClient(DaemonConfig.Registry settings, DaemonConfig.Blob blob,
+                                                 Metrics metrics) {
         RegistryClient.Builder builder = RegistryClient.builder().userAgent("lazysnap/0.1.0")
                 .listener(metrics.registryExchanges())
+                .retries(blob.maxRetries() + 1, Duration.ofMillis(blob.minWaitMsec()),
+                        Duration.ofMillis(blob.maxWaitMsec()))
+                .requestTimeout(Duration.ofSeconds(blob.fetchingTimeoutSec()))
                 .plainHttp(settings.plainHttp().toArray(String[]::new));
         if (Files.isDirectory(Path.of(settings.hostsDir()))) {
             builder.hostsDir(Path.of(settings.hostsDir()));

@@ -1,9 +1,6 @@
 package io.lazysnap.server;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.JsonMappingException;
-import com.fasterxml.jackson.dataformat.toml.TomlMapper;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -20,6 +17,8 @@ import java.util.List;
  * @param noBackgroundFetch  do not fetch the rest of a layer in the background (stargz-snapshotter's name)
  * @param registry           how to reach registries
  * @param cache              chunk cache sizes
+ * @param blob               fetching chunks from registries (stargz-snapshotter's {@code [blob]} names)
+ * @param fuse               the kernel's caching of the FUSE mounts (stargz-snapshotter's {@code [fuse]} names)
  * @param policy             the signature policy file (TOML, see the verifier module); none: images are not checked
  * @param metricsAddress     {@code host:port} serving Prometheus metrics at {@code /metrics}; none: no endpoint
  *                           (stargz-snapshotter's name)
@@ -32,6 +31,8 @@ public record DaemonConfig(@JsonProperty("root") String root,
                            @JsonProperty("no_background_fetch") Boolean noBackgroundFetch,
                            @JsonProperty("registry") Registry registry,
                            @JsonProperty("cache") Cache cache,
+                           @JsonProperty("blob") Blob blob,
+                           @JsonProperty("fuse") Fuse fuse,
                            @JsonProperty("policy") String policy,
                            @JsonProperty("metrics_address") String metricsAddress,
                            @JsonProperty("log_format") String logFormat) {
@@ -56,18 +57,61 @@ public record DaemonConfig(@JsonProperty("root") String root,
     }
 
     /**
-     * @param memoryBytes    decompressed chunks kept in memory
-     * @param diskHighBytes  the on-disk chunk cache ({@code <root>/cache}) is trimmed when it grows past this...
-     * @param diskLowBytes   ...down to this, least recently used first
+     * @param memoryBytes      decompressed chunks kept in memory
+     * @param diskHighBytes    the on-disk chunk cache ({@code <root>/cache}) is trimmed when it grows past this...
+     * @param diskLowBytes     ...down to this, least recently used first
+     * @param diskHighPercent  ...and also when its file system is fuller than this (kubelet's image GC high
+     *                         threshold; chunks are not written while it stays above)...
+     * @param diskLowPercent   ...down to this
      */
     public record Cache(@JsonProperty("memory_bytes") Long memoryBytes,
                         @JsonProperty("disk_high_bytes") Long diskHighBytes,
-                        @JsonProperty("disk_low_bytes") Long diskLowBytes) {
+                        @JsonProperty("disk_low_bytes") Long diskLowBytes,
+                        @JsonProperty("disk_high_percent") Integer diskHighPercent,
+                        @JsonProperty("disk_low_percent") Integer diskLowPercent) {
 
         public Cache {
-            memoryBytes = memoryBytes == null ? 256L << 20 : memoryBytes;
-            diskHighBytes = diskHighBytes == null ? 10L << 30 : diskHighBytes;
-            diskLowBytes = diskLowBytes == null ? diskHighBytes * 8 / 10 : diskLowBytes;
+            memoryBytes = atLeast(0, "memory_bytes", memoryBytes == null ? 256L << 20 : memoryBytes);
+            diskHighBytes = atLeast(0, "disk_high_bytes", diskHighBytes == null ? 10L << 30 : diskHighBytes);
+            diskLowBytes = atLeast(0, "disk_low_bytes", diskLowBytes == null ? diskHighBytes * 8 / 10 : diskLowBytes);
+            notAbove("disk_low_bytes", diskLowBytes, "disk_high_bytes", diskHighBytes);
+            diskHighPercent = (int) atLeast(0, "disk_high_percent", diskHighPercent == null ? 85 : diskHighPercent);
+            diskLowPercent = (int) atLeast(0, "disk_low_percent", diskLowPercent == null ? 80 : diskLowPercent);
+            notAbove("disk_high_percent", diskHighPercent, "100", 100);
+            notAbove("disk_low_percent", diskLowPercent, "disk_high_percent", diskHighPercent);
+        }
+    }
+
+    /**
+     * @param fetchingTimeoutSec  seconds one registry request may stall before it fails and is retried
+     * @param maxRetries          retries of a failed registry request, after the first attempt
+     * @param minWaitMsec         the wait before the first retry, doubling...
+     * @param maxWaitMsec         ...up to this
+     */
+    public record Blob(@JsonProperty("fetching_timeout_sec") Long fetchingTimeoutSec,
+                       @JsonProperty("max_retries") Integer maxRetries,
+                       @JsonProperty("min_wait_msec") Long minWaitMsec,
+                       @JsonProperty("max_wait_msec") Long maxWaitMsec) {
+
+        public Blob {
+            fetchingTimeoutSec = atLeast(1, "fetching_timeout_sec", fetchingTimeoutSec == null ? 30 : fetchingTimeoutSec);
+            maxRetries = (int) atLeast(0, "max_retries", maxRetries == null ? 4 : maxRetries);
+            minWaitMsec = atLeast(0, "min_wait_msec", minWaitMsec == null ? 200 : minWaitMsec);
+            maxWaitMsec = atLeast(0, "max_wait_msec", maxWaitMsec == null ? Math.max(10_000, minWaitMsec) : maxWaitMsec);
+            notAbove("min_wait_msec", minWaitMsec, "max_wait_msec", maxWaitMsec);
+        }
+    }
+
+    /**
+     * @param attrTimeout   seconds the kernel may cache a file's attributes
+     * @param entryTimeout  seconds the kernel may cache a name (and a missing name)
+     */
+    public record Fuse(@JsonProperty("attr_timeout") Long attrTimeout,
+                       @JsonProperty("entry_timeout") Long entryTimeout) {
+
+        public Fuse {
+            attrTimeout = atLeast(0, "attr_timeout", attrTimeout == null ? 3600 : attrTimeout);
+            entryTimeout = atLeast(0, "entry_timeout", entryTimeout == null ? 3600 : entryTimeout);
         }
     }
 
@@ -78,7 +122,9 @@ public record DaemonConfig(@JsonProperty("root") String root,
         noPrefetch = noPrefetch != null && noPrefetch;
         noBackgroundFetch = noBackgroundFetch != null && noBackgroundFetch;
         registry = registry == null ? new Registry(null, null, null) : registry;
-        cache = cache == null ? new Cache(null, null, null) : cache;
+        cache = cache == null ? new Cache(null, null, null, null, null) : cache;
+        blob = blob == null ? new Blob(null, null, null, null) : blob;
+        fuse = fuse == null ? new Fuse(null, null) : fuse;
         logFormat = logFormat == null ? "text" : logFormat;
         if (!logFormat.equals("text") && !logFormat.equals("json")) {
             throw new IllegalArgumentException("log_format must be \"text\" or \"json\", not \"" + logFormat + "\"");
@@ -86,7 +132,7 @@ public record DaemonConfig(@JsonProperty("root") String root,
     }
 
     public static DaemonConfig defaults() {
-        return new DaemonConfig(null, null, null, null, null, null, null, null, null, null);
+        return new DaemonConfig(null, null, null, null, null, null, null, null, null, null, null, null);
     }
 
     /** Defaults with another state directory and socket, as tests and {@code serve --root/--address} use. */
@@ -94,21 +140,29 @@ public record DaemonConfig(@JsonProperty("root") String root,
         return defaults().withOverrides(root, address);
     }
 
+    /** Reads a config file; an unknown key or a bad value is an error naming the file, the key and the reason. */
     public static DaemonConfig load(Path file) throws IOException {
-        TomlMapper mapper = TomlMapper.builder().enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES).build();
-        try {
-            DaemonConfig read = mapper.readValue(file.toFile(), DaemonConfig.class);
-            return read == null ? defaults() : read;
-        } catch (JsonMappingException e) {
-            throw new IOException(file + ": " + e.getOriginalMessage() + " (at " + e.getPathReference() + ")", e);
-        } catch (IOException e) {
-            throw new IOException(file + ": " + e.getMessage(), e);
+        DaemonConfig read = ConfigFile.read(file, DaemonConfig.class);
+        return read == null ? defaults() : read;
+    }
+
+    private static long atLeast(long min, String key, long value) {
+        if (value < min) {
+            throw new IllegalArgumentException(key + " must be at least " + min + ", not " + value);
+        }
+        return value;
+    }
+
+    private static void notAbove(String key, long value, String limitName, long limit) {
+        if (value > limit) {
+            throw new IllegalArgumentException(key + " (" + value + ") must not exceed " + limitName
+                    + (limitName.equals(Long.toString(limit)) ? "" : " (" + limit + ")"));
         }
     }
 
     public DaemonConfig withOverrides(Path root, Path address) {
         return new DaemonConfig(root == null ? this.root : root.toString(),
                 address == null ? this.address : address.toString(), allowUnverifiedToc, noPrefetch,
-                noBackgroundFetch, registry, cache, policy, metricsAddress, logFormat);
+                noBackgroundFetch, registry, cache, blob, fuse, policy, metricsAddress, logFormat);
     }
 }

@@ -95,6 +95,13 @@ class DaemonMetricsTest {
             assertTrue(metrics.contains("lazysnap_chunk_cache_hits_total{tier=\"disk\"}"), metrics);
             assertTrue(value(metrics, "lazysnap_chunk_cache_size_bytes{tier=\"memory\"}") > 0);
             assertEquals(1.0, value(metrics, "lazysnap_signature_verdicts_total{outcome=\"warned\",rule=\"default rule\"}"));
+            assertTrue(value(metrics, "lazysnap_registry_received_bytes_total{host=\"" + registry.host() + "\"}")
+                    > 0, "bytes by registry host");
+            assertTrue(value(metrics, "lazysnap_fuse_operation_duration_seconds_count{operation=\"read\"}") >= 1);
+            assertTrue(value(metrics, "lazysnap_fuse_operation_duration_seconds_count{operation=\"getattr\"}") >= 1);
+            assertEquals(1.0, value(metrics, "lazysnap_snapshots{kind=\"committed\"}"), "the remote layer");
+            assertEquals(0.0, value(metrics, "lazysnap_snapshots_committed_size_bytes"), "lazy layers take no disk");
+            assertEquals(0.0, value(metrics, "lazysnap_chunk_cache_disk_skipped_writes_total"));
             assertTrue(metrics.contains("jvm_memory_used_bytes"), "JVM metrics too");
         }
         try (Stream<String> mounts = Files.lines(Path.of("/proc/self/mounts"))) {

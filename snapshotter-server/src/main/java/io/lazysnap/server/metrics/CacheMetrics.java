@@ -29,5 +29,8 @@ final class CacheMetrics {
         CounterWithCallback.builder().name("lazysnap_chunk_cache_disk_evictions_total")
                 .help("Chunk files deleted to keep the disk cache under its watermarks")
                 .callback(cb -> cb.call(cache.stats().diskEvictions())).register(registry);
+        CounterWithCallback.builder().name("lazysnap_chunk_cache_disk_skipped_writes_total")
+                .help("Chunks not written to disk because its file system was past disk_high_percent")
+                .callback(cb -> cb.call(cache.stats().diskSkippedWrites())).register(registry);
     }
 }

@@ -4,7 +4,9 @@ import io.grpc.ServerInterceptor;
 import io.lazysnap.estargz.BlobSource;
 import io.lazysnap.fs.ChunkCache;
 import io.lazysnap.fs.MountedLayer;
+import io.lazysnap.fs.OperationTimer;
 import io.lazysnap.registry.RegistryListener;
+import io.lazysnap.server.snapshot.Snapshotter;
 import io.lazysnap.verifier.Verdict;
 import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -14,7 +16,8 @@ import java.util.function.Consumer;
 
 /**
  * The daemon's Prometheus metrics: one registry per daemon, and the hooks that feed it from each stage of a
- * layer's way in (gRPC calls, registry exchanges, range reads, chunk caches, mounts, signature verdicts). The hooks
+ * layer's way in (gRPC calls, registry exchanges, range reads, chunk caches, FUSE operations, mounts, snapshots,
+ * signature verdicts). The hooks
  * are cheap enough to stay on whether or not an endpoint serves them.
  */
 public final class Metrics {
@@ -24,6 +27,7 @@ public final class Metrics {
     private final RegistryMetrics registryExchanges = new RegistryMetrics(registry);
     private final LayerMetrics layers = new LayerMetrics(registry);
     private final VerdictMetrics verdicts = new VerdictMetrics(registry);
+    private final FuseMetrics fuse = new FuseMetrics(registry);
 
     public Metrics() {
         JvmMetrics.builder().register(registry);
@@ -47,6 +51,16 @@ public final class Metrics {
     /** Follows a mounted layer's cache hits, fetches and progress until the returned handle unmounts it. */
     public Closeable track(MountedLayer layer) {
         return layers.track(layer);
+    }
+
+    /** Times the FUSE operations of mounted layers. */
+    public OperationTimer fuseOperations() {
+        return fuse;
+    }
+
+    /** Reports the snapshots the root holds. */
+    public void watch(Snapshotter snapshotter) {
+        SnapshotMetrics.register(registry, snapshotter);
     }
 
     /** Reports what the chunk cache holds. */

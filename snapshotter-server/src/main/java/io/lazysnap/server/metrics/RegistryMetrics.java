@@ -5,12 +5,13 @@ import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 
-/** Every HTTP exchange with a registry or mirror, and the retries and mirror fall-backs along the way. */
+/** Every HTTP exchange with a registry or mirror, the bytes it brought, and the retries and mirror fall-backs. */
 final class RegistryMetrics implements RegistryListener {
 
     private final Histogram exchanges;
     private final Counter retries;
     private final Counter fallbacks;
+    private final Counter received;
 
     RegistryMetrics(PrometheusRegistry registry) {
         exchanges = Histogram.builder().name("lazysnap_registry_request_duration_seconds")
@@ -21,11 +22,19 @@ final class RegistryMetrics implements RegistryListener {
         fallbacks = Counter.builder().name("lazysnap_registry_fallbacks_total")
                 .help("Times a host (usually a mirror) failed and the next configured host was tried")
                 .labelNames("host").register(registry);
+        received = Counter.builder().name("lazysnap_registry_received_bytes_total")
+                .help("Body bytes received from registries, mirrors and blob storage, by host")
+                .labelNames("host").register(registry);
     }
 
     @Override
     public void exchanged(String host, String method, int status, long nanos) {
         exchanges.labelValues(host, method, Integer.toString(status)).observe(Seconds.of(nanos));
+    }
+
+    @Override
+    public void received(String host, long bytes) {
+        received.labelValues(host).inc(bytes);
     }
 
     @Override
