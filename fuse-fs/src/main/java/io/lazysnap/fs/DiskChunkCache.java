@@ -237,6 +237,11 @@ final class DiskChunkCache {
     }
 
     private Path path(String name) {
+        return file(chunks, name);
+    }
+
+    /** Where the chunk named {@code name} lives under a cache's {@code chunks} directory. */
+    static Path file(Path chunks, String name) {
         return chunks.resolve(name.substring(0, 2)).resolve(name);
     }
 

@@ -106,6 +106,10 @@ class LazyFetchTest {
             }
             assertTrue(m.stats().backgroundFetchDone(), m.stats().toString());
             assertEquals(digests.size(), cache.stats().diskChunks(), "every distinct chunk is on disk");
+            DiskResidency residency = DiskResidency.of(tmp.resolve("cache"), EstargzLayer.open(memory).toc());
+            assertEquals(digests.size(), residency.chunks());
+            assertEquals(residency.chunks(), residency.cachedChunks(), "as a debugging tool sees it");
+            assertEquals(residency.bytes(), residency.cachedBytes());
             memory.resetCounters();
             for (ExpectedTree.Node n : expected.nodes.values()) {
                 if (n.type() == 'f') {
