@@ -5,10 +5,11 @@
 // Debian 12 packages stargz-snapshotter 0.12's library (golang-github-containerd-stargz-snapshotter-dev) but not
 // the daemon's main package, and its service/ package cannot be compiled from Debian's archive (service/resolver
 // imports k8s.io/cri-api/.../v1alpha2, which Debian does not package). So this file wires the same pieces as
-// stargz's service.NewStargzSnapshotterService, one level down: the stargz filesystem (fs.NewFilesystem, whose
-// default sources read the remote-snapshot labels that `ctr-remote image rpull` sets, plain HTTP for localhost
-// registries) under <root>/stargz, the remote snapshotter (snapshot.NewSnapshotter) under <root>/snapshotter,
-// and containerd's snapshots gRPC service on a unix socket. Same root layout and fs config (TOML, the
+// stargz's service.NewStargzSnapshotterService, one level down: the stargz filesystem (fs.NewFilesystem with
+// source.FromDefaultLabels, i.e. the remote-snapshot labels that `ctr-remote image rpull` sets, and registry hosts
+// built the way service/resolver builds them without a mirror config) under <root>/stargz, the remote
+// snapshotter (snapshot.NewSnapshotter) under <root>/snapshotter, and containerd's snapshots gRPC service on a
+// unix socket. Same root layout and fs config (TOML, the
 // [fuse]/prefetch/... keys of fs/config.Config) as upstream; no metrics, keychains, CRI labels or mirrors.
 // scripts/build-stargz-snapshotter builds it offline against /usr/share/gocode.
 package main
@@ -21,15 +22,20 @@ import (
 	"os/signal"
 	"path/filepath"
 	"syscall"
+	"time"
 
 	snapshotsapi "github.com/containerd/containerd/api/services/snapshots/v1"
 	"github.com/containerd/containerd/contrib/snapshotservice"
 	"github.com/containerd/containerd/log"
+	"github.com/containerd/containerd/reference"
+	"github.com/containerd/containerd/remotes/docker"
 	"github.com/containerd/containerd/snapshots/overlay/overlayutils"
 	stargzfs "github.com/containerd/stargz-snapshotter/fs"
 	"github.com/containerd/stargz-snapshotter/fs/config"
 	"github.com/containerd/stargz-snapshotter/fs/layer"
+	"github.com/containerd/stargz-snapshotter/fs/source"
 	"github.com/containerd/stargz-snapshotter/snapshot"
+	rhttp "github.com/hashicorp/go-retryablehttp"
 	"github.com/pelletier/go-toml"
 	"github.com/sirupsen/logrus"
 	"google.golang.org/grpc"
@@ -71,7 +77,8 @@ func main() {
 	if userxattr, err := overlayutils.NeedsUserXAttr(snRoot); err == nil && userxattr {
 		opaque = layer.OverlayOpaqueUser
 	}
-	fs, err := stargzfs.NewFilesystem(filepath.Join(*root, "stargz"), cfg, stargzfs.WithOverlayOpaqueType(opaque))
+	fs, err := stargzfs.NewFilesystem(filepath.Join(*root, "stargz"), cfg, stargzfs.WithOverlayOpaqueType(opaque),
+		stargzfs.WithGetSources(source.FromDefaultLabels(registryHosts)))
 	if err != nil {
 		log.G(ctx).WithError(err).Fatal("failed to configure filesystem")
 	}
@@ -108,4 +115,29 @@ func main() {
 		log.G(ctx).WithError(err).Warn("failed to close snapshotter")
 	}
 	log.G(ctx).Info("stopped")
+}
+
+// registryHosts is service/resolver.RegistryHostsFromConfig with an empty config and no credentials: the image's
+// own registry (plain HTTP if it is localhost), a retrying HTTP client (stargz's fetcher tunes its retries and
+// needs a non-nil transport) with a 30 s request timeout, and anonymous bearer-token auth.
+func registryHosts(ref reference.Spec) ([]docker.RegistryHost, error) {
+	client := rhttp.NewClient()
+	client.Logger = nil
+	tr := client.StandardClient()
+	tr.Timeout = 30 * time.Second
+	host := docker.RegistryHost{
+		Client:       tr,
+		Host:         ref.Hostname(),
+		Scheme:       "https",
+		Path:         "/v2",
+		Capabilities: docker.HostCapabilityPull | docker.HostCapabilityResolve,
+		Authorizer:   docker.NewDockerAuthorizer(docker.WithAuthClient(tr)),
+	}
+	if localhost, _ := docker.MatchLocalhost(host.Host); localhost {
+		host.Scheme = "http"
+	}
+	if host.Host == "docker.io" {
+		host.Host = "registry-1.docker.io"
+	}
+	return []docker.RegistryHost{host}, nil
 }

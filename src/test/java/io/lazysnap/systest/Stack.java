@@ -28,6 +28,7 @@ final class Stack implements AutoCloseable {
     private final Path registryConfig;
     private final Path containerdConfig;
     private final Path lazysnapConfig;
+    private final List<Snapshotter> others = new ArrayList<>();
     private Process registryProcess;
     private Process containerdProcess;
 
@@ -54,18 +55,42 @@ final class Stack implements AutoCloseable {
         String write(Path dir, String registry) throws Exception;
     }
 
+    /**
+     * Another remote snapshotter served next to lazysnap (e.g. stargz-snapshotter's daemon): containerd gets a
+     * {@code proxy_plugins} entry {@link #name()} → {@link #socket()}; it is started after lazysnap, before
+     * containerd, and closed after containerd has stopped, before the stack's leftover mounts are unmounted.
+     */
+    interface Snapshotter extends AutoCloseable {
+        String name();
+
+        Path socket();
+
+        void start() throws Exception;
+    }
+
+    /** Creates a {@link Snapshotter} whose state lives under the stack's directory. */
+    interface SnapshotterFactory {
+        Snapshotter create(Path stackDir) throws Exception;
+    }
+
     static Stack start() throws Exception {
         return start((dir, registry) -> "");
     }
 
-    static Stack start(Settings lazysnapSettings) throws Exception {
+    static Stack start(Settings lazysnapSettings, SnapshotterFactory... otherSnapshotters) throws Exception {
         requireCommands("containerd", "ctr", "runc", "docker-registry", "busybox");
         // Short base path: unix socket paths are limited to 107 bytes.
         Stack stack = new Stack(Files.createTempDirectory(Path.of("/tmp"), "lzs-"), Processes.freePort());
         try {
+            for (SnapshotterFactory factory : otherSnapshotters) {
+                stack.others.add(factory.create(stack.dir));
+            }
             stack.writeConfigs(lazysnapSettings.write(stack.dir, stack.registry));
             stack.startRegistry();
             stack.lazysnap.start();
+            for (Snapshotter other : stack.others) {
+                other.start();
+            }
             stack.startContainerd();
             return stack;
         } catch (Exception e) {
@@ -128,6 +153,14 @@ final class Stack implements AutoCloseable {
                 """.formatted(dir.resolve("containerd-root"), dir.resolve("containerd-state"), containerdSocket,
                 dir.resolve("run/containerd.ttrpc.sock"), lazysnap.socket, registry, dir.resolve("cni-bin"),
                 dir.resolve("cni-conf"), registry, registry));
+        for (Snapshotter other : others) {
+            Files.writeString(containerdConfig, """
+
+                    [proxy_plugins.%s]
+                      type = "snapshot"
+                      address = "%s"
+                    """.formatted(other.name(), other.socket()), java.nio.file.StandardOpenOption.APPEND);
+        }
         Files.writeString(lazysnapConfig, lazysnapSettings + """
 
                 [registry]
@@ -206,6 +239,9 @@ final class Stack implements AutoCloseable {
         attempt(failures, () -> ProcessHandle.allProcesses()
                 .filter(p -> p.info().commandLine().orElse("").matches("\\S*containerd-shim.*" + dir + ".*"))
                 .forEach(ProcessHandle::destroyForcibly));
+        for (Snapshotter other : others) {
+            attempt(failures, other::close);
+        }
         attempt(failures, lazysnap::close);
         attempt(failures, () -> Processes.stop(registryProcess));
         attempt(failures, registryTraffic::close);
