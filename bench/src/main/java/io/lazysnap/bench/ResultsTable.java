@@ -64,6 +64,7 @@ final class ResultsTable {
                 md.append(row(r, overlay));
             }
         }
+        md.append(missing());
         md.append("\n").append(targets());
         if (!micros.isEmpty()) {
             md.append("\n").append(microTable());
@@ -84,6 +85,26 @@ final class ResultsTable {
         return "| %s | %s | %s | %.0f | %s | %.1f | %.1f %% | %s |\n".formatted(link, image, mode, score,
                 overlay.map(o -> "%.1f×".formatted(o / score)).orElse("–"), bytes / 1e6,
                 100 * bytes / imageBytes, rss == 0 ? "–" : Long.toString(rss >> 20));
+    }
+
+    /** Scenarios of the profile without a result: they failed; the run's log says why. */
+    private String missing() {
+        StringBuilder md = new StringBuilder();
+        for (Profile.Scenario s : profile.scenarios()) {
+            for (String link : s.links()) {
+                for (String image : s.images()) {
+                    for (String mode : s.modes()) {
+                        boolean measured = ttfs.stream().anyMatch(r -> param(r, "link").equals(link)
+                                && param(r, "image").equals(image) && param(r, "mode").equals(mode));
+                        if (!measured) {
+                            md.append("| %s | %s | %s | failed (see the run's log) | | | | |\n"
+                                    .formatted(link, image, mode));
+                        }
+                    }
+                }
+            }
+        }
+        return md.toString();
     }
 
     private String targets() {
