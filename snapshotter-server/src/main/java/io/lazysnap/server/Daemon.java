@@ -4,8 +4,10 @@ import io.grpc.ServerInterceptors;
 import io.lazysnap.fs.ChunkCache;
 import io.lazysnap.fs.LayerFs;
 import io.lazysnap.fs.LayerFsOptions;
+import io.lazysnap.fs.MountedLayer;
 import io.lazysnap.registry.RegistryClient;
 import io.lazysnap.server.cache.RootLock;
+import io.lazysnap.server.debug.LayerStatsFiles;
 import io.lazysnap.server.gate.SignatureGate;
 import io.lazysnap.server.grpc.SnapshotsService;
 import io.lazysnap.server.grpc.SocketServer;
@@ -80,10 +82,13 @@ public final class Daemon implements AutoCloseable {
                     .attrTimeout(Duration.ofSeconds(config.fuse().attrTimeout()))
                     .entryTimeout(Duration.ofSeconds(config.fuse().entryTimeout()))
                     .operationTimer(metrics.fuseOperations()).build();
-            remote = new RegistryLayerProvider(registry,
-                    (digest, blob, layer, mountpoint) -> metrics.track(
-                            LayerFs.mount(digest, metrics.countReads(digest, blob), layer, mountpoint, fsOptions)),
-                    config.allowUnverifiedToc(), opener);
+            LayerStatsFiles statsFiles = new LayerStatsFiles(Path.of(config.root()));
+            resources.add(statsFiles);
+            remote = new RegistryLayerProvider(registry, (digest, blob, layer, mountpoint) -> {
+                MountedLayer mounted = LayerFs.mount(digest, metrics.countReads(digest, blob), layer, mountpoint,
+                        fsOptions);
+                return statsFiles.track(mounted, metrics.track(mounted));
+            }, config.allowUnverifiedToc(), opener);
             gate = gate(config, registry, metrics);
         } catch (IOException | RuntimeException e) {
             closeAll(resources);

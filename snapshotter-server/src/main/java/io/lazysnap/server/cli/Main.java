@@ -7,7 +7,8 @@ import picocli.CommandLine.Command;
 @Command(name = "lazysnap", mixinStandardHelpOptions = true, version = "lazysnap 0.1.0",
         description = "A containerd remote snapshotter that lazily mounts eStargz layers.",
         subcommands = {ServeCommand.class, RpullCommand.class, ConvertCommand.class, VerifyCommand.class,
-                SignCommand.class, CacheCommand.class})
+                SignCommand.class, CacheCommand.class, LsCommand.class,
+                InspectCommand.class, DoctorCommand.class})
 public final class Main {
 
     public static void main(String[] args) {
