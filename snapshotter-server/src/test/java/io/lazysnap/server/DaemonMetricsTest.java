@@ -1,16 +1,9 @@
 package io.lazysnap.server;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.grpc.ManagedChannel;
-import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
-import io.lazysnap.proto.snapshots.v1.PrepareSnapshotRequest;
-import io.lazysnap.proto.snapshots.v1.SnapshotsGrpc;
 import io.lazysnap.registry.RegistryClient;
-import io.lazysnap.server.grpc.SocketChannels;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -23,7 +16,6 @@ import java.security.KeyPairGenerator;
 import java.util.Base64;
 import java.util.Map;
 import java.util.Random;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -59,27 +51,14 @@ class DaemonMetricsTest {
                     Map.of("hello.txt", "hello\n".getBytes(StandardCharsets.UTF_8), "big.bin", big),
                     Files.createDirectories(tmp.resolve("image")));
         }
-        Path config = Files.writeString(tmp.resolve("config.toml"), String.join("\n",
+        Path config = LazyLayers.config(tmp, registry,
                 "metrics_address = \"127.0.0.1:0\"",
                 "policy = \"" + warnPolicy() + "\"",
-                "[registry]",
-                "plain_http = [\"" + registry.host() + "\"]",
-                "hosts_dir = \"" + tmp.resolve("no-certs.d") + "\"",
-                "docker_config = \"" + tmp.resolve("no-config.json") + "\"",
                 "[cache]",
-                "memory_bytes = 16777216", ""));
+                "memory_bytes = 16777216");
         Path socket = tmp.resolve("lazysnap.sock");
         try (Daemon daemon = Daemon.start(DaemonConfig.load(config).withOverrides(tmp.resolve("root"), socket))) {
-            ManagedChannel channel = SocketChannels.open(socket);
-            try {
-                StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () ->
-                        SnapshotsGrpc.newBlockingStub(channel).prepare(PrepareSnapshotRequest.newBuilder()
-                                .setSnapshotter("lazysnap").setKey("extract-1 chain-1")
-                                .putAllLabels(image.prepareLabels("chain-1")).build()));
-                assertEquals(Status.Code.ALREADY_EXISTS, e.getStatus().getCode(), "served lazily");
-            } finally {
-                channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-            }
+            LazyLayers.prepareLazily(socket, image, "chain-1");
             assertEquals(big.length, Files.readAllBytes(mounted(tmp.resolve("root"), "big.bin")).length);
 
             String metrics = scrape(daemon.metricsPort().orElseThrow());

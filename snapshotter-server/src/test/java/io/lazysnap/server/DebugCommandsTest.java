@@ -1,12 +1,9 @@
 package io.lazysnap.server;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.grpc.ManagedChannel;
-import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
 import io.lazysnap.proto.snapshots.v1.PrepareSnapshotRequest;
 import io.lazysnap.proto.snapshots.v1.SnapshotsGrpc;
 import io.lazysnap.registry.RegistryClient;
@@ -54,21 +51,13 @@ class DebugCommandsTest {
                     Map.of("hello.txt", "hello\n".getBytes(StandardCharsets.UTF_8), "big.bin", big),
                     Files.createDirectories(tmp.resolve("image")));
         }
-        Path config = Files.writeString(tmp.resolve("config.toml"), String.join("\n",
-                "[registry]",
-                "plain_http = [\"" + registry.host() + "\"]",
-                "hosts_dir = \"" + tmp.resolve("no-certs.d") + "\"",
-                "docker_config = \"" + tmp.resolve("no-config.json") + "\"", ""));
+        Path config = LazyLayers.config(tmp, registry);
         Path root = tmp.resolve("root");
         Path socket = tmp.resolve("lazysnap.sock");
         try (Daemon daemon = Daemon.start(DaemonConfig.load(config).withOverrides(root, socket))) {
+            LazyLayers.prepareLazily(socket, image, "chain-1");
             ManagedChannel channel = SocketChannels.open(socket);
             try {
-                StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () ->
-                        SnapshotsGrpc.newBlockingStub(channel).prepare(PrepareSnapshotRequest.newBuilder()
-                                .setSnapshotter("lazysnap").setKey("extract-1 chain-1")
-                                .putAllLabels(image.prepareLabels("chain-1")).build()));
-                assertEquals(Status.Code.ALREADY_EXISTS, e.getStatus().getCode());
                 SnapshotsGrpc.newBlockingStub(channel).prepare(PrepareSnapshotRequest.newBuilder()
                         .setSnapshotter("lazysnap").setKey("container-1").setParent("chain-1").build());
             } finally {

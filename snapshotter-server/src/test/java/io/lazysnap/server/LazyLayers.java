@@ -1,0 +1,48 @@
+package io.lazysnap.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.lazysnap.proto.snapshots.v1.PrepareSnapshotRequest;
+import io.lazysnap.proto.snapshots.v1.SnapshotsGrpc;
+import io.lazysnap.server.grpc.SocketChannels;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/** What tests of a daemon serving a lazy layer share: a config that reaches the test registry, and the Prepare. */
+final class LazyLayers {
+
+    private LazyLayers() {
+    }
+
+    /** A config file whose registry section reaches {@code registry} only; {@code lines} come first. */
+    static Path config(Path tmp, RegistryProcess registry, String... lines) throws IOException {
+        List<String> all = new ArrayList<>(List.of(lines));
+        all.addAll(List.of("[registry]",
+                "plain_http = [\"" + registry.host() + "\"]",
+                "hosts_dir = \"" + tmp.resolve("no-certs.d") + "\"",
+                "docker_config = \"" + tmp.resolve("no-config.json") + "\"", ""));
+        return Files.writeString(tmp.resolve("config.toml"), String.join("\n", all));
+    }
+
+    /** Prepares {@code image}'s layer as containerd unpacking it would, and checks it was served lazily. */
+    static void prepareLazily(Path socket, EstargzImage image, String target) throws InterruptedException {
+        ManagedChannel channel = SocketChannels.open(socket);
+        try {
+            StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () ->
+                    SnapshotsGrpc.newBlockingStub(channel).prepare(PrepareSnapshotRequest.newBuilder()
+                            .setSnapshotter("lazysnap").setKey("extract-1 " + target)
+                            .putAllLabels(image.prepareLabels(target)).build()));
+            assertEquals(Status.Code.ALREADY_EXISTS, e.getStatus().getCode(), "served lazily");
+        } finally {
+            channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
+    }
+}
