@@ -3,19 +3,15 @@ package io.lazysnap.server;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.lazysnap.registry.RegistryClient;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPairGenerator;
 import java.util.Base64;
-import java.util.Map;
-import java.util.Random;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -43,14 +39,8 @@ class DaemonMetricsTest {
 
     @Test
     void aLazyPullShowsUpInTheScrapedSeries() throws Exception {
-        byte[] big = new byte[3 << 20];
-        new Random(7).nextBytes(big);
-        EstargzImage image;
-        try (RegistryClient client = RegistryClient.builder().plainHttp(registry.host()).build()) {
-            image = EstargzImage.push(client, registry.host() + "/ops/app:1",
-                    Map.of("hello.txt", "hello\n".getBytes(StandardCharsets.UTF_8), "big.bin", big),
-                    Files.createDirectories(tmp.resolve("image")));
-        }
+        int bigBytes = 3 << 20;
+        EstargzImage image = LazyLayers.push(registry, "ops/app:1", bigBytes, tmp);
         Path config = LazyLayers.config(tmp, registry,
                 "metrics_address = \"127.0.0.1:0\"",
                 "policy = \"" + warnPolicy() + "\"",
@@ -59,7 +49,7 @@ class DaemonMetricsTest {
         Path socket = tmp.resolve("lazysnap.sock");
         try (Daemon daemon = Daemon.start(DaemonConfig.load(config).withOverrides(tmp.resolve("root"), socket))) {
             LazyLayers.prepareLazily(socket, image, "chain-1");
-            assertEquals(big.length, Files.readAllBytes(mounted(tmp.resolve("root"), "big.bin")).length);
+            assertEquals(bigBytes, Files.readAllBytes(mounted(tmp.resolve("root"), "big.bin")).length);
 
             String metrics = scrape(daemon.metricsPort().orElseThrow());
             assertEquals(1.0, value(metrics,

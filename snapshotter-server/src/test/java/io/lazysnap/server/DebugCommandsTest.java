@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.grpc.ManagedChannel;
 import io.lazysnap.proto.snapshots.v1.PrepareSnapshotRequest;
 import io.lazysnap.proto.snapshots.v1.SnapshotsGrpc;
-import io.lazysnap.registry.RegistryClient;
 import io.lazysnap.server.cli.Main;
 import io.lazysnap.server.grpc.SocketChannels;
 import java.io.ByteArrayOutputStream;
@@ -14,8 +13,6 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Map;
-import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
@@ -43,14 +40,8 @@ class DebugCommandsTest {
 
     @Test
     void lsInspectAndDoctorSeeALazilyServedLayer() throws Exception {
-        byte[] big = new byte[2 << 20];
-        new Random(3).nextBytes(big);
-        EstargzImage image;
-        try (RegistryClient client = RegistryClient.builder().plainHttp(registry.host()).build()) {
-            image = EstargzImage.push(client, registry.host() + "/ops/debug:1",
-                    Map.of("hello.txt", "hello\n".getBytes(StandardCharsets.UTF_8), "big.bin", big),
-                    Files.createDirectories(tmp.resolve("image")));
-        }
+        int bigBytes = 2 << 20;
+        EstargzImage image = LazyLayers.push(registry, "ops/debug:1", bigBytes, tmp);
         Path config = LazyLayers.config(tmp, registry);
         Path root = tmp.resolve("root");
         Path socket = tmp.resolve("lazysnap.sock");
@@ -74,7 +65,7 @@ class DebugCommandsTest {
 
             Path big1 = Stream.of(root.resolve("snapshots").toFile().listFiles()).map(f -> f.toPath()
                     .resolve("fs/big.bin")).filter(Files::exists).findFirst().orElseThrow();
-            assertEquals(big.length, Files.readAllBytes(big1).length);
+            assertEquals(bigBytes, Files.readAllBytes(big1).length);
             String inspect = "";
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
             while (!inspect.contains("fetched:    ") || inspect.contains("fetched:    -")) {

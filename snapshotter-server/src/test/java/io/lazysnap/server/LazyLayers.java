@@ -8,18 +8,34 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.lazysnap.proto.snapshots.v1.PrepareSnapshotRequest;
 import io.lazysnap.proto.snapshots.v1.SnapshotsGrpc;
+import io.lazysnap.registry.RegistryClient;
 import io.lazysnap.server.grpc.SocketChannels;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Random;
 import java.util.concurrent.TimeUnit;
 
 /** What tests of a daemon serving a lazy layer share: a config that reaches the test registry, and the Prepare. */
 final class LazyLayers {
 
     private LazyLayers() {
+    }
+
+    /** Pushes an eStargz image of {@code hello.txt} and {@code big.bin} (random bytes) to {@code registry}. */
+    static EstargzImage push(RegistryProcess registry, String repository, int bigBytes, Path tmp)
+            throws IOException, InterruptedException {
+        byte[] big = new byte[bigBytes];
+        new Random(7).nextBytes(big);
+        try (RegistryClient client = RegistryClient.builder().plainHttp(registry.host()).build()) {
+            return EstargzImage.push(client, registry.host() + "/" + repository,
+                    Map.of("hello.txt", "hello\n".getBytes(StandardCharsets.UTF_8), "big.bin", big),
+                    Files.createDirectories(tmp.resolve("image")));
+        }
     }
 
     /** A config file whose registry section reaches {@code registry} only; {@code lines} come first. */
