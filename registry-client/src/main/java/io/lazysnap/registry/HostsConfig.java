@@ -21,7 +21,8 @@ import java.util.stream.Stream;
  * Which hosts serve a registry namespace, in the order to try them, read from a containerd-style
  * {@code certs.d} directory ({@code <dir>/<host[:port]>/hosts.toml}, else docker's {@code .crt/.cert/.key}
  * files, else {@code _default}). Without configuration the namespace's own registry serves everything.
- * Files are re-read when they change, as containerd does, so mirrors can be added without a restart.
+ * Files are re-read when they change, as containerd does, so mirrors can be added without a restart. Mirrors
+ * given to the builder (stargz-snapshotter's {@code [resolver]} style) come before everything the directory says.
  */
 final class HostsConfig {
 
@@ -29,14 +30,25 @@ final class HostsConfig {
 
     private final Path dir;
     private final Set<String> plainHttp;
+    private final Map<String, List<Mirror>> mirrors;
     private final Map<String, Cached> cache = new ConcurrentHashMap<>();
+
+    /** A mirror configured without a hosts.toml file: {@code host[:port][/path]}, or a URL with its scheme. */
+    record Mirror(String host, boolean insecure, Map<String, List<String>> headers) {
+        Mirror {
+            headers = Map.copyOf(headers);
+        }
+    }
 
     private record Cached(Path file, long modified, List<Endpoint> endpoints) {
     }
 
-    HostsConfig(Path dir, Set<String> plainHttp) {
+    HostsConfig(Path dir, Set<String> plainHttp, Map<String, List<Mirror>> mirrors) {
         this.dir = dir;
         this.plainHttp = Set.copyOf(plainHttp);
+        this.mirrors = Map.copyOf(mirrors);
+        // Fail at build time, not at the first pull, on a mirror that is not a URL.
+        this.mirrors.forEach((namespace, list) -> mirrorEndpoints(namespace));
     }
 
     /** Hosts for {@code namespace} able to do {@code capability}, mirrors first, the upstream last. */
@@ -45,6 +57,28 @@ final class HostsConfig {
     }
 
     List<Endpoint> all(String namespace) {
+        List<Endpoint> configured = mirrorEndpoints(namespace);
+        List<Endpoint> fromDir = fromDirectory(namespace);
+        if (configured.isEmpty()) {
+            return fromDir;
+        }
+        List<Endpoint> all = new ArrayList<>(configured);
+        all.addAll(fromDir);
+        return List.copyOf(all);
+    }
+
+    /** Mirrors serve pulls and tag resolution, like stargz-snapshotter's; pushes go to the hosts_dir hosts. */
+    private List<Endpoint> mirrorEndpoints(String namespace) {
+        HttpUrl upstream = upstreamRoot(namespace);
+        return mirrors.getOrDefault(namespace, List.of()).stream().map(m -> {
+            HttpUrl url = apiRoot(m.host().contains("://") ? m.host()
+                    : (m.insecure() ? "http://" : "https://") + m.host(), false);
+            return new Endpoint(url, EnumSet.of(Capability.PULL, Capability.RESOLVE), !sameHost(url, upstream),
+                    false, List.of(), List.of(), m.headers());
+        }).toList();
+    }
+
+    private List<Endpoint> fromDirectory(String namespace) {
         Path hostDir = hostDirectory(namespace);
         Path file = hostDir == null ? null : hostDir.resolve("hosts.toml");
         long modified = modified(file != null && Files.exists(file) ? file : hostDir);

@@ -62,7 +62,7 @@ public final class RegistryClient implements Closeable {
         }
         OkHttpClient tokenClient = base.newBuilder().followRedirects(true).callTimeout(b.requestTimeout).build();
         this.okHttp = base.newBuilder()
-                .addInterceptor(new HostFallbackInterceptor(new HostsConfig(b.hostsDir, b.plainHttp), tls,
+                .addInterceptor(new HostFallbackInterceptor(new HostsConfig(b.hostsDir, b.plainHttp, b.mirrors), tls,
                         b.listener))
                 .addInterceptor(new RetryInterceptor(b.maxAttempts, b.initialBackoff, b.maxBackoff, b.listener))
                 .addInterceptor(new ConcurrencyLimitInterceptor(b.maxRequestsPerHost))
@@ -276,6 +276,7 @@ public final class RegistryClient implements Closeable {
     public static final class Builder {
         private Path hostsDir;
         private final Set<String> plainHttp = new HashSet<>();
+        private final Map<String, List<HostsConfig.Mirror>> mirrors = new HashMap<>();
         private Path dockerConfig;
         private final Map<String, Credential> credentials = new HashMap<>();
         private long coalesceGap = 256 << 10;
@@ -299,6 +300,21 @@ public final class RegistryClient implements Closeable {
         /** A containerd-style {@code certs.d} directory of {@code <host>/hosts.toml} files (mirrors, TLS). */
         public Builder hostsDir(Path dir) {
             this.hostsDir = Objects.requireNonNull(dir);
+            return this;
+        }
+
+        /**
+         * Adds a mirror of {@code namespace} (a registry as references name it, e.g. {@code docker.io}), tried for
+         * pulls and tag resolution after the mirrors added before it and before the hosts of {@link #hostsDir},
+         * which end with the registry itself: stargz-snapshotter's {@code [[resolver.host."<namespace>".mirrors]]}.
+         *
+         * @param host     {@code host[:port][/path]} (the API is under {@code <path>/v2}), or a URL with a scheme
+         * @param insecure plain HTTP instead of HTTPS (when {@code host} has no scheme)
+         * @param headers  request headers for this mirror, each with one or more values
+         */
+        public Builder mirror(String namespace, String host, boolean insecure, Map<String, List<String>> headers) {
+            mirrors.computeIfAbsent(Objects.requireNonNull(namespace), n -> new ArrayList<>())
+                    .add(new HostsConfig.Mirror(Objects.requireNonNull(host), insecure, headers));
             return this;
         }
 

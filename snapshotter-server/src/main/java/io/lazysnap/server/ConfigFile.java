@@ -47,8 +47,8 @@ final class ConfigFile {
             Map.entry("directory_cache", "stargz-snapshotter's [directory_cache] counts entries and file descriptors;"
                     + " lazysnap bounds its disk cache with [cache] disk_high_bytes, disk_low_bytes,"
                     + " disk_high_percent and disk_low_percent"),
-            Map.entry("resolver", "put registry mirrors in containerd-style hosts.toml files under"
-                    + " [registry] hosts_dir (default /etc/containerd/certs.d)"),
+            Map.entry("resolver.mirrors.request_timeout_sec", "one timeout serves every host: [blob]"
+                    + " fetching_timeout_sec"),
             Map.entry("allow_no_verification", "use allow_unverified_toc = true (chunks are always verified)"),
             Map.entry("disable_verification", "chunks are always verified against the TOC"),
             Map.entry("debug", "use lazysnap serve --log-level debug"),
@@ -68,7 +68,9 @@ final class ConfigFile {
             return TOML.readValue(file.toFile(), type);
         } catch (UnrecognizedPropertyException e) {
             String key = key(e);
-            String reason = NOT_HONOURED.get(key);
+            // Mirror keys sit under a registry name of the operator's choosing.
+            String reason = NOT_HONOURED.get(key.replaceFirst("^resolver\\.host\\..+\\.mirrors\\[\\d+]\\.",
+                    "resolver.mirrors."));
             throw new IOException(file + ": unknown key " + key + (reason != null
                     ? " (a stargz-snapshotter setting lazysnap does not honour: " + reason + ")"
                     : " (known here: " + e.getKnownPropertyIds().stream().map(String::valueOf).sorted()

@@ -63,7 +63,7 @@ public final class Daemon implements AutoCloseable {
         RemoteLayerProvider remote;
         PrepareGate gate;
         try {
-            RegistryClient registry = registryClient(config.registry(), config.blob(), metrics);
+            RegistryClient registry = registryClient(config, metrics);
             resources.add(registry);
             ExecutorService opener = Executors.newFixedThreadPool(4, r -> {
                 Thread t = new Thread(r, "layer-opener");
@@ -165,14 +165,17 @@ public final class Daemon implements AutoCloseable {
         return new SignatureGate(Verifier.builder(policy, registry).build(), registry, metrics.verdicts());
     }
 
-    private static RegistryClient registryClient(DaemonConfig.Registry settings, DaemonConfig.Blob blob,
-                                                 Metrics metrics) {
+    private static RegistryClient registryClient(DaemonConfig config, Metrics metrics) {
+        DaemonConfig.Registry settings = config.registry();
+        DaemonConfig.Blob blob = config.blob();
         RegistryClient.Builder builder = RegistryClient.builder().userAgent("lazysnap/0.1.0")
                 .listener(metrics.registryExchanges())
                 .retries(blob.maxRetries() + 1, Duration.ofMillis(blob.minWaitMsec()),
                         Duration.ofMillis(blob.maxWaitMsec()))
                 .requestTimeout(Duration.ofSeconds(blob.fetchingTimeoutSec()))
                 .plainHttp(settings.plainHttp().toArray(String[]::new));
+        config.resolver().host().forEach((namespace, host) -> host.mirrors().forEach(m ->
+                builder.mirror(namespace, m.host(), m.insecure(), m.headers())));
         if (Files.isDirectory(Path.of(settings.hostsDir()))) {
             builder.hostsDir(Path.of(settings.hostsDir()));
         }

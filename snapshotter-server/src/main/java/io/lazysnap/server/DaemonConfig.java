@@ -3,7 +3,9 @@ package io.lazysnap.server;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The daemon's configuration file (TOML). Every key is optional; unknown keys are rejected so that a typo never
@@ -23,6 +25,7 @@ import java.util.List;
  * @param metricsAddress     {@code host:port} serving Prometheus metrics at {@code /metrics}; none: no endpoint
  *                           (stargz-snapshotter's name)
  * @param logFormat          {@code text} (default) or {@code json}: one JSON object per line, for log collectors
+ * @param resolver           registry mirrors in stargz-snapshotter's {@code [resolver]} form
  */
 public record DaemonConfig(@JsonProperty("root") String root,
                            @JsonProperty("address") String address,
@@ -35,7 +38,8 @@ public record DaemonConfig(@JsonProperty("root") String root,
                            @JsonProperty("fuse") Fuse fuse,
                            @JsonProperty("policy") String policy,
                            @JsonProperty("metrics_address") String metricsAddress,
-                           @JsonProperty("log_format") String logFormat) {
+                           @JsonProperty("log_format") String logFormat,
+                           @JsonProperty("resolver") Resolver resolver) {
 
     public static final String DEFAULT_ROOT = "/var/lib/lazysnap";
     public static final String DEFAULT_ADDRESS = "/run/lazysnap/lazysnap.sock";
@@ -53,6 +57,63 @@ public record DaemonConfig(@JsonProperty("root") String root,
             hostsDir = hostsDir == null ? "/etc/containerd/certs.d" : hostsDir;
             plainHttp = plainHttp == null ? List.of() : List.copyOf(plainHttp);
             dockerConfig = dockerConfig == null ? System.getProperty("user.home") + "/.docker/config.json" : dockerConfig;
+        }
+    }
+
+    /**
+     * stargz-snapshotter's {@code [[resolver.host."<registry>".mirrors]]}: mirrors tried in order before the hosts
+     * of {@code [registry] hosts_dir}, which end with the registry itself.
+     *
+     * @param host mirrors by the registry they mirror, as image references name it ({@code docker.io})
+     */
+    public record Resolver(@JsonProperty("host") Map<String, ResolverHost> host) {
+
+        public Resolver {
+            host = host == null ? Map.of() : Map.copyOf(host);
+        }
+    }
+
+    /** @param mirrors in the order to try them */
+    public record ResolverHost(@JsonProperty("mirrors") List<Mirror> mirrors) {
+
+        public ResolverHost {
+            mirrors = mirrors == null ? List.of() : List.copyOf(mirrors);
+        }
+    }
+
+    /**
+     * @param host     {@code host[:port][/path]}
+     * @param insecure plain HTTP instead of HTTPS
+     * @param header   request headers for this mirror: a string or an array of strings each
+     */
+    public record Mirror(@JsonProperty("host") String host,
+                         @JsonProperty("insecure") Boolean insecure,
+                         @JsonProperty("header") Map<String, Object> header) {
+
+        public Mirror {
+            if (host == null || host.isBlank()) {
+                throw new IllegalArgumentException("a mirror needs host = \"<host[:port]>\"");
+            }
+            insecure = insecure != null && insecure;
+            header = header == null ? Map.of() : Map.copyOf(header);
+            header.forEach((name, value) -> headerValues(name, value));
+        }
+
+        /** The header's values; TOML gives a string or an array. */
+        public Map<String, List<String>> headers() {
+            Map<String, List<String>> out = new LinkedHashMap<>();
+            header.forEach((name, value) -> out.put(name, headerValues(name, value)));
+            return out;
+        }
+
+        private static List<String> headerValues(String name, Object value) {
+            if (value instanceof String s) {
+                return List.of(s);
+            }
+            if (value instanceof List<?> list && list.stream().allMatch(String.class::isInstance)) {
+                return list.stream().map(String.class::cast).toList();
+            }
+            throw new IllegalArgumentException("mirror header " + name + " must be a string or an array of strings");
         }
     }
 
@@ -126,13 +187,14 @@ public record DaemonConfig(@JsonProperty("root") String root,
         blob = blob == null ? new Blob(null, null, null, null) : blob;
         fuse = fuse == null ? new Fuse(null, null) : fuse;
         logFormat = logFormat == null ? "text" : logFormat;
+        resolver = resolver == null ? new Resolver(null) : resolver;
         if (!logFormat.equals("text") && !logFormat.equals("json")) {
             throw new IllegalArgumentException("log_format must be \"text\" or \"json\", not \"" + logFormat + "\"");
         }
     }
 
     public static DaemonConfig defaults() {
-        return new DaemonConfig(null, null, null, null, null, null, null, null, null, null, null, null);
+        return new DaemonConfig(null, null, null, null, null, null, null, null, null, null, null, null, null);
     }
 
     /** Defaults with another state directory and socket, as tests and {@code serve --root/--address} use. */
@@ -163,6 +225,6 @@ public record DaemonConfig(@JsonProperty("root") String root,
     public DaemonConfig withOverrides(Path root, Path address) {
         return new DaemonConfig(root == null ? this.root : root.toString(),
                 address == null ? this.address : address.toString(), allowUnverifiedToc, noPrefetch,
-                noBackgroundFetch, registry, cache, blob, fuse, policy, metricsAddress, logFormat);
+                noBackgroundFetch, registry, cache, blob, fuse, policy, metricsAddress, logFormat, resolver);
     }
 }

@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -40,6 +41,7 @@ class DaemonConfigTest {
         assertEquals(80, c.cache().diskLowPercent());
         assertEquals(new DaemonConfig.Blob(30L, 4, 200L, 10_000L), c.blob());
         assertEquals(new DaemonConfig.Fuse(3600L, 3600L), c.fuse());
+        assertEquals(Map.of(), c.resolver().host());
     }
 
     @Test
@@ -75,6 +77,14 @@ class DaemonConfigTest {
                 [fuse]
                 attr_timeout = 1
                 entry_timeout = 2
+
+                [[resolver.host."docker.io".mirrors]]
+                host = "mirror.example.com"
+
+                [[resolver.host."docker.io".mirrors]]
+                host = "10.0.0.2:5000"
+                insecure = true
+                header = { X-Node = "n1", X-Multi = ["a", "b"] }
                 """);
         assertEquals("/srv/lazysnap", c.root());
         assertEquals("/run/x.sock", c.address());
@@ -87,6 +97,11 @@ class DaemonConfigTest {
         assertEquals(new DaemonConfig.Cache(1024L, 4096L, 2048L, 95, 90), c.cache());
         assertEquals(new DaemonConfig.Blob(7L, 0, 30L, 300L), c.blob());
         assertEquals(new DaemonConfig.Fuse(1L, 2L), c.fuse());
+        List<DaemonConfig.Mirror> mirrors = c.resolver().host().get("docker.io").mirrors();
+        assertEquals(new DaemonConfig.Mirror("mirror.example.com", false, Map.of()), mirrors.get(0));
+        assertEquals("10.0.0.2:5000", mirrors.get(1).host());
+        assertTrue(mirrors.get(1).insecure());
+        assertEquals(Map.of("X-Node", List.of("n1"), "X-Multi", List.of("a", "b")), mirrors.get(1).headers());
         DaemonConfig flags = c.withOverrides(Path.of("/r"), Path.of("/a.sock"));
         assertEquals("/r", flags.root());
         assertEquals("/a.sock", flags.address());
@@ -113,7 +128,10 @@ class DaemonConfigTest {
             [blob]\\nchunk_size = 1                      | unknown key blob.chunk_size (a stargz-snapshotter setting lazysnap does not honour: chunks are the layer's own
             prefetch_timeout_sec = 10                    | unknown key prefetch_timeout_sec (a stargz-snapshotter setting
             [directory_cache]\\nmax_lru_cache_entry = 10 | unknown key directory_cache (a stargz-snapshotter setting lazysnap does not honour: stargz-snapshotter's [directory_cache] counts entries
-            [resolver.host."docker.io".mirrors]\\nhost = "m" | unknown key resolver (a stargz-snapshotter setting lazysnap does not honour: put registry mirrors in containerd-style hosts.toml
+            [[resolver.host."docker.io".mirrors]]\\nhost = "m"\\nrequest_timeout_sec = 3 | unknown key resolver.host.docker.io.mirrors[0].request_timeout_sec (a stargz-snapshotter setting lazysnap does not honour: one timeout serves every host
+            [[resolver.host."docker.io".mirrors]]\\ninsecure = true | [resolver.host.docker.io.mirrors[0]] a mirror needs host = "<host[:port]>"
+            [[resolver.host."docker.io".mirrors]]\\nhost = "m"\\nheader = { X = 1 } | [resolver.host.docker.io.mirrors[0]] mirror header X must be a string or an array of strings
+            [resolver.host."docker.io".mirrors]\\nhost = "m" | key resolver.host.docker.io.mirrors: expected an array
             [fuse]\\npassthrough = true                  | unknown key fuse.passthrough (a stargz-snapshotter setting lazysnap does not honour: FUSE passthrough is not supported)
             noprefetch = "yes"                           | key noprefetch: expected true or false
             noprefetch = 1                               | key noprefetch: expected true or false
