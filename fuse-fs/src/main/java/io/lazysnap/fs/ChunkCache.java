@@ -2,6 +2,7 @@ package io.lazysnap.fs;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import io.lazysnap.estargz.Toc;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,7 +14,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * The chunk caches shared by every mounted layer of a process: verified, decompressed chunks in memory (bounded
  * by bytes) and, optionally, on disk (content-addressed by chunk digest, bounded by watermarks of its own size
  * and of its file system's usage, surviving a restart). It also makes concurrent requests for one chunk, from any
- * layer, share a single fetch; a chunk being loaded is in use and never evicted from disk meanwhile.
+ * layer, share a single fetch; a chunk being loaded is in use and never evicted from disk meanwhile. It knows
+ * which chunks mounted layers use, so that removing a layer can delete the chunks only that layer had
+ * ({@link #evictUnreferenced}).
  *
  * <pre>{@code
  * ChunkCache cache = ChunkCache.builder()
@@ -28,6 +31,8 @@ public final class ChunkCache {
     private final Cache<ChunkKey, byte[]> memory;
     private final DiskChunkCache disk;
     private final ConcurrentHashMap<ChunkKey, CompletableFuture<byte[]>> inflight = new ConcurrentHashMap<>();
+    /** Disk names of the chunks of mounted layers, with how many mounted layers use each. */
+    private final ConcurrentHashMap<String, Integer> referenced = new ConcurrentHashMap<>();
 
     private ChunkCache(Builder b) throws IOException {
         this.memory = Caffeine.newBuilder()
@@ -62,6 +67,31 @@ public final class ChunkCache {
      */
     public record Stats(long memoryBytes, long memoryChunks, long diskBytes, long diskChunks, long diskEvictions,
                         long diskSkippedWrites) {
+    }
+
+    /**
+     * Deletes from the disk cache the chunks of {@code toc} that no mounted layer uses and nobody is loading: call
+     * it once the layer is unmounted for good (its snapshot removed), not at a shutdown. Chunks are
+     * content-addressed and shared, so those of other mounted layers stay; a layer mounted later that needs a
+     * deleted chunk fetches it again, as after any eviction.
+     *
+     * @return the bytes deleted
+     */
+    public long evictUnreferenced(Toc toc) {
+        if (disk == null) {
+            return 0;
+        }
+        return disk.evict(ChunkKey.diskNamesOf(toc).stream().filter(n -> !referenced.containsKey(n)).toList());
+    }
+
+    /** A layer using {@code toc}'s chunks is mounted. */
+    void reference(Toc toc) {
+        ChunkKey.diskNamesOf(toc).forEach(n -> referenced.merge(n, 1, Integer::sum));
+    }
+
+    /** A layer using {@code toc}'s chunks is unmounted. */
+    void unreference(Toc toc) {
+        ChunkKey.diskNamesOf(toc).forEach(n -> referenced.computeIfPresent(n, (k, c) -> c == 1 ? null : c - 1));
     }
 
     byte[] memoryGet(ChunkKey key) {

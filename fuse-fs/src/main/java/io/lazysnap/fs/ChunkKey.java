@@ -1,6 +1,12 @@
 package io.lazysnap.fs;
 
 import io.lazysnap.estargz.Chunk;
+import io.lazysnap.estargz.EntryType;
+import io.lazysnap.estargz.Toc;
+import io.lazysnap.estargz.TocEntry;
+import java.util.HashSet;
+import java.util.Objects;
+import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
@@ -21,6 +27,17 @@ record ChunkKey(String digest, Object layer, long memberOffset, long innerOffset
     /** The key of the disk cache file named {@code hex}. */
     static ChunkKey ofDiskName(String hex) {
         return new ChunkKey("sha256:" + hex, null, 0, 0);
+    }
+
+    /** The disk names of the distinct chunks of {@code toc}'s regular files that may be stored on disk. */
+    static Set<String> diskNamesOf(Toc toc) {
+        Set<String> names = new HashSet<>();
+        for (TocEntry e : toc.entries()) {
+            if (e.type() == EntryType.REG) {
+                e.chunks().stream().map(c -> of(c, null).diskName()).filter(Objects::nonNull).forEach(names::add);
+            }
+        }
+        return names;
     }
 
     /** The hex name of a disk cache file, or null when the key may not be stored on disk. */

@@ -179,6 +179,24 @@ final class DiskChunkCache {
         }
     }
 
+    /** Deletes the files of {@code names} that exist and are not in use; returns the bytes freed. */
+    long evict(Iterable<String> names) {
+        List<String> victims = new ArrayList<>();
+        long freed = 0;
+        synchronized (index) {
+            for (String name : names) {
+                Long size = inUse.test(name) ? null : index.remove(name);
+                if (size != null) {
+                    totalBytes -= size;
+                    freed += size;
+                    victims.add(name);
+                }
+            }
+        }
+        victims.forEach(this::deleteFile);
+        return freed;
+    }
+
     boolean contains(ChunkKey key) {
         String name = key.diskName();
         return name != null && contains(name);

@@ -89,9 +89,12 @@ public final class LayerFs {
                 background, options.backgroundFetchBytesPerSecond);
         Thread fetcherThread = daemonThreads("lazysnap-fetch-" + tag).newThread(fetcher);
         fetcherThread.start();
+        options.cache.reference(layer.toc());
         MountedLayer[] self = new MountedLayer[1];
-        self[0] = new MountedLayer(layerDigest, mount, counters, fetcher, fetcherThread, readAhead,
-                () -> LIVE.remove(self[0]));
+        self[0] = new MountedLayer(layerDigest, mount, counters, fetcher, fetcherThread, readAhead, () -> {
+            LIVE.remove(self[0]);
+            options.cache.unreference(layer.toc());
+        });
         LIVE.add(self[0]);
         LOG.info("mounted layer {} at {}: {} inodes, {} bytes, prefetch {}, background fetch {}", layerDigest,
                 mount.mountpoint(), table.inodeCount(), table.totalBytes(),
