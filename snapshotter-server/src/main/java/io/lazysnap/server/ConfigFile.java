@@ -37,8 +37,6 @@ final class ConfigFile {
 
     /** stargz-snapshotter keys with a meaning lazysnap does not share, and what to do instead. */
     private static final Map<String, String> NOT_HONOURED = Map.ofEntries(
-            Map.entry("prefetch_timeout_sec", "reads never wait for a prefetch here: a read of a chunk being"
-                    + " prefetched shares that fetch"),
             Map.entry("prefetch_size", "the prefetch is what the layer marks with .prefetch.landmark; use"
                     + " noprefetch = true to turn it off"),
             Map.entry("http_cache_type", "the caches are [cache] memory_bytes and the disk cache under <root>/cache"),

@@ -2,9 +2,7 @@ package io.lazysnap.server;
 
 import io.grpc.ServerInterceptors;
 import io.lazysnap.fs.ChunkCache;
-import io.lazysnap.fs.LayerFs;
 import io.lazysnap.fs.LayerFsOptions;
-import io.lazysnap.fs.MountedLayer;
 import io.lazysnap.registry.RegistryClient;
 import io.lazysnap.server.cache.RootLock;
 import io.lazysnap.server.debug.LayerStatsFiles;
@@ -32,6 +30,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.function.ToLongFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -61,6 +60,7 @@ public final class Daemon implements AutoCloseable {
         List<Closeable> resources = locked(config);
         Metrics metrics = new Metrics();
         RemoteLayerProvider remote;
+        FuseLayerMounter mounter;
         PrepareGate gate;
         try {
             RegistryClient registry = registryClient(config, metrics);
@@ -84,17 +84,15 @@ public final class Daemon implements AutoCloseable {
                     .operationTimer(metrics.fuseOperations()).build();
             LayerStatsFiles statsFiles = new LayerStatsFiles(Path.of(config.root()));
             resources.add(statsFiles);
-            remote = new RegistryLayerProvider(registry, (digest, blob, layer, mountpoint) -> {
-                MountedLayer mounted = LayerFs.mount(digest, metrics.countReads(digest, blob), layer, mountpoint,
-                        fsOptions);
-                return statsFiles.track(mounted, metrics.track(mounted));
-            }, config.allowUnverifiedToc(), opener);
+            mounter = new FuseLayerMounter(cache, fsOptions, Duration.ofSeconds(config.prefetchTimeoutSec()), metrics,
+                    statsFiles);
+            remote = new RegistryLayerProvider(registry, mounter, config.allowUnverifiedToc(), opener);
             gate = gate(config, registry, metrics);
         } catch (IOException | RuntimeException e) {
             closeAll(resources);
             throw e;
         }
-        return start(config, Optional.of(remote), gate, metrics, resources);
+        return start(config, Optional.of(remote), gate, metrics, resources, mounter::fetchedBytes);
     }
 
     /**
@@ -102,7 +100,7 @@ public final class Daemon implements AutoCloseable {
      * mounted again before the socket accepts calls.
      */
     public static Daemon start(DaemonConfig config, Optional<RemoteLayerProvider> remote) throws IOException {
-        return start(config, remote, PrepareGate.OPEN, new Metrics(), locked(config));
+        return start(config, remote, PrepareGate.OPEN, new Metrics(), locked(config), layer -> 0);
     }
 
     /** Resources that start with the root's lock: before anything, even the chunk cache, touches the root. */
@@ -115,7 +113,8 @@ public final class Daemon implements AutoCloseable {
 
     /** Closes {@code resources} if it fails. */
     private static Daemon start(DaemonConfig config, Optional<RemoteLayerProvider> remote, PrepareGate gate,
-                                Metrics metrics, List<Closeable> resources) throws IOException {
+                                Metrics metrics, List<Closeable> resources, ToLongFunction<String> fetchedBytes)
+            throws IOException {
         Optional<MetricsEndpoint> endpoint = Optional.empty();
         Snapshotter snapshotter;
         try {
@@ -123,7 +122,7 @@ public final class Daemon implements AutoCloseable {
                 endpoint = Optional.of(metrics.serve(config.metricsAddress()));
                 resources.add(endpoint.get());
             }
-            snapshotter = new PullLog(OverlaySnapshotter.open(Path.of(config.root()), remote, gate));
+            snapshotter = new PullLog(OverlaySnapshotter.open(Path.of(config.root()), remote, gate), fetchedBytes);
             metrics.watch(snapshotter);
         } catch (IOException | RuntimeException e) {
             closeAll(resources);

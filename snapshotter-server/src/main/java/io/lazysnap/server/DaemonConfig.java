@@ -17,6 +17,9 @@ import java.util.Map;
  *                           checked against the TOC, but the TOC itself is then unauthenticated)
  * @param noPrefetch         do not fetch a layer's prioritised files at mount (stargz-snapshotter's name)
  * @param noBackgroundFetch  do not fetch the rest of a layer in the background (stargz-snapshotter's name)
+ * @param prefetchTimeoutSec how long a Prepare waits for its layer's prefetch before answering, so that the first
+ *                           container reads the prioritised files from the cache; 0: no wait (stargz-snapshotter's
+ *                           name and default)
  * @param registry           how to reach registries
  * @param cache              chunk cache sizes
  * @param blob               fetching chunks from registries (stargz-snapshotter's {@code [blob]} names)
@@ -32,6 +35,7 @@ public record DaemonConfig(@JsonProperty("root") String root,
                            @JsonProperty("allow_unverified_toc") Boolean allowUnverifiedToc,
                            @JsonProperty("noprefetch") Boolean noPrefetch,
                            @JsonProperty("no_background_fetch") Boolean noBackgroundFetch,
+                           @JsonProperty("prefetch_timeout_sec") Long prefetchTimeoutSec,
                            @JsonProperty("registry") Registry registry,
                            @JsonProperty("cache") Cache cache,
                            @JsonProperty("blob") Blob blob,
@@ -182,6 +186,7 @@ public record DaemonConfig(@JsonProperty("root") String root,
         allowUnverifiedToc = allowUnverifiedToc != null && allowUnverifiedToc;
         noPrefetch = noPrefetch != null && noPrefetch;
         noBackgroundFetch = noBackgroundFetch != null && noBackgroundFetch;
+        prefetchTimeoutSec = atLeast(0, "prefetch_timeout_sec", prefetchTimeoutSec == null ? 10 : prefetchTimeoutSec);
         registry = registry == null ? new Registry(null, null, null) : registry;
         cache = cache == null ? new Cache(null, null, null, null, null) : cache;
         blob = blob == null ? new Blob(null, null, null, null) : blob;
@@ -194,7 +199,7 @@ public record DaemonConfig(@JsonProperty("root") String root,
     }
 
     public static DaemonConfig defaults() {
-        return new DaemonConfig(null, null, null, null, null, null, null, null, null, null, null, null, null);
+        return new DaemonConfig(null, null, null, null, null, null, null, null, null, null, null, null, null, null);
     }
 
     /** Defaults with another state directory and socket, as tests and {@code serve --root/--address} use. */
@@ -225,6 +230,6 @@ public record DaemonConfig(@JsonProperty("root") String root,
     public DaemonConfig withOverrides(Path root, Path address) {
         return new DaemonConfig(root == null ? this.root : root.toString(),
                 address == null ? this.address : address.toString(), allowUnverifiedToc, noPrefetch,
-                noBackgroundFetch, registry, cache, blob, fuse, policy, metricsAddress, logFormat, resolver);
+                noBackgroundFetch, prefetchTimeoutSec, registry, cache, blob, fuse, policy, metricsAddress, logFormat, resolver);
     }
 }

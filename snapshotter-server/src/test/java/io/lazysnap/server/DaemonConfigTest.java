@@ -28,6 +28,7 @@ class DaemonConfigTest {
         assertEquals(false, c.allowUnverifiedToc());
         assertEquals(false, c.noPrefetch());
         assertEquals(false, c.noBackgroundFetch());
+        assertEquals(10L, c.prefetchTimeoutSec());
         assertEquals(null, c.policy());
         assertEquals(null, c.metricsAddress());
         assertEquals("text", c.logFormat());
@@ -52,6 +53,7 @@ class DaemonConfigTest {
                 allow_unverified_toc = true
                 noprefetch = true
                 no_background_fetch = true
+                prefetch_timeout_sec = 0
                 policy = "/etc/lazysnap/policy.toml"
                 metrics_address = "127.0.0.1:9099"
                 log_format = "json"
@@ -89,6 +91,7 @@ class DaemonConfigTest {
         assertEquals("/srv/lazysnap", c.root());
         assertEquals("/run/x.sock", c.address());
         assertTrue(c.allowUnverifiedToc() && c.noPrefetch() && c.noBackgroundFetch());
+        assertEquals(0L, c.prefetchTimeoutSec());
         assertEquals("/etc/lazysnap/policy.toml", c.policy());
         assertEquals("127.0.0.1:9099", c.metricsAddress());
         assertEquals("json", c.logFormat());
@@ -126,7 +129,8 @@ class DaemonConfigTest {
             rooot = "/x"                                 | unknown key rooot (known here: address, allow_unverified_toc,
             [cache]\\nmemory_byte = 1                    | unknown key cache.memory_byte (known here: disk_high_bytes,
             [blob]\\nchunk_size = 1                      | unknown key blob.chunk_size (a stargz-snapshotter setting lazysnap does not honour: chunks are the layer's own
-            prefetch_timeout_sec = 10                    | unknown key prefetch_timeout_sec (a stargz-snapshotter setting
+            prefetch_timeout_sec = -1                    | prefetch_timeout_sec must be at least 0, not -1
+            prefetch_timeout_sec = 1.5                   | key prefetch_timeout_sec: expected an integer
             [directory_cache]\\nmax_lru_cache_entry = 10 | unknown key directory_cache (a stargz-snapshotter setting lazysnap does not honour: stargz-snapshotter's [directory_cache] counts entries
             [[resolver.host."docker.io".mirrors]]\\nhost = "m"\\nrequest_timeout_sec = 3 | unknown key resolver.host.docker.io.mirrors[0].request_timeout_sec (a stargz-snapshotter setting lazysnap does not honour: one timeout serves every host
             [[resolver.host."docker.io".mirrors]]\\ninsecure = true | [resolver.host.docker.io.mirrors[0]] a mirror needs host = "<host[:port]>"

@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /** A one-layer eStargz image pushed to a registry, and the Prepare labels containerd's CRI would send for it. */
@@ -26,6 +27,12 @@ record EstargzImage(String reference, String manifestDigest, String layerDigest)
     /** Without {@code tocDigest}, the layer descriptor lacks its TOC digest, so nodes download it instead. */
     static EstargzImage push(RegistryClient client, String reference, Map<String, byte[]> files, Path work,
                              boolean tocDigest) throws IOException, InterruptedException {
+        return push(client, reference, files, work, tocDigest, List.of());
+    }
+
+    /** With {@code prioritized} files (before the prefetch landmark), which a node prefetches at mount. */
+    static EstargzImage push(RegistryClient client, String reference, Map<String, byte[]> files, Path work,
+                             boolean tocDigest, List<String> prioritized) throws IOException, InterruptedException {
         Path tree = Files.createDirectories(work.resolve("tree"));
         for (Map.Entry<String, byte[]> f : files.entrySet()) {
             Files.write(tree.resolve(f.getKey()), f.getValue());
@@ -38,7 +45,7 @@ record EstargzImage(String reference, String manifestDigest, String layerDigest)
         Path blob = work.resolve("layer.estargz");
         ConversionResult layer;
         try (InputStream in = Files.newInputStream(tar); OutputStream out = Files.newOutputStream(blob)) {
-            layer = LayerConverter.builder().build().convert(in, out);
+            layer = LayerConverter.builder().prioritizedFiles(prioritized).build().convert(in, out);
         }
         Reference ref = Reference.parse(reference);
         client.pushBlob(ref, layer.mediaType(), blob);

@@ -29,7 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code lazysnap serve} as a process with {@code log_format = "json"}: every line it writes is a JSON object, and
- * each pulled layer gets one line whose fields say image, layer, mode and duration (and bytes when downloaded).
+ * each pulled layer gets one line whose fields say image, layer, mode, duration and bytes.
  */
 class ServeJsonLogTest {
 
@@ -79,6 +79,7 @@ class ServeJsonLogTest {
             assertEquals(lazy.reference(), first.get("image"));
             assertEquals(lazy.layerDigest(), first.get("layer"));
             assertTrue(Long.parseLong(first.get("duration_ms")) >= 0);
+            assertTrue(Long.parseLong(first.get("bytes")) >= 0, "bytes fetched by the time the Prepare answered");
             Map<String, String> second = pulls.get(1);
             assertEquals("fallback", second.get("mode"));
             assertEquals(download.layerDigest(), second.get("layer"));

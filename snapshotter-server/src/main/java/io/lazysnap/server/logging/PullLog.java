@@ -16,14 +16,17 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
+import java.util.function.ToLongFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * One INFO line per image layer a node pulls, with key-value pairs (image, layer, mode, duration_ms, bytes) that
- * the JSON log format turns into fields. A layer served lazily is done when its Prepare answers ALREADY_EXISTS; a
- * fallback layer (downloaded by containerd) when containerd commits the snapshot it unpacked into (its size is
- * recorded at commit).
+ * the JSON log format turns into fields. A layer served lazily is done when its Prepare answers ALREADY_EXISTS
+ * (after the prefetch wait), and its bytes are those its mount fetched from the registry by then; a fallback layer
+ * (downloaded by containerd) is done when containerd commits the snapshot it unpacked into, and its bytes are that
+ * snapshot's size, recorded at commit. One line at the moment the pull is done, rather than another at unmount:
+ * what a lazy layer fetches later, on demand, is in the metrics and {@code lazysnap inspect}.
  */
 public final class PullLog implements Snapshotter {
 
@@ -33,12 +36,15 @@ public final class PullLog implements Snapshotter {
     }
 
     private final Snapshotter delegate;
+    private final ToLongFunction<String> fetchedBytes;
     /** Fallback layers containerd is unpacking, by active snapshot key; bounded in case it never commits. */
     private final Cache<String, Pending> unpacking = Caffeine.newBuilder()
             .maximumSize(4096).expireAfterWrite(Duration.ofHours(6)).build();
 
-    public PullLog(Snapshotter delegate) {
+    /** @param fetchedBytes compressed bytes a mounted layer, by digest, has fetched from its registry so far */
+    public PullLog(Snapshotter delegate, ToLongFunction<String> fetchedBytes) {
         this.delegate = delegate;
+        this.fetchedBytes = fetchedBytes;
     }
 
     @Override
@@ -68,9 +74,11 @@ public final class PullLog implements Snapshotter {
             return; // the layer was on this node already: nothing was pulled
         }
         long ms = millisSince(start);
+        long bytes = fetchedBytes.applyAsLong(layer.layerDigest());
         log.atInfo().addKeyValue("image", layer.imageRef()).addKeyValue("layer", layer.layerDigest())
-                .addKeyValue("mode", "lazy").addKeyValue("duration_ms", ms)
-                .log("pulled layer {} of {} lazily in {} ms", layer.layerDigest(), layer.imageRef(), ms);
+                .addKeyValue("mode", "lazy").addKeyValue("duration_ms", ms).addKeyValue("bytes", bytes)
+                .log("pulled layer {} of {} lazily in {} ms, {} bytes fetched so far", layer.layerDigest(),
+                        layer.imageRef(), ms, bytes);
     }
 
     @Override

@@ -71,14 +71,34 @@ public final class RegistryLayerProvider implements RemoteLayerProvider {
         openAhead(layer);
         CompletableFuture<OpenedLayer> pending = ahead.asMap().remove(layer.layerDigest());
         Optional<OpenedLayer> opened = pending != null ? await(pending) : open(layer, layer.layerDigest());
-        return opened.map(o -> snapshotDir -> {
-            LayerState.of(o.layer()).save(snapshotDir);
-            o.reads().save(snapshotDir.resolve(LayerState.READS_FILE));
-            Closeable mount = mounter.mount(layer.layerDigest(), o.blob(), o.estargz(), snapshotDir.resolve("fs"));
-            log.info("mounted {} layer {} of {} lazily ({} entries)", o.estargz().format(), layer.layerDigest(),
-                    layer.imageRef(), o.estargz().toc().entries().size());
+        return opened.map(o -> new MountingLayer(o, layer));
+    }
+
+    /** Mounts an opened layer, then lets its Prepare wait for the prefetch. */
+    private final class MountingLayer implements RemoteLayer {
+        private final OpenedLayer opened;
+        private final LayerLabels labels;
+        private volatile LayerMounter.Mount mount;
+
+        MountingLayer(OpenedLayer opened, LayerLabels labels) {
+            this.opened = opened;
+            this.labels = labels;
+        }
+
+        @Override
+        public Closeable mount(Path snapshotDir) throws IOException {
+            LayerState.of(opened.layer()).save(snapshotDir);
+            opened.reads().save(snapshotDir.resolve(LayerState.READS_FILE));
+            mount = mounter.mount(labels.layerDigest(), opened.blob(), opened.estargz(), snapshotDir.resolve("fs"));
+            log.info("mounted {} layer {} of {} lazily ({} entries)", opened.estargz().format(), labels.layerDigest(),
+                    labels.imageRef(), opened.estargz().toc().entries().size());
             return mount;
-        });
+        }
+
+        @Override
+        public void awaitReady() throws InterruptedException {
+            mount.awaitPrefetch();
+        }
     }
 
     @Override
@@ -90,11 +110,22 @@ public final class RegistryLayerProvider implements RemoteLayerProvider {
             Mounter.unmount(fs);
         }
         LayerState state = LayerState.load(snapshotDir);
+        BlobSource blob = recordedBlob(snapshotDir, state);
+        return mounter.mount(state.digest(), blob, EstargzLayer.open(blob, state.layer().descriptor().annotations()),
+                fs);
+    }
+
+    @Override
+    public void removed(Path snapshotDir) throws IOException {
+        LayerState state = LayerState.load(snapshotDir);
+        mounter.forget(EstargzLayer.open(recordedBlob(snapshotDir, state), state.layer().descriptor().annotations()));
+    }
+
+    /** The layer's blob, with the footer and TOC reads recorded at its first mount served from disk. */
+    private BlobSource recordedBlob(Path snapshotDir, LayerState state) throws IOException {
         ResolvedLayer layer = state.layer();
         RecordedReads reads = RecordedReads.load(snapshotDir.resolve(LayerState.READS_FILE));
-        BlobSource blob = reads.replaying(registry.blobSource(layer.repository(), layer.descriptor()));
-        EstargzLayer estargz = EstargzLayer.open(blob, layer.descriptor().annotations());
-        return mounter.mount(state.digest(), blob, estargz, fs);
+        return reads.replaying(registry.blobSource(layer.repository(), layer.descriptor()));
     }
 
     /** Starts opening the image's other layers, so that their Prepare finds the TOC already fetched. */

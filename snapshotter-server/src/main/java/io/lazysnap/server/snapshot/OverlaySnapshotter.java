@@ -226,6 +226,7 @@ public final class OverlaySnapshotter implements Snapshotter {
             remoteMounts.put(id, mount[0]);
             mount[0] = null;
             log.info("layer for {} committed, served remotely", target);
+            awaitReady(layer.get());
             return true;
         } catch (UncheckedIOException e) {
             log.warn("layer for {} cannot be mounted, containerd will download it: {}", target, e.getMessage());
@@ -340,19 +341,34 @@ public final class OverlaySnapshotter implements Snapshotter {
         deleteQuietly(snapshotDir(active.id()).resolve("work"));
     }
 
+    private static void awaitReady(RemoteLayerProvider.RemoteLayer layer) {
+        try {
+            layer.awaitReady();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt(); // the layer is committed: answer at once
+        }
+    }
+
     @Override
     public void remove(String key) {
-        long id = store.transaction(tx -> {
+        StoredSnapshot removed = store.transaction(tx -> {
             StoredSnapshot s = require(tx, key);
             if (tx.hasChildren(s.id())) {
                 throw SnapshotException.failedPrecondition(
                         "cannot remove snapshot %s: it is the parent of other snapshots; remove them first", key);
             }
             tx.delete(s.id());
-            return s.id();
+            return s;
         });
-        closeQuietly(remoteMounts.remove(id));
-        deleteQuietly(snapshotDir(id));
+        closeQuietly(remoteMounts.remove(removed.id()));
+        if (REMOTE_VALUE.equals(removed.info().labels().get(REMOTE_LABEL)) && remote.isPresent()) {
+            try {
+                remote.get().removed(snapshotDir(removed.id()));
+            } catch (IOException | RuntimeException e) {
+                log.warn("removed remote layer {}: cannot drop its cached data: {}", key, e.toString());
+            }
+        }
+        deleteQuietly(snapshotDir(removed.id()));
     }
 
     @Override

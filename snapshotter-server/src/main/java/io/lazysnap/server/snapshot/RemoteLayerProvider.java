@@ -21,6 +21,13 @@ public interface RemoteLayerProvider {
     interface RemoteLayer {
         /** Mounts the layer on {@code snapshotDir/fs} (an empty directory); closing the result unmounts it. */
         Closeable mount(Path snapshotDir) throws IOException;
+
+        /**
+         * Called once the mounted layer is committed, outside the store's lock, before the Prepare answers: may
+         * wait, for a bounded time, until the layer can serve a container's first reads without the network.
+         */
+        default void awaitReady() throws InterruptedException {
+        }
     }
 
     /** The layer that {@code labels} name, or empty when it cannot be served remotely (containerd downloads it). */
@@ -28,4 +35,11 @@ public interface RemoteLayerProvider {
 
     /** Mounts again a layer mounted before, from the state it left in {@code snapshotDir}. */
     Closeable restore(Path snapshotDir) throws IOException;
+
+    /**
+     * The remote snapshot in {@code snapshotDir} was removed and its mount closed: drop what only that layer needed
+     * (cached data other layers do not share). The directory is deleted when this returns.
+     */
+    default void removed(Path snapshotDir) throws IOException {
+    }
 }

@@ -1,6 +1,7 @@
 package io.lazysnap.server.testsuite;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -21,6 +22,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -99,6 +103,18 @@ class RemoteSnapshotTest {
     }
 
     @Test
+    void aPrepareAnswersOnceTheLayerIsReadyWithoutHoldingUpOtherCalls() throws Exception {
+        provider.ready = new CountDownLatch(1);
+        CompletableFuture<StatusRuntimeException> prepare = CompletableFuture.supplyAsync(() -> assertThrows(
+                StatusRuntimeException.class, () -> sn.prepare("e1", "", layerLabels("chain1", "sha256:l1"))));
+        assertTrue(provider.waiting.await(30, TimeUnit.SECONDS));
+        assertEquals(Kind.COMMITTED, sn.stat("chain1").getKind(), "the store is not locked while it waits");
+        assertFalse(prepare.isDone());
+        provider.ready.countDown();
+        assertEquals(Status.Code.ALREADY_EXISTS, prepare.get(30, TimeUnit.SECONDS).getStatus().getCode());
+    }
+
+    @Test
     void declinedOrFailingLayersFallBackToADownload() {
         provider.decline = true;
         List<MountSpec> mounts = sn.prepare("extract-1 chain1", "", layerLabels("chain1", "sha256:l1"));
@@ -138,10 +154,12 @@ class RemoteSnapshotTest {
         assertThrows(StatusRuntimeException.class, () -> sn.prepare("e2", "", layerLabels("other", "sha256:l9")));
         sn.remove("other");
         assertEquals(1, provider.closed.size(), "removing a remote layer unmounts it");
+        assertEquals(provider.closed, provider.removed, "and lets the provider drop its cached data");
 
         sn.close();
         restart();
         assertEquals(2, provider.closed.size(), "a clean stop unmounts remote layers");
+        assertEquals(1, provider.removed.size(), "but keeps their cached data");
         assertEquals(1, provider.restored.size(), "every remote layer left is mounted again at start");
         assertEquals(Kind.COMMITTED, sn.stat("chain1").getKind());
     }
@@ -151,6 +169,9 @@ class RemoteSnapshotTest {
         final List<Path> mounted = new ArrayList<>();
         final List<Path> restored = new ArrayList<>();
         final List<Path> closed = new ArrayList<>();
+        final List<Path> removed = new ArrayList<>();
+        final CountDownLatch waiting = new CountDownLatch(1);
+        volatile CountDownLatch ready = new CountDownLatch(0);
         volatile boolean decline;
         volatile boolean fail;
         volatile boolean failMount;
@@ -164,15 +185,31 @@ class RemoteSnapshotTest {
                 return Optional.empty();
             }
             String layer = labels.get("containerd.io/snapshot/cri.layer-digest");
-            return Optional.of(snapshotDir -> {
-                if (failMount) {
-                    throw new IOException("fusermount: permission denied");
+            return Optional.of(new RemoteLayer() {
+                @Override
+                public Closeable mount(Path snapshotDir) throws IOException {
+                    if (failMount) {
+                        throw new IOException("fusermount: permission denied");
+                    }
+                    Files.writeString(snapshotDir.resolve("fs").resolve(layer.replace(':', '_')), layer);
+                    Files.writeString(snapshotDir.resolve("layer"), layer);
+                    mounted.add(snapshotDir);
+                    return handle(snapshotDir);
                 }
-                Files.writeString(snapshotDir.resolve("fs").resolve(layer.replace(':', '_')), layer);
-                Files.writeString(snapshotDir.resolve("layer"), layer);
-                mounted.add(snapshotDir);
-                return handle(snapshotDir);
+
+                @Override
+                public void awaitReady() throws InterruptedException {
+                    waiting.countDown();
+                    ready.await();
+                }
             });
+        }
+
+        @Override
+        public void removed(Path snapshotDir) {
+            assertTrue(Files.exists(snapshotDir.resolve("layer")), "state files are still there");
+            assertTrue(closed.contains(snapshotDir), "unmounted first");
+            removed.add(snapshotDir);
         }
 
         @Override
