@@ -42,9 +42,12 @@ final class ConfigFile {
             Map.entry("http_cache_type", "the caches are [cache] memory_bytes and the disk cache under <root>/cache"),
             Map.entry("filesystem_cache_type", "the caches are [cache] memory_bytes and the disk cache under"
                     + " <root>/cache"),
-            Map.entry("directory_cache", "stargz-snapshotter's [directory_cache] counts entries and file descriptors;"
-                    + " lazysnap bounds its disk cache with [cache] disk_high_bytes, disk_low_bytes,"
-                    + " disk_high_percent and disk_low_percent"),
+            Map.entry("directory_cache.direct", "chunks are kept in memory up to [cache] memory_bytes (0 turns the"
+                    + " memory cache off, but then every read re-reads and re-hashes a whole chunk from disk)"),
+            Map.entry("directory_cache.max_lru_cache_entry", "the memory cache is bounded in bytes: [cache]"
+                    + " memory_bytes; entries x 4194304 (eStargz's default chunk size) is the closest equivalent"),
+            Map.entry("directory_cache.max_cache_fds", "no cache file is kept open between reads; the disk cache is"
+                    + " bounded by [cache] disk_high_bytes/disk_low_bytes and disk_high_percent/disk_low_percent"),
             Map.entry("resolver.mirrors.request_timeout_sec", "one timeout serves every host: [blob]"
                     + " fetching_timeout_sec"),
             Map.entry("allow_no_verification", "use allow_unverified_toc = true (chunks are always verified)"),

@@ -29,6 +29,7 @@ import java.util.Map;
  *                           (stargz-snapshotter's name)
  * @param logFormat          {@code text} (default) or {@code json}: one JSON object per line, for log collectors
  * @param resolver           registry mirrors in stargz-snapshotter's {@code [resolver]} form
+ * @param directoryCache     the stargz-snapshotter {@code [directory_cache]} keys that mean something here
  */
 public record DaemonConfig(@JsonProperty("root") String root,
                            @JsonProperty("address") String address,
@@ -43,7 +44,8 @@ public record DaemonConfig(@JsonProperty("root") String root,
                            @JsonProperty("policy") String policy,
                            @JsonProperty("metrics_address") String metricsAddress,
                            @JsonProperty("log_format") String logFormat,
-                           @JsonProperty("resolver") Resolver resolver) {
+                           @JsonProperty("resolver") Resolver resolver,
+                           @JsonProperty("directory_cache") DirectoryCache directoryCache) {
 
     public static final String DEFAULT_ROOT = "/var/lib/lazysnap";
     public static final String DEFAULT_ADDRESS = "/run/lazysnap/lazysnap.sock";
@@ -61,6 +63,20 @@ public record DaemonConfig(@JsonProperty("root") String root,
             hostsDir = hostsDir == null ? "/etc/containerd/certs.d" : hostsDir;
             plainHttp = plainHttp == null ? List.of() : List.copyOf(plainHttp);
             dockerConfig = dockerConfig == null ? System.getProperty("user.home") + "/.docker/config.json" : dockerConfig;
+        }
+    }
+
+    /**
+     * stargz-snapshotter's {@code [directory_cache]}, as far as it maps onto lazysnap's disk cache. Its other keys
+     * count memory entries and open files, which lazysnap does not have; they are rejected with what to use.
+     *
+     * @param syncAdd whether adding a chunk waits until its file is written: lazysnap's disk cache always does,
+     *                so both values are accepted (false only allows not waiting)
+     */
+    public record DirectoryCache(@JsonProperty("sync_add") Boolean syncAdd) {
+
+        public DirectoryCache {
+            syncAdd = syncAdd == null || syncAdd;
         }
     }
 
@@ -193,13 +209,15 @@ public record DaemonConfig(@JsonProperty("root") String root,
         fuse = fuse == null ? new Fuse(null, null) : fuse;
         logFormat = logFormat == null ? "text" : logFormat;
         resolver = resolver == null ? new Resolver(null) : resolver;
+        directoryCache = directoryCache == null ? new DirectoryCache(null) : directoryCache;
         if (!logFormat.equals("text") && !logFormat.equals("json")) {
             throw new IllegalArgumentException("log_format must be \"text\" or \"json\", not \"" + logFormat + "\"");
         }
     }
 
     public static DaemonConfig defaults() {
-        return new DaemonConfig(null, null, null, null, null, null, null, null, null, null, null, null, null, null);
+        return new DaemonConfig(null, null, null, null, null, null, null, null, null, null, null, null, null, null,
+                null);
     }
 
     /** Defaults with another state directory and socket, as tests and {@code serve --root/--address} use. */
@@ -230,6 +248,7 @@ public record DaemonConfig(@JsonProperty("root") String root,
     public DaemonConfig withOverrides(Path root, Path address) {
         return new DaemonConfig(root == null ? this.root : root.toString(),
                 address == null ? this.address : address.toString(), allowUnverifiedToc, noPrefetch,
-                noBackgroundFetch, prefetchTimeoutSec, registry, cache, blob, fuse, policy, metricsAddress, logFormat, resolver);
+                noBackgroundFetch, prefetchTimeoutSec, registry, cache, blob, fuse, policy, metricsAddress, logFormat,
+                resolver, directoryCache);
     }
 }

@@ -43,6 +43,7 @@ class DaemonConfigTest {
         assertEquals(new DaemonConfig.Blob(30L, 4, 200L, 10_000L), c.blob());
         assertEquals(new DaemonConfig.Fuse(3600L, 3600L), c.fuse());
         assertEquals(Map.of(), c.resolver().host());
+        assertEquals(true, c.directoryCache().syncAdd());
     }
 
     @Test
@@ -80,6 +81,9 @@ class DaemonConfigTest {
                 attr_timeout = 1
                 entry_timeout = 2
 
+                [directory_cache]
+                sync_add = false
+
                 [[resolver.host."docker.io".mirrors]]
                 host = "mirror.example.com"
 
@@ -100,6 +104,7 @@ class DaemonConfigTest {
         assertEquals(new DaemonConfig.Cache(1024L, 4096L, 2048L, 95, 90), c.cache());
         assertEquals(new DaemonConfig.Blob(7L, 0, 30L, 300L), c.blob());
         assertEquals(new DaemonConfig.Fuse(1L, 2L), c.fuse());
+        assertEquals(false, c.directoryCache().syncAdd());
         List<DaemonConfig.Mirror> mirrors = c.resolver().host().get("docker.io").mirrors();
         assertEquals(new DaemonConfig.Mirror("mirror.example.com", false, Map.of()), mirrors.get(0));
         assertEquals("10.0.0.2:5000", mirrors.get(1).host());
@@ -114,7 +119,7 @@ class DaemonConfigTest {
     @Test
     void anEmptyFileAndEmptyTablesMeanDefaults() throws Exception {
         assertEquals(DaemonConfig.defaults(), load(""));
-        assertEquals(DaemonConfig.defaults(), load("[registry]\n[cache]\n[blob]\n[fuse]\n"));
+        assertEquals(DaemonConfig.defaults(), load("[registry]\n[cache]\n[blob]\n[fuse]\n[directory_cache]\n[resolver]\n"));
     }
 
     @Test
@@ -131,7 +136,10 @@ class DaemonConfigTest {
             [blob]\\nchunk_size = 1                      | unknown key blob.chunk_size (a stargz-snapshotter setting lazysnap does not honour: chunks are the layer's own
             prefetch_timeout_sec = -1                    | prefetch_timeout_sec must be at least 0, not -1
             prefetch_timeout_sec = 1.5                   | key prefetch_timeout_sec: expected an integer
-            [directory_cache]\\nmax_lru_cache_entry = 10 | unknown key directory_cache (a stargz-snapshotter setting lazysnap does not honour: stargz-snapshotter's [directory_cache] counts entries
+            [directory_cache]\\nmax_lru_cache_entry = 10 | unknown key directory_cache.max_lru_cache_entry (a stargz-snapshotter setting lazysnap does not honour: the memory cache is bounded in bytes: [cache] memory_bytes; entries x 4194304
+            [directory_cache]\\ndirect = true         | unknown key directory_cache.direct (a stargz-snapshotter setting lazysnap does not honour: chunks are kept in memory up to [cache] memory_bytes
+            [directory_cache]\\nmax_cache_fds = 10    | unknown key directory_cache.max_cache_fds (a stargz-snapshotter setting lazysnap does not honour: no cache file is kept open
+            [directory_cache]\\nsync_add = 1          | key directory_cache.sync_add: expected true or false
             [[resolver.host."docker.io".mirrors]]\\nhost = "m"\\nrequest_timeout_sec = 3 | unknown key resolver.host.docker.io.mirrors[0].request_timeout_sec (a stargz-snapshotter setting lazysnap does not honour: one timeout serves every host
             [[resolver.host."docker.io".mirrors]]\\ninsecure = true | [resolver.host.docker.io.mirrors[0]] a mirror needs host = "<host[:port]>"
             [[resolver.host."docker.io".mirrors]]\\nhost = "m"\\nheader = { X = 1 } | [resolver.host.docker.io.mirrors[0]] mirror header X must be a string or an array of strings
