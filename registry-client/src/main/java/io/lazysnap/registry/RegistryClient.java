@@ -11,6 +11,7 @@ import okhttp3.Response;
 
 import java.io.Closeable;
 import java.io.IOException;
+import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -35,6 +36,7 @@ public final class RegistryClient implements Closeable {
     private static final long MAX_MANIFEST_BYTES = 4L << 20;
 
     private final OkHttpClient okHttp;
+    private final HostsConfig hosts;
     private final RegistryHttp http;
     private final BlobUploader uploader;
     private final ReferrersLister referrers;
@@ -61,9 +63,9 @@ public final class RegistryClient implements Closeable {
             stores.add(new DockerConfigCredentials(b.dockerConfig));
         }
         OkHttpClient tokenClient = base.newBuilder().followRedirects(true).callTimeout(b.requestTimeout).build();
+        this.hosts = new HostsConfig(b.hostsDir, b.plainHttp, b.mirrors);
         this.okHttp = base.newBuilder()
-                .addInterceptor(new HostFallbackInterceptor(new HostsConfig(b.hostsDir, b.plainHttp, b.mirrors), tls,
-                        b.listener))
+                .addInterceptor(new HostFallbackInterceptor(hosts, tls, b.listener))
                 .addInterceptor(new RetryInterceptor(b.maxAttempts, b.initialBackoff, b.maxBackoff, b.listener))
                 .addInterceptor(new ConcurrencyLimitInterceptor(b.maxRequestsPerHost))
                 .addInterceptor(new AuthInterceptor(new Authorizer(tokenClient, stores)))
@@ -85,6 +87,14 @@ public final class RegistryClient implements Closeable {
 
     public static Builder builder() {
         return new Builder();
+    }
+
+    /**
+     * The API roots ({@code scheme://host:port/path/}) that pulls from {@code namespace} (a registry as references
+     * name it) try, in order: mirrors first, the registry itself last. For diagnostics.
+     */
+    public List<URI> pullHosts(String namespace) {
+        return hosts.endpoints(namespace, Capability.PULL).stream().map(e -> e.apiRoot().uri()).toList();
     }
 
     /** Resolves {@code reference} for linux/amd64. */

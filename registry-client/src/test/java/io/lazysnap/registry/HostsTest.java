@@ -9,6 +9,7 @@ import okhttp3.tls.HeldCertificate;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -166,6 +167,11 @@ class HostsTest {
                 hosts.endpoints("registry.example:5000", Capability.PUSH).stream()
                         .map(e -> e.apiRoot().toString()).toList());
         assertEquals(1, hosts.all("other.example").size(), "only the named registry has the mirrors");
+        try (RegistryClient client = RegistryClient.builder().hostsDir(certsD).mirror("registry.example:5000",
+                "mirror-a:5000", true, Map.of()).build()) {
+            assertEquals(List.of(URI.create("http://mirror-a:5000/v2/"), URI.create("https://cache.internal/v2/"),
+                    URI.create("https://registry.example:5000/v2/")), client.pullHosts("registry.example:5000"));
+        }
     }
 
     @Test

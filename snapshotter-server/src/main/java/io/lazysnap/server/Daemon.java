@@ -165,23 +165,7 @@ public final class Daemon implements AutoCloseable {
     }
 
     private static RegistryClient registryClient(DaemonConfig config, Metrics metrics) {
-        DaemonConfig.Registry settings = config.registry();
-        DaemonConfig.Blob blob = config.blob();
-        RegistryClient.Builder builder = RegistryClient.builder().userAgent("lazysnap/0.1.0")
-                .listener(metrics.registryExchanges())
-                .retries(blob.maxRetries() + 1, Duration.ofMillis(blob.minWaitMsec()),
-                        Duration.ofMillis(blob.maxWaitMsec()))
-                .requestTimeout(Duration.ofSeconds(blob.fetchingTimeoutSec()))
-                .plainHttp(settings.plainHttp().toArray(String[]::new));
-        config.resolver().host().forEach((namespace, host) -> host.mirrors().forEach(m ->
-                builder.mirror(namespace, m.host(), m.insecure(), m.headers())));
-        if (Files.isDirectory(Path.of(settings.hostsDir()))) {
-            builder.hostsDir(Path.of(settings.hostsDir()));
-        }
-        if (Files.isRegularFile(Path.of(settings.dockerConfig()))) {
-            builder.dockerConfig(Path.of(settings.dockerConfig()));
-        }
-        return builder.build();
+        return config.registryClient().userAgent("lazysnap/0.1.0").listener(metrics.registryExchanges()).build();
     }
 
     /** Graceful stop: no new calls, running calls finish, then layers are unmounted and the store closed. */

@@ -1,8 +1,11 @@
 package io.lazysnap.server;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import io.lazysnap.registry.RegistryClient;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -243,6 +246,24 @@ public record DaemonConfig(@JsonProperty("root") String root,
             throw new IllegalArgumentException(key + " (" + value + ") must not exceed " + limitName
                     + (limitName.equals(Long.toString(limit)) ? "" : " (" + limit + ")"));
         }
+    }
+
+    /** A registry client set up as {@code [registry]}, {@code [resolver]} and {@code [blob]} say. */
+    public RegistryClient.Builder registryClient() {
+        RegistryClient.Builder builder = RegistryClient.builder()
+                .retries(blob.maxRetries() + 1, Duration.ofMillis(blob.minWaitMsec()),
+                        Duration.ofMillis(blob.maxWaitMsec()))
+                .requestTimeout(Duration.ofSeconds(blob.fetchingTimeoutSec()))
+                .plainHttp(registry.plainHttp().toArray(String[]::new));
+        resolver.host().forEach((namespace, host) -> host.mirrors().forEach(m ->
+                builder.mirror(namespace, m.host(), m.insecure(), m.headers())));
+        if (Files.isDirectory(Path.of(registry.hostsDir()))) {
+            builder.hostsDir(Path.of(registry.hostsDir()));
+        }
+        if (Files.isRegularFile(Path.of(registry.dockerConfig()))) {
+            builder.dockerConfig(Path.of(registry.dockerConfig()));
+        }
+        return builder;
     }
 
     public DaemonConfig withOverrides(Path root, Path address) {

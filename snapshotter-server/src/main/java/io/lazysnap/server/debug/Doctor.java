@@ -14,6 +14,7 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -25,7 +26,8 @@ import java.util.stream.Stream;
 /**
  * {@code lazysnap doctor}: checks a node's set-up for the failures seen in the field (no FUSE, no overlayfs, the
  * daemon's socket missing or open to everyone, containerd not pointed at lazysnap, CRI settings that keep image
- * labels from lazysnap, a full disk) and says how to fix each. It only reads; it never changes the node.
+ * labels from lazysnap, a cgroup driver mismatch between containerd and kubelet, unreachable registries or
+ * mirrors, a full disk) and says how to fix each. It only reads; it never changes the node.
  */
 public final class Doctor {
 
@@ -33,12 +35,16 @@ public final class Doctor {
             "/usr/local/lib", "/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu", "/lib/aarch64-linux-gnu",
             "/usr/lib/aarch64-linux-gnu");
 
+    private static final Duration REGISTRY_TIMEOUT = Duration.ofSeconds(3);
+
     private final DaemonConfig config;
     private final Path containerdConfig;
+    private final Path kubeletConfig;
 
-    public Doctor(DaemonConfig config, Path containerdConfig) {
+    public Doctor(DaemonConfig config, Path containerdConfig, Path kubeletConfig) {
         this.config = config;
         this.containerdConfig = containerdConfig;
+        this.kubeletConfig = kubeletConfig;
     }
 
     /** Prints every check and its fix; true when none failed. */
@@ -56,6 +62,8 @@ public final class Doctor {
         checks.add(overlay());
         checks.add(socket(Path.of(config.address())));
         checks.addAll(containerd());
+        cgroupDrivers().ifPresent(checks::add);
+        checks.addAll(new RegistryReachability(config, REGISTRY_TIMEOUT).run());
         checks.add(diskSpace(Path.of(config.root())));
         return checks;
     }
@@ -181,6 +189,14 @@ public final class Doctor {
             checks.add(Check.ok("CRI", "snapshotter \"" + plugin.get() + "\" with image labels"));
         }
         return checks;
+    }
+
+    Optional<Check> cgroupDrivers() {
+        try {
+            return CgroupDrivers.check(new TomlMapper().readTree(containerdConfig.toFile()), kubeletConfig);
+        } catch (IOException e) {
+            return Optional.empty(); // the containerd check reports the file
+        }
     }
 
     Check diskSpace(Path root) {

@@ -4,12 +4,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.lazysnap.server.DaemonConfig;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -80,11 +83,77 @@ class DoctorTest {
     @Test
     void aDiskPastTheHighPercentIsAWarning() throws Exception {
         Path config = Files.writeString(tmp.resolve("config.toml"), "[cache]\ndisk_high_percent = 0\ndisk_low_percent = 0\n");
-        Doctor doctor = new Doctor(DaemonConfig.load(config), tmp.resolve("containerd.toml"));
+        Doctor doctor = new Doctor(DaemonConfig.load(config), tmp.resolve("containerd.toml"), tmp.resolve("kubelet.yaml"));
         Check c = doctor.diskSpace(tmp.resolve("root/not/yet"));
         assertEquals(Check.Status.WARN, c.status(), c.toString());
         assertTrue(c.detail().contains("over disk_high_percent (0)"), c.toString());
-        assertEquals(Check.Status.OK, new Doctor(DaemonConfig.defaults(), tmp).diskSpace(tmp).status());
+        assertEquals(Check.Status.OK, new Doctor(DaemonConfig.defaults(), tmp, tmp).diskSpace(tmp).status());
+    }
+
+    @Test
+    void cgroupDriversOfContainerdAndKubeletMustAgree() throws Exception {
+        String runc16 = "[plugins.\"io.containerd.grpc.v1.cri\".containerd.runtimes.runc.options]\n";
+        assertTrue(doctor(plugin(address()) + runc16 + "SystemdCgroup = true\n").cgroupDrivers().isEmpty(),
+                "no kubelet config: nothing to compare");
+        Files.writeString(tmp.resolve("kubelet.yaml"), "apiVersion: kubelet.config.k8s.io/v1beta1\n"
+                + "kind: KubeletConfiguration\ncgroupDriver: systemd\n");
+        Check agree = doctor(plugin(address()) + runc16 + "SystemdCgroup = true\n").cgroupDrivers().orElseThrow();
+        assertEquals(Check.Status.OK, agree.status(), agree.toString());
+        Check differ = doctor(plugin(address()) + runc16 + "SystemdCgroup = false\n").cgroupDrivers().orElseThrow();
+        assertEquals(Check.Status.FAIL, differ.status());
+        assertTrue(differ.detail().contains("containerd (runc) uses cgroupfs") && differ.fix().contains(
+                "SystemdCgroup = true in [plugins.\"io.containerd.grpc.v1.cri\".containerd.runtimes.runc.options]"),
+                differ.toString());
+        Check v2 = doctor(plugin(address()) + "[plugins.\"io.containerd.cri.v1.runtime\".containerd]\n"
+                + "default_runtime_name = \"crun\"\n"
+                + "[plugins.\"io.containerd.cri.v1.runtime\".containerd.runtimes.crun.options]\n"
+                + "SystemdCgroup = true\n").cgroupDrivers().orElseThrow();
+        assertEquals(Check.Status.OK, v2.status(), "containerd 2.x, another default runtime: " + v2);
+        Files.writeString(tmp.resolve("kubelet.yaml"), "kind: KubeletConfiguration\n");
+        Check defaults = doctor(plugin(address())).cgroupDrivers().orElseThrow();
+        assertEquals(Check.Status.OK, defaults.status(), "both default to cgroupfs: " + defaults);
+    }
+
+    @Test
+    void unreachableRegistriesAndMirrors() throws Exception {
+        try (ServerSocket registry = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            String up = "127.0.0.1:" + registry.getLocalPort();
+            String dead = deadHost();
+            Path certsD = Files.createDirectories(tmp.resolve("certs.d"));
+            Files.createDirectories(certsD.resolve(dead.replace(":", "_") + "_"));
+            Path config = Files.writeString(tmp.resolve("config.toml"), String.join("\n",
+                    "[registry]",
+                    "plain_http = [\"" + up + "\"]",
+                    "hosts_dir = \"" + certsD + "\"",
+                    "[[resolver.host.\"mirrored.example\".mirrors]]",
+                    "host = \"" + up + "\"",
+                    "insecure = true",
+                    "[[resolver.host.\"" + up + "\".mirrors]]",
+                    "host = \"" + dead + "\"",
+                    "insecure = true", ""));
+            List<Check> checks = new RegistryReachability(DaemonConfig.load(config), Duration.ofSeconds(2)).run();
+            assertEquals(List.of("registry " + up, "registry " + dead, "registry mirrored.example"),
+                    checks.stream().map(Check::subject).sorted().toList());
+            Check withDeadMirror = find(checks, "registry " + up);
+            assertEquals(Check.Status.WARN, withDeadMirror.status(), withDeadMirror.toString());
+            assertTrue(withDeadMirror.detail().startsWith("cannot connect to http://" + dead), withDeadMirror.toString());
+            Check deadRegistry = find(checks, "registry " + dead);
+            assertEquals(Check.Status.FAIL, deadRegistry.status(), "from its host_port_ directory: " + deadRegistry);
+            assertTrue(deadRegistry.fix().startsWith("check DNS"), deadRegistry.toString());
+            Check mirrored = find(checks, "registry mirrored.example");
+            assertEquals(Check.Status.WARN, mirrored.status(), "the mirror answers, the registry does not resolve");
+            assertTrue(mirrored.detail().contains("http://" + up + " reachable"), mirrored.toString());
+        }
+    }
+
+    private static Check find(List<Check> checks, String subject) {
+        return checks.stream().filter(c -> c.subject().equals(subject)).findFirst().orElseThrow();
+    }
+
+    private static String deadHost() throws Exception {
+        try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return "127.0.0.1:" + probe.getLocalPort();
+        }
     }
 
     private String address() {
@@ -110,6 +179,6 @@ class DoctorTest {
             Files.writeString(file, containerdToml);
         }
         return new Doctor(DaemonConfig.defaults().withOverrides(tmp.resolve("root"), tmp.resolve("lazysnap.sock")),
-                file);
+                file, tmp.resolve("kubelet.yaml"));
     }
 }
