@@ -5,7 +5,7 @@ import java.util.List;
 /**
  * Which time-to-first-start scenarios a run measures, and how often. {@code full} fits in about 20 minutes on
  * two cores once the images are cached; {@code quick} proves the harness works (every mode starts its container)
- * in about a minute.
+ * in about a minute; {@code python3} measures only the realistic image.
  */
 record Profile(String name, List<Scenario> scenarios, int iterations, boolean micro) {
 
@@ -24,9 +24,11 @@ record Profile(String name, List<Scenario> scenarios, int iterations, boolean mi
                     new Scenario(List.of("1024m-2pct", "python3"), ALL_MODES, List.of(SLOW_LINK)),
                     new Scenario(List.of("100m-2pct", "100m-10pct", "100m-100pct"), MAIN_MODES, List.of(SLOW_LINK)),
                     new Scenario(List.of("100m-2pct"), MAIN_MODES, List.of("1gbit-2ms"))), 2, true);
+            case "python3" -> new Profile(name, List.of(
+                    new Scenario(List.of("python3"), ALL_MODES, List.of(SLOW_LINK))), 2, false);
             case "quick" -> new Profile(name, List.of(
                     new Scenario(List.of("16m-10pct"), ALL_MODES, List.of(SLOW_LINK))), 1, false);
-            default -> throw new IllegalArgumentException("profile is full or quick, not " + name);
+            default -> throw new IllegalArgumentException("profile is full, python3 or quick, not " + name);
         };
     }
 }

@@ -35,10 +35,12 @@ final class PythonContent {
             debootstrap(cache, rootfs);
         }
         Path layer = Files.createDirectories(dir.resolve("layer-0"));
-        // Device nodes and mount points are the runtime's business, not the image's.
+        // Device nodes and mount points are the runtime's business; apt's downloaded .debs and package lists
+        // (85 MB) are what every real Debian image deletes.
         Commands.run(Duration.ofMinutes(5), List.of("sh", "-c", "tar -C " + rootfs
-                + " --exclude=./dev/* --exclude=./proc/* --exclude=./sys/* --exclude=./run/* -cf - . | tar -C "
-                + layer + " -xf -"));
+                + " --exclude=./dev/* --exclude=./proc/* --exclude=./sys/* --exclude=./run/*"
+                + " --exclude=./var/cache/apt/archives/*.deb --exclude=./var/lib/apt/lists/*"
+                + " -cf - . | tar -C " + layer + " -xf -"));
         return new ImageContent(List.of(layer), CMD,
                 List.of("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"), record(rootfs));
     }

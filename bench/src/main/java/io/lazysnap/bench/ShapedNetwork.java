@@ -17,7 +17,7 @@ import org.slf4j.LoggerFactory;
  * kernel), and {@link DelayProxy} on 127.0.0.1 adding the round-trip time. Where namespaces are unavailable the
  * registry listens on 127.0.0.1 and the proxy shapes bandwidth as well. {@link #shaping()} says which.
  *
- * <p>Images are pushed to {@link #pushAddress()}, which bypasses the shaping; nodes pull from {@link #pullHost()}.
+ * <p>{@code dir} (config, log) is ours and removed on close. Images are pushed to {@link #pushAddress()}, which bypasses the shaping; nodes pull from {@link #pullHost()}.
  */
 final class ShapedNetwork implements AutoCloseable {
 
@@ -158,6 +158,7 @@ final class ShapedNetwork implements AutoCloseable {
                         Commands.run("ip", "netns", "delete", tag);
                     }
                 })
+                .step(() -> Commands.run("rm", "-rf", "--one-file-system", dir.toString()))
                 .done();
     }
 }

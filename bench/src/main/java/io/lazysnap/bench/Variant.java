@@ -10,7 +10,7 @@ enum Variant {
     ESTARGZ_NO_LANDMARKS("esgz-nolm");
 
     /** Bump when generated content changes, so cached registry data is not reused. */
-    static final String GENERATION = "v1";
+    static final String GENERATION = "v2";
 
     final String tagSuffix;
 
