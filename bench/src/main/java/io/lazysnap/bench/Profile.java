@@ -5,7 +5,8 @@ import java.util.List;
 /**
  * Which time-to-first-start scenarios a run measures, and how often. {@code full} fits in about 20 minutes on
  * two cores once the images are cached; {@code quick} proves the harness works (every mode starts its container)
- * in about a minute; {@code python3} measures only the realistic image.
+ * in about a minute; {@code python3} measures only the realistic image; {@code demo} is the README's first
+ * command: one 256 MiB image, the full pull next to lazysnap's two ways in, once.
  */
 record Profile(String name, List<Scenario> scenarios, int iterations, boolean micro) {
 
@@ -28,7 +29,10 @@ record Profile(String name, List<Scenario> scenarios, int iterations, boolean mi
                     new Scenario(List.of("python3"), ALL_MODES, List.of(SLOW_LINK))), 2, false);
             case "quick" -> new Profile(name, List.of(
                     new Scenario(List.of("16m-10pct"), ALL_MODES, List.of(SLOW_LINK))), 1, false);
-            default -> throw new IllegalArgumentException("profile is full, python3 or quick, not " + name);
+            case "demo" -> new Profile(name, List.of(
+                    new Scenario(List.of("256m-2pct"), List.of("overlay", "lazysnap-rpull", "lazysnap-cri"),
+                            List.of(SLOW_LINK))), 1, false);
+            default -> throw new IllegalArgumentException("profile is full, python3, quick or demo, not " + name);
         };
     }
 }
