@@ -23,6 +23,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * Reads through a lazysnap FUSE mount (blob in memory: no network) against the same bytes on local disk.
  * {@code sequentialWarm}: the 64 MiB file, chunks already in lazysnap's memory cache but the kernel page cache
  * dropped before each pass, so every byte crosses FUSE; one operation is one MiB (score = MiB/s).
+ * {@code random4k}: 4 KiB reads at distinct random pages of the same file, page cache dropped before each batch
+ * (score = reads/s).
  */
 @State(Scope.Benchmark)
 @Fork(value = 1, jvmArgsAppend = "-Dfile.encoding=UTF-8")
@@ -34,6 +36,10 @@ public class FuseRead {
     public String source;
     private ReadFixture fixture;
     private final ByteBuffer buffer = ByteBuffer.allocateDirect(128 << 10);
+    private final ByteBuffer page = ByteBuffer.allocateDirect(PAGE);
+    private final java.util.Random random = new java.util.Random(11);
+    private static final int PAGE = 4096;
+    private static final int RANDOM_READS = 256;
 
     @Setup(Level.Trial)
     public void setUp() throws Exception {
@@ -57,6 +63,25 @@ public class FuseRead {
             }
         }
         if (total != MicroLayers.BIG_FILE_BYTES) {
+            throw new IllegalStateException("read " + total + " bytes");
+        }
+        return total;
+    }
+
+    @Benchmark
+    @BenchmarkMode(Mode.Throughput)
+    @OutputTimeUnit(TimeUnit.SECONDS)
+    @OperationsPerInvocation(RANDOM_READS)
+    public long random4k() throws Exception {
+        int pages = (int) (MicroLayers.BIG_FILE_BYTES / PAGE);
+        long total = 0;
+        try (FileChannel ch = FileChannel.open(fixture.path(MicroLayers.BIG_FILE), StandardOpenOption.READ)) {
+            // Distinct pages: a page read twice in one batch would come from the page cache.
+            for (int p : random.ints(0, pages).distinct().limit(RANDOM_READS).toArray()) {
+                total += ch.read(page.clear(), (long) p * PAGE);
+            }
+        }
+        if (total != (long) RANDOM_READS * PAGE) {
             throw new IllegalStateException("read " + total + " bytes");
         }
         return total;
