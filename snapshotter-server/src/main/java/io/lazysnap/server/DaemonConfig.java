@@ -205,7 +205,7 @@ public record DaemonConfig(@JsonProperty("root") String root,
         allowUnverifiedToc = allowUnverifiedToc != null && allowUnverifiedToc;
         noPrefetch = noPrefetch != null && noPrefetch;
         noBackgroundFetch = noBackgroundFetch != null && noBackgroundFetch;
-        prefetchTimeoutSec = atLeast(0, "prefetch_timeout_sec", prefetchTimeoutSec == null ? 10 : prefetchTimeoutSec);
+        prefetchTimeoutSec = atLeast(0, "prefetch_timeout_sec", prefetchTimeoutSec == null ? 0 : prefetchTimeoutSec);
         registry = registry == null ? new Registry(null, null, null) : registry;
         cache = cache == null ? new Cache(null, null, null, null, null) : cache;
         blob = blob == null ? new Blob(null, null, null, null) : blob;

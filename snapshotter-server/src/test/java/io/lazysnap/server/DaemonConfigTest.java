@@ -28,7 +28,7 @@ class DaemonConfigTest {
         assertEquals(false, c.allowUnverifiedToc());
         assertEquals(false, c.noPrefetch());
         assertEquals(false, c.noBackgroundFetch());
-        assertEquals(10L, c.prefetchTimeoutSec());
+        assertEquals(0L, c.prefetchTimeoutSec());
         assertEquals(null, c.policy());
         assertEquals(null, c.metricsAddress());
         assertEquals("text", c.logFormat());
@@ -54,7 +54,7 @@ class DaemonConfigTest {
                 allow_unverified_toc = true
                 noprefetch = true
                 no_background_fetch = true
-                prefetch_timeout_sec = 0
+                prefetch_timeout_sec = 7
                 policy = "/etc/lazysnap/policy.toml"
                 metrics_address = "127.0.0.1:9099"
                 log_format = "json"
@@ -95,7 +95,7 @@ class DaemonConfigTest {
         assertEquals("/srv/lazysnap", c.root());
         assertEquals("/run/x.sock", c.address());
         assertTrue(c.allowUnverifiedToc() && c.noPrefetch() && c.noBackgroundFetch());
-        assertEquals(0L, c.prefetchTimeoutSec());
+        assertEquals(7L, c.prefetchTimeoutSec());
         assertEquals("/etc/lazysnap/policy.toml", c.policy());
         assertEquals("127.0.0.1:9099", c.metricsAddress());
         assertEquals("json", c.logFormat());
