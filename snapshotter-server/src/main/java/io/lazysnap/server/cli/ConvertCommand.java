@@ -53,8 +53,8 @@ final class ConvertCommand implements Callable<Integer> {
     @Option(names = "--temp-dir", description = "Where converted layers are staged before pushing (default: java.io.tmpdir)")
     Path tempDir;
 
-    @Option(names = "--log-level", defaultValue = "warn", description = "error, warn, info or debug (default: ${DEFAULT-VALUE})")
-    String logLevel;
+    @Mixin
+    CliLogging logging;
 
     @Mixin
     RegistryOptions registry;
@@ -67,7 +67,7 @@ final class ConvertCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        CliLogging.level(logLevel);
+        logging.apply();
         // The converter warns about each prioritised file per layer that lacks it; the command reports those once.
         ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger(LayerConverter.class)).setLevel(Level.ERROR);
         Reference from = Reference.parse(src);

@@ -34,8 +34,8 @@ final class RpullCommand implements Callable<Integer> {
     @Option(names = "--platform", description = "os/arch[/variant] to pull from a multi-platform image (default: this machine's)")
     String platform;
 
-    @Option(names = "--log-level", defaultValue = "warn", description = "error, warn, info or debug (default: ${DEFAULT-VALUE})")
-    String logLevel;
+    @Mixin
+    CliLogging logging;
 
     @Mixin
     RegistryOptions registry;
@@ -45,7 +45,7 @@ final class RpullCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        CliLogging.level(logLevel);
+        logging.apply();
         Reference reference = Reference.parse(ref);
         Platform target = platform != null ? Platform.parse(platform)
                 : Platform.of("linux", System.getProperty("os.arch"), "");

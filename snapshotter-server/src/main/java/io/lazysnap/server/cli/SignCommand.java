@@ -25,8 +25,8 @@ final class SignCommand implements Callable<Integer> {
             + " reference's own digest (the index, for a multi-platform image)")
     boolean platformManifest;
 
-    @Option(names = "--log-level", defaultValue = "warn", description = "error, warn, info or debug (default: ${DEFAULT-VALUE})")
-    String logLevel;
+    @Mixin
+    CliLogging logging;
 
     @Mixin
     RegistryOptions registry;
@@ -36,7 +36,7 @@ final class SignCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        CliLogging.level(logLevel);
+        logging.apply();
         try {
             Reference image = Reference.parse(ref);
             CosignSigner signer = CosignSigner.fromPem(key);

@@ -31,8 +31,8 @@ final class VerifyCommand implements Callable<Integer> {
         Path key;
     }
 
-    @Option(names = "--log-level", defaultValue = "warn", description = "error, warn, info or debug (default: ${DEFAULT-VALUE})")
-    String logLevel;
+    @Mixin
+    CliLogging logging;
 
     @Mixin
     RegistryOptions registry;
@@ -42,7 +42,7 @@ final class VerifyCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        CliLogging.level(logLevel);
+        logging.apply();
         try {
             Reference image = Reference.parse(ref);
             Policy policy = trust.policy != null ? Policy.load(trust.policy) : Policy.requireKey(trust.key);
