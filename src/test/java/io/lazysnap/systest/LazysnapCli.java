@@ -11,10 +11,11 @@ final class LazysnapCli {
     private LazysnapCli() {
     }
 
-    /** rpull into the stack's containerd and namespace over plain HTTP; returns standard output. */
+    /** rpull through the stack's daemon into its containerd and namespace over plain HTTP; returns standard output. */
     static String rpull(Stack stack, String... args) throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>(List.of("bin/lazysnap", "rpull", "--address",
-                stack.containerdSocket.toString(), "--namespace", Stack.NAMESPACE, "--plain-http"));
+        List<String> command = new ArrayList<>(List.of("bin/lazysnap", "rpull", "--daemon",
+                stack.lazysnap.socket.toString(), "--address", stack.containerdSocket.toString(), "--namespace",
+                Stack.NAMESPACE, "--plain-http"));
         command.addAll(List.of(args));
         return Processes.run(Duration.ofMinutes(5), command);
     }

@@ -112,9 +112,13 @@ class RpullTest {
         assertTrue(noSnapshotter.getMessage().contains("containerd has no snapshotter named 'nosuch'"),
                 noSnapshotter.getMessage());
         IOException noSocket = assertThrows(IOException.class, () -> Processes.run(Duration.ofMinutes(1),
-                "bin/lazysnap", "rpull", "--address", stack.dir.resolve("missing.sock").toString(), "--plain-http",
-                image));
+                "bin/lazysnap", "rpull", "--daemon", stack.lazysnap.socket.toString(), "--address",
+                stack.dir.resolve("missing.sock").toString(), "--plain-http", image));
         assertTrue(noSocket.getMessage().contains("does not exist: is containerd running?"), noSocket.getMessage());
+        IOException noDaemon = assertThrows(IOException.class, () -> Processes.run(Duration.ofMinutes(1),
+                "bin/lazysnap", "rpull", "--daemon", stack.dir.resolve("missing/lazysnap.sock").toString(),
+                "--address", stack.containerdSocket.toString(), "--plain-http", image));
+        assertTrue(noDaemon.getMessage().contains("no lazysnap daemon takes pulls at"), noDaemon.getMessage());
         IOException noRegistry = assertThrows(IOException.class,
                 () -> LazysnapCli.rpull(stack, "127.0.0.1:1/systest/rpull:v1"));
         assertTrue(noRegistry.getMessage().contains("127.0.0.1:1"), noRegistry.getMessage());

@@ -5,6 +5,8 @@ import io.lazysnap.fs.ChunkCache;
 import io.lazysnap.fs.LayerFsOptions;
 import io.lazysnap.registry.RegistryClient;
 import io.lazysnap.server.cache.RootLock;
+import io.lazysnap.server.control.ControlServer;
+import io.lazysnap.server.control.ControlSocket;
 import io.lazysnap.server.debug.LayerStatsFiles;
 import io.lazysnap.server.gate.SignatureGate;
 import io.lazysnap.server.grpc.SnapshotsService;
@@ -12,6 +14,7 @@ import io.lazysnap.server.grpc.SocketServer;
 import io.lazysnap.server.logging.PullLog;
 import io.lazysnap.server.metrics.Metrics;
 import io.lazysnap.server.metrics.MetricsEndpoint;
+import io.lazysnap.server.pull.PullService;
 import io.lazysnap.server.remote.RegistryLayerProvider;
 import io.lazysnap.server.snapshot.OverlaySnapshotter;
 import io.lazysnap.server.snapshot.PrepareGate;
@@ -28,6 +31,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.ToLongFunction;
@@ -41,13 +45,15 @@ public final class Daemon implements AutoCloseable {
 
     private final Snapshotter snapshotter;
     private final SocketServer server;
+    private final Optional<ControlServer> control;
     private final Optional<MetricsEndpoint> metricsEndpoint;
     private final List<Closeable> resources;
 
-    private Daemon(Snapshotter snapshotter, SocketServer server, Optional<MetricsEndpoint> metricsEndpoint,
-                   List<Closeable> resources) {
+    private Daemon(Snapshotter snapshotter, SocketServer server, Optional<ControlServer> control,
+                   Optional<MetricsEndpoint> metricsEndpoint, List<Closeable> resources) {
         this.snapshotter = snapshotter;
         this.server = server;
+        this.control = control;
         this.metricsEndpoint = metricsEndpoint;
         this.resources = resources;
     }
@@ -59,11 +65,12 @@ public final class Daemon implements AutoCloseable {
     public static Daemon start(DaemonConfig config) throws IOException {
         List<Closeable> resources = locked(config);
         Metrics metrics = new Metrics();
-        RemoteLayerProvider remote;
+        RegistryLayerProvider remote;
         FuseLayerMounter mounter;
         PrepareGate gate;
+        PullService pulls;
         try {
-            RegistryClient registry = registryClient(config, metrics);
+            RegistryClient registry = registryClient(config, metrics).build();
             resources.add(registry);
             ExecutorService opener = Executors.newFixedThreadPool(4, r -> {
                 Thread t = new Thread(r, "layer-opener");
@@ -88,11 +95,13 @@ public final class Daemon implements AutoCloseable {
                     statsFiles);
             remote = new RegistryLayerProvider(registry, mounter, config.allowUnverifiedToc(), opener);
             gate = gate(config, registry, metrics);
+            pulls = new PullService(registry, () -> registryClient(config, metrics),
+                    Set.copyOf(config.registry().plainHttp()), remote::openAhead);
         } catch (IOException | RuntimeException e) {
             closeAll(resources);
             throw e;
         }
-        return start(config, Optional.of(remote), gate, metrics, resources, mounter::fetchedBytes);
+        return start(config, Optional.of(remote), gate, metrics, resources, mounter::fetchedBytes, Optional.of(pulls));
     }
 
     /**
@@ -100,7 +109,7 @@ public final class Daemon implements AutoCloseable {
      * mounted again before the socket accepts calls.
      */
     public static Daemon start(DaemonConfig config, Optional<RemoteLayerProvider> remote) throws IOException {
-        return start(config, remote, PrepareGate.OPEN, new Metrics(), locked(config), layer -> 0);
+        return start(config, remote, PrepareGate.OPEN, new Metrics(), locked(config), layer -> 0, Optional.empty());
     }
 
     /** Resources that start with the root's lock: before anything, even the chunk cache, touches the root. */
@@ -113,8 +122,8 @@ public final class Daemon implements AutoCloseable {
 
     /** Closes {@code resources} if it fails. */
     private static Daemon start(DaemonConfig config, Optional<RemoteLayerProvider> remote, PrepareGate gate,
-                                Metrics metrics, List<Closeable> resources, ToLongFunction<String> fetchedBytes)
-            throws IOException {
+                                Metrics metrics, List<Closeable> resources, ToLongFunction<String> fetchedBytes,
+                                Optional<ControlServer.PullHandler> pulls) throws IOException {
         Optional<MetricsEndpoint> endpoint = Optional.empty();
         Snapshotter snapshotter;
         try {
@@ -128,13 +137,19 @@ public final class Daemon implements AutoCloseable {
             closeAll(resources);
             throw e;
         }
+        SocketServer server = null;
         try {
             SnapshotsService service = new SnapshotsService(snapshotter);
-            SocketServer server = SocketServer.start(Path.of(config.address()),
-                    () -> ServerInterceptors.intercept(service, metrics.grpcCalls()));
+            Path address = Path.of(config.address());
+            server = SocketServer.start(address, () -> ServerInterceptors.intercept(service, metrics.grpcCalls()));
+            Optional<ControlServer> control = pulls.isEmpty() ? Optional.empty()
+                    : Optional.of(ControlServer.start(ControlSocket.of(address), pulls.get()));
             log.info("lazysnap ready: root={} address={}", config.root(), config.address());
-            return new Daemon(snapshotter, server, endpoint, resources);
+            return new Daemon(snapshotter, server, control, endpoint, resources);
         } catch (IOException | RuntimeException e) {
+            if (server != null) {
+                server.close();
+            }
             snapshotter.close();
             closeAll(resources);
             throw e;
@@ -164,13 +179,14 @@ public final class Daemon implements AutoCloseable {
         return new SignatureGate(Verifier.builder(policy, registry).build(), registry, metrics.verdicts());
     }
 
-    private static RegistryClient registryClient(DaemonConfig config, Metrics metrics) {
-        return config.registryClient().userAgent("lazysnap/0.1.0").listener(metrics.registryExchanges()).build();
+    private static RegistryClient.Builder registryClient(DaemonConfig config, Metrics metrics) {
+        return config.registryClient().userAgent("lazysnap/0.1.0").listener(metrics.registryExchanges());
     }
 
     /** Graceful stop: no new calls, running calls finish, then layers are unmounted and the store closed. */
     @Override
     public void close() {
+        control.ifPresent(ControlServer::close);
         server.close();
         snapshotter.close();
         closeAll(resources);

@@ -155,7 +155,7 @@ public record DaemonConfig(@JsonProperty("root") String root,
                         @JsonProperty("disk_low_percent") Integer diskLowPercent) {
 
         public Cache {
-            memoryBytes = atLeast(0, "memory_bytes", memoryBytes == null ? 256L << 20 : memoryBytes);
+            memoryBytes = atLeast(0, "memory_bytes", memoryBytes == null ? 16L << 20 : memoryBytes);
             diskHighBytes = atLeast(0, "disk_high_bytes", diskHighBytes == null ? 10L << 30 : diskHighBytes);
             diskLowBytes = atLeast(0, "disk_low_bytes", diskLowBytes == null ? diskHighBytes * 8 / 10 : diskLowBytes);
             notAbove("disk_low_bytes", diskLowBytes, "disk_high_bytes", diskHighBytes);

@@ -1,10 +1,9 @@
 package io.lazysnap.server.cli;
 
-import io.lazysnap.registry.Platform;
-import io.lazysnap.registry.Reference;
-import io.lazysnap.registry.RegistryClient;
+import io.lazysnap.server.DaemonConfig;
+import io.lazysnap.server.control.PullClient;
+import io.lazysnap.server.control.PullRequest;
 import io.lazysnap.server.progress.Progress;
-import io.lazysnap.server.pull.ImagePuller;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -13,16 +12,24 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code lazysnap rpull}: pull an image into containerd with lazysnap preparing its layers (lazily when it can). */
+/**
+ * {@code lazysnap rpull}: asks the running daemon to pull an image into containerd, preparing its layers lazily when
+ * it can. The client only sends the request and shows the daemon's progress, so it adds little to a container's
+ * start-up.
+ */
 @Command(name = "rpull", mixinStandardHelpOptions = true,
         description = {"Pull an image into containerd, letting the snapshotter serve eStargz layers lazily.",
-                "Layers it cannot serve are downloaded and unpacked through containerd. Afterwards:",
-                "  ctr run --snapshotter lazysnap REF ID"})
+                "The lazysnap daemon does the pull; layers it cannot serve are downloaded and unpacked through",
+                "containerd. Afterwards:  ctr run --snapshotter lazysnap REF ID"})
 final class RpullCommand implements Callable<Integer> {
 
     @Option(names = "--address", defaultValue = "/run/containerd/containerd.sock",
             description = "containerd's grpc socket (default: ${DEFAULT-VALUE})")
     Path address;
+
+    @Option(names = "--daemon", defaultValue = DaemonConfig.DEFAULT_ADDRESS,
+            description = "the lazysnap daemon's socket, as in serve --address (default: ${DEFAULT-VALUE})")
+    Path daemon;
 
     @Option(names = {"--namespace", "-n"}, defaultValue = "default", description = "containerd namespace (default: ${DEFAULT-VALUE})")
     String namespace;
@@ -44,13 +51,13 @@ final class RpullCommand implements Callable<Integer> {
     String ref;
 
     @Override
-    public Integer call() throws Exception {
+    public Integer call() {
         logging.apply();
-        Reference reference = Reference.parse(ref);
-        Platform target = platform != null ? Platform.parse(platform)
-                : Platform.of("linux", System.getProperty("os.arch"), "");
-        try (RegistryClient client = registry.client(reference); Progress progress = Progress.toStdout()) {
-            String name = new ImagePuller(client, address, namespace, snapshotter, progress).pull(reference, target);
+        PullRequest request = new PullRequest(ref, address.toAbsolutePath().toString(), namespace, snapshotter,
+                platform, registry.plainHttp, registry.hostsDir == null ? null
+                : registry.hostsDir.toAbsolutePath().toString());
+        try (Progress progress = Progress.toStdout()) {
+            String name = PullClient.pull(daemon, request, progress);
             progress.message("pulled " + name + " with snapshotter " + snapshotter);
             return 0;
         } catch (IOException e) {

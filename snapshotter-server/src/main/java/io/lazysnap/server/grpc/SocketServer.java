@@ -8,21 +8,17 @@ import io.grpc.netty.shaded.io.netty.channel.epoll.EpollEventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollServerDomainSocketChannel;
 import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
 import io.grpc.netty.shaded.io.netty.util.concurrent.DefaultThreadFactory;
+import io.lazysnap.server.socket.SocketFiles;
 import java.io.IOException;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
-import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A gRPC server on a unix domain socket, the transport of containerd's proxy plugins. The socket is created with
- * mode 0660 (root only: containerd runs as root) in a directory created 0711 if missing.
+ * A gRPC server on a unix domain socket, the transport of containerd's proxy plugins; the socket file is made as
+ * {@link SocketFiles} says.
  */
 public final class SocketServer implements AutoCloseable {
 
@@ -40,14 +36,9 @@ public final class SocketServer implements AutoCloseable {
         this.workers = workers;
     }
 
-    /** Starts serving; a stale socket file left by a dead process is replaced, a live one is an error. */
+    /** Starts serving on {@code path}. */
     public static SocketServer start(Path path, BindableService... services) throws IOException {
-        Path dir = path.toAbsolutePath().getParent();
-        if (Files.notExists(dir)) {
-            Files.createDirectories(dir,
-                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx--x--x")));
-        }
-        claim(path);
+        SocketFiles.claim(path);
         EventLoopGroup boss = new EpollEventLoopGroup(1, new DefaultThreadFactory("grpc-accept", true));
         EventLoopGroup workers = new EpollEventLoopGroup(0, new DefaultThreadFactory("grpc-io", true));
         NettyServerBuilder builder = NettyServerBuilder.forAddress(new DomainSocketAddress(path.toString()))
@@ -66,31 +57,9 @@ public final class SocketServer implements AutoCloseable {
             workers.shutdownGracefully();
             throw new IOException("cannot listen on " + path + ": " + e.getMessage(), e);
         }
-        // Between bind and chmod the umask-derived mode already denies group/other write, i.e. connect.
-        Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-rw----"));
+        SocketFiles.restrict(path);
         log.info("serving on {}", path);
         return new SocketServer(server, path, boss, workers);
-    }
-
-    private static void claim(Path path) throws IOException {
-        if (!Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
-            return;
-        }
-        if (Files.isDirectory(path, LinkOption.NOFOLLOW_LINKS) || Files.isRegularFile(path, LinkOption.NOFOLLOW_LINKS)) {
-            throw new IOException(path + " exists and is not a socket; choose another --address or remove it");
-        }
-        boolean live;
-        try (SocketChannel probe = SocketChannel.open(StandardProtocolFamily.UNIX)) {
-            live = probe.connect(UnixDomainSocketAddress.of(path));
-        } catch (IOException refused) {
-            live = false;
-        }
-        if (live) {
-            throw new IOException(path + " is in use by a running process (another lazysnap?);"
-                    + " stop it or choose another --address");
-        }
-        log.info("replacing stale socket {}", path);
-        Files.delete(path);
     }
 
     /** Stops accepting calls, lets running calls finish for a few seconds, then releases the socket. */

@@ -6,13 +6,15 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class Task {
 
     private final Progress owner;
+    private final int index;
     private final String name;
     private volatile String status = "waiting";
     private final AtomicLong done = new AtomicLong();
     private volatile long total;
 
-    Task(Progress owner, String name, long total) {
+    Task(Progress owner, int index, String name, long total) {
         this.owner = owner;
+        this.index = index;
         this.name = name;
         this.total = total;
     }
@@ -45,19 +47,26 @@ public final class Task {
         owner.changed(this, false);
     }
 
-    String name() {
+    /** Where the task is in its progress's list, from 0. */
+    public int index() {
+        return index;
+    }
+
+    public String name() {
         return name;
     }
 
-    String status() {
+    public String status() {
         return status;
     }
 
-    long done() {
+    /** Bytes of the current work done. */
+    public long done() {
         return done.get();
     }
 
-    long total() {
+    /** Bytes of the current work, 0 if unknown. */
+    public long total() {
         return total;
     }
 }

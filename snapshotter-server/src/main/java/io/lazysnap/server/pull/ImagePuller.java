@@ -32,11 +32,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@code lazysnap rpull}: pulls an image into containerd through its gRPC API with a remote snapshotter, so that
- * layers the snapshotter can serve lazily are never downloaded. Everything written (content, snapshots) is held by
- * a lease until the image record and the GC labels that keep it alive exist.
+ * {@code lazysnap rpull}, run by the daemon: pulls an image into containerd through its gRPC API with lazysnap as
+ * the snapshotter, so that layers it can serve lazily are never downloaded. Everything written (content,
+ * snapshots) is held by a lease until the image record and the GC labels that keep it alive exist.
  */
-public final class ImagePuller {
+final class ImagePuller {
 
     private static final Logger log = LoggerFactory.getLogger(ImagePuller.class);
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -49,19 +49,23 @@ public final class ImagePuller {
     private final String namespace;
     private final String snapshotter;
     private final Progress progress;
+    private final LayersAhead ahead;
 
-    public ImagePuller(RegistryClient registry, Path socket, String namespace, String snapshotter, Progress progress) {
+    ImagePuller(RegistryClient registry, Path socket, String namespace, String snapshotter, Progress progress,
+                LayersAhead ahead) {
         this.registry = registry;
         this.socket = socket;
         this.namespace = namespace;
         this.snapshotter = snapshotter;
         this.progress = progress;
+        this.ahead = ahead;
     }
 
     /** Pulls {@code reference} for {@code platform}; returns the containerd image name it was recorded under. */
-    public String pull(Reference reference, Platform platform) throws IOException, InterruptedException {
+    String pull(Reference reference, Platform platform) throws IOException, InterruptedException {
         ResolvedImage image = registry.resolve(reference, platform);
         Manifest manifest = image.manifest();
+        ahead.open(reference, manifest);
         progress.message("resolved " + reference + " to " + image.reference().digest().orElseThrow()
                 + (image.index().isPresent() ? " (manifest " + manifest.descriptor().digest() + " for " + platform + ")"
                 : ""));

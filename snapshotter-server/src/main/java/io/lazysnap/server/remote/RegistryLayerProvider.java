@@ -6,6 +6,9 @@ import io.lazysnap.estargz.BlobSource;
 import io.lazysnap.estargz.DigestMismatchException;
 import io.lazysnap.estargz.EstargzLayer;
 import io.lazysnap.estargz.LayerFormatException;
+import io.lazysnap.registry.Descriptor;
+import io.lazysnap.registry.Manifest;
+import io.lazysnap.registry.Reference;
 import io.lazysnap.registry.RegistryClient;
 import io.lazysnap.server.mount.Mounter;
 import io.lazysnap.server.snapshot.RemoteLayerProvider;
@@ -43,13 +46,23 @@ public final class RegistryLayerProvider implements RemoteLayerProvider {
     private record OpenedLayer(ResolvedLayer layer, BlobSource blob, EstargzLayer estargz, RecordedReads reads) {
     }
 
+    /**
+     * Which image a layer was opened for: the same layer digest in another image (or another manifest of it) has
+     * its own descriptor, TOC annotation and repository, so it never shares an entry.
+     */
+    private record AheadKey(String imageRef, String manifestDigest, String layerDigest) {
+        static AheadKey of(LayerLabels labels, String layerDigest) {
+            return new AheadKey(labels.imageRef(), labels.manifestDigest().orElse(""), layerDigest);
+        }
+    }
+
     private final RegistryClient registry;
     private final LayerResolver resolver;
     private final LayerMounter mounter;
     private final boolean allowUnverifiedToc;
     private final ExecutorService background;
-    /** Layers opened ahead of their Prepare, by layer digest. */
-    private final Cache<String, CompletableFuture<OpenedLayer>> ahead = Caffeine.newBuilder()
+    /** Layers opened ahead of their Prepare. */
+    private final Cache<AheadKey, CompletableFuture<OpenedLayer>> ahead = Caffeine.newBuilder()
             .maximumSize(1024).expireAfterWrite(Duration.ofMinutes(5)).build();
 
     public RegistryLayerProvider(RegistryClient registry, LayerMounter mounter, boolean allowUnverifiedToc,
@@ -69,7 +82,7 @@ public final class RegistryLayerProvider implements RemoteLayerProvider {
         }
         LayerLabels layer = parsed.get();
         openAhead(layer);
-        CompletableFuture<OpenedLayer> pending = ahead.asMap().remove(layer.layerDigest());
+        CompletableFuture<OpenedLayer> pending = ahead.asMap().remove(AheadKey.of(layer, layer.layerDigest()));
         Optional<OpenedLayer> opened = pending != null ? await(pending) : open(layer, layer.layerDigest());
         return opened.map(o -> new MountingLayer(o, layer));
     }
@@ -132,15 +145,34 @@ public final class RegistryLayerProvider implements RemoteLayerProvider {
     private void openAhead(LayerLabels labels) {
         for (String digest : labels.imageLayers()) {
             if (!digest.equals(labels.layerDigest())) {
-                ahead.get(digest, d -> CompletableFuture.supplyAsync(() -> {
-                    try {
-                        return open(labels, d).orElse(null);
-                    } catch (IOException e) {
-                        throw new UncheckedIOException(e);
-                    }
-                }, background));
+                ahead.get(AheadKey.of(labels, digest), key -> opening(() -> open(labels, key.layerDigest())));
             }
         }
+    }
+
+    /**
+     * Starts opening every layer of {@code manifest}, an image being pulled through this daemon, before containerd
+     * prepares any: their Prepare (labels naming {@code imageRef} and the manifest's digest) finds them opened.
+     */
+    public void openAhead(Reference imageRef, Manifest manifest) {
+        for (Descriptor layer : manifest.layers()) {
+            AheadKey key = new AheadKey(imageRef.toString(), manifest.descriptor().digest(), layer.digest());
+            ahead.get(key, k -> opening(() -> open(new ResolvedLayer(imageRef, layer), imageRef.toString())));
+        }
+    }
+
+    private interface Opening {
+        Optional<OpenedLayer> open() throws IOException;
+    }
+
+    private CompletableFuture<OpenedLayer> opening(Opening opening) {
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                return opening.open().orElse(null);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }, background);
     }
 
     private static Optional<OpenedLayer> await(CompletableFuture<OpenedLayer> pending) throws IOException {
@@ -157,7 +189,11 @@ public final class RegistryLayerProvider implements RemoteLayerProvider {
 
     /** Resolves and opens a layer; empty when it is not a seekable layer this node may serve lazily. */
     private Optional<OpenedLayer> open(LayerLabels labels, String layerDigest) throws IOException {
-        ResolvedLayer layer = resolver.resolve(labels, layerDigest);
+        return open(resolver.resolve(labels, layerDigest), labels.imageRef());
+    }
+
+    private Optional<OpenedLayer> open(ResolvedLayer layer, String imageRef) throws IOException {
+        String layerDigest = layer.descriptor().digest();
         if (!SEEKABLE_MEDIA_TYPES.contains(layer.descriptor().mediaType())) {
             log.info("layer {} is {}, not a seekable layer: downloading it", layerDigest, layer.descriptor().mediaType());
             return Optional.empty();
@@ -170,7 +206,7 @@ public final class RegistryLayerProvider implements RemoteLayerProvider {
             reads.seal();
         } catch (DigestMismatchException e) {
             log.warn("layer {} of {}: TOC does not match its digest annotation ({}); downloading it instead",
-                    layerDigest, labels.imageRef(), e.getMessage());
+                    layerDigest, imageRef, e.getMessage());
             return Optional.empty();
         } catch (LayerFormatException e) {
             log.info("layer {} is not eStargz or zstd:chunked ({}): downloading it", layerDigest, e.getMessage());

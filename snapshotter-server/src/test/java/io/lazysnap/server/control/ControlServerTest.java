@@ -1,0 +1,163 @@
+package io.lazysnap.server.control;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.lazysnap.server.progress.Progress;
+import io.lazysnap.server.progress.ProgressSink;
+import io.lazysnap.server.progress.Task;
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ControlServerTest {
+
+    @TempDir
+    Path dir;
+
+    private static final PullRequest REQUEST = new PullRequest("registry.test/app:v1", "/run/containerd.sock",
+            "default", "lazysnap", null, true, null);
+
+    /** Records what a progress shows, as the client's console would. */
+    private static final class Recorder implements ProgressSink {
+        final List<String> lines = new ArrayList<>();
+
+        @Override
+        public void changed(List<Task> tasks, Task task, boolean statusChanged) {
+            if (statusChanged) {
+                lines.add(task.name() + " " + task.status() + " " + task.done() + "/" + task.total());
+            }
+        }
+
+        @Override
+        public void message(List<Task> tasks, String text) {
+            lines.add(text);
+        }
+
+        @Override
+        public void close(List<Task> tasks) {
+            tasks.forEach(t -> lines.add("final " + t.name() + " " + t.status() + " " + t.done() + "/" + t.total()));
+        }
+    }
+
+    @Test
+    void thePullRunsInTheServerAndItsProgressIsReplayedByTheClient() throws Exception {
+        AtomicReference<PullRequest> seen = new AtomicReference<>();
+        Path address = dir.resolve("lazysnap.sock");
+        try (ControlServer server = ControlServer.start(ControlSocket.of(address), (request, progress) -> {
+            seen.set(request);
+            progress.message("resolved");
+            Task layer = progress.task("abc", 100);
+            layer.status("fetching", 100);
+            layer.advance(60);
+            layer.finish("applied", 100);
+            progress.task("def", 0).status("remote");
+            return "registry.test/app:v1";
+        })) {
+            assertEquals("rw-rw----", PosixFilePermissions.toString(
+                    Files.getPosixFilePermissions(dir.resolve("lazysnap-control.sock"))));
+            Recorder shown = new Recorder();
+            try (Progress progress = Progress.to(shown)) {
+                assertEquals("registry.test/app:v1", PullClient.pull(address, REQUEST, progress));
+            }
+            assertEquals(REQUEST, seen.get());
+            assertEquals(List.of("resolved", "abc waiting 0/100", "abc fetching 0/100", "abc applied 0/100",
+                    "def waiting 0/0", "def remote 0/0", "final abc applied 100/100", "final def remote 0/0"),
+                    shown.lines);
+        }
+        assertFalse(Files.exists(ControlSocket.of(address)), "the socket is removed at close");
+    }
+
+    @Test
+    void aFailedPullReachesTheClientAsItsReason() throws Exception {
+        Path address = dir.resolve("lazysnap.sock");
+        try (ControlServer server = ControlServer.start(ControlSocket.of(address), (request, progress) -> {
+            throw new IOException("image registry.test/app:v1 not found");
+        })) {
+            IOException e = assertThrows(IOException.class,
+                    () -> PullClient.pull(address, REQUEST, Progress.to(new Recorder())));
+            assertEquals("image registry.test/app:v1 not found", e.getMessage());
+        }
+    }
+
+    @Test
+    void anErrorOfTheDaemonIsReportedNotLost() throws Exception {
+        Path address = dir.resolve("lazysnap.sock");
+        try (ControlServer server = ControlServer.start(ControlSocket.of(address), (request, progress) -> {
+            throw new UnsatisfiedLinkError("libfuse.so.2: cannot open shared object file");
+        })) {
+            IOException e = assertThrows(IOException.class,
+                    () -> PullClient.pull(address, REQUEST, Progress.to(new Recorder())));
+            assertTrue(e.getMessage().contains("libfuse.so.2") && e.getMessage().contains("daemon's log"),
+                    e.getMessage());
+        }
+    }
+
+    @Test
+    void aClientThatGoesAwayStopsItsPull() throws Exception {
+        CountDownLatch started = new CountDownLatch(1);
+        CountDownLatch interrupted = new CountDownLatch(1);
+        Path address = dir.resolve("lazysnap.sock");
+        try (ControlServer server = ControlServer.start(ControlSocket.of(address), (request, progress) -> {
+            started.countDown();
+            Task task = progress.task("abc", 0);
+            try {
+                for (int i = 0; i < 1000; i++) {
+                    task.status("step " + i);
+                    Thread.sleep(10);
+                }
+            } catch (InterruptedException e) {
+                interrupted.countDown();
+                throw e;
+            }
+            return "never";
+        })) {
+            try (SocketChannel client = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+                client.connect(UnixDomainSocketAddress.of(ControlSocket.of(address)));
+                client.write(ByteBuffer.wrap((PullEvents.JSON.writeValueAsString(REQUEST) + "\n")
+                        .getBytes(StandardCharsets.UTF_8)));
+                assertTrue(started.await(10, TimeUnit.SECONDS));
+            }
+            assertTrue(interrupted.await(10, TimeUnit.SECONDS), "the pull was interrupted when its client left");
+        }
+    }
+
+    @Test
+    void withoutADaemonTheClientSaysHowToStartOne() {
+        IOException e = assertThrows(IOException.class, () -> PullClient.pull(dir.resolve("lazysnap.sock"), REQUEST,
+                Progress.to(new Recorder())));
+        assertTrue(e.getMessage().contains("no lazysnap daemon takes pulls at " + dir.resolve("lazysnap-control.sock")),
+                e.getMessage());
+    }
+
+    @Test
+    void aMalformedRequestIsAnsweredWithAnError() throws Exception {
+        Path address = dir.resolve("lazysnap.sock");
+        try (ControlServer server = ControlServer.start(ControlSocket.of(address), (request, progress) -> "x");
+             SocketChannel client = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            client.connect(UnixDomainSocketAddress.of(ControlSocket.of(address)));
+            client.write(ByteBuffer.wrap("{not json\n".getBytes(StandardCharsets.UTF_8)));
+            ByteBuffer answer = ByteBuffer.allocate(4096);
+            while (client.read(answer) >= 0) {
+                // until the server closes
+            }
+            String text = new String(answer.array(), 0, answer.position(), StandardCharsets.UTF_8);
+            assertTrue(text.startsWith("{\"type\":\"error\",\"text\":\"malformed pull request:"), text);
+        }
+    }
+}
