@@ -15,6 +15,8 @@ import io.lazysnap.server.logging.PullLog;
 import io.lazysnap.server.metrics.Metrics;
 import io.lazysnap.server.metrics.MetricsEndpoint;
 import io.lazysnap.server.pull.PullService;
+import io.lazysnap.server.remote.HostPlatform;
+import io.lazysnap.server.remote.Manifests;
 import io.lazysnap.server.remote.RegistryLayerProvider;
 import io.lazysnap.server.snapshot.OverlaySnapshotter;
 import io.lazysnap.server.snapshot.PrepareGate;
@@ -93,10 +95,15 @@ public final class Daemon implements AutoCloseable {
             resources.add(statsFiles);
             mounter = new FuseLayerMounter(cache, fsOptions, Duration.ofSeconds(config.prefetchTimeoutSec()), metrics,
                     statsFiles);
-            remote = new RegistryLayerProvider(registry, mounter, config.allowUnverifiedToc(), opener);
-            gate = gate(config, registry, metrics);
+            Manifests manifests = new Manifests(registry, HostPlatform.get());
+            remote = new RegistryLayerProvider(registry, manifests, mounter, config.allowUnverifiedToc(), opener);
+            gate = gate(config, registry, manifests, metrics);
+            RegistryLayerProvider provider = remote;
             pulls = new PullService(registry, () -> registryClient(config, metrics),
-                    Set.copyOf(config.registry().plainHttp()), remote::openAhead);
+                    Set.copyOf(config.registry().plainHttp()), (image, manifest) -> {
+                        manifests.add(manifest);
+                        provider.openAhead(image, manifest);
+                    });
         } catch (IOException | RuntimeException e) {
             closeAll(resources);
             throw e;
@@ -162,8 +169,8 @@ public final class Daemon implements AutoCloseable {
     }
 
     /** The signature gate of the configured policy; an invalid policy stops the daemon from starting. */
-    private static PrepareGate gate(DaemonConfig config, RegistryClient registry, Metrics metrics)
-            throws IOException {
+    private static PrepareGate gate(DaemonConfig config, RegistryClient registry, Manifests manifests,
+                                    Metrics metrics) throws IOException {
         if (config.policy() == null) {
             log.warn("no signature policy configured (policy = \"...\"): images are NOT verified before they are"
                     + " mounted or unpacked; production nodes should enforce one");
@@ -176,7 +183,7 @@ public final class Daemon implements AutoCloseable {
             throw new IOException("signature policy " + e.getMessage(), e);
         }
         log.info("signature policy {}: {}", config.policy(), policy);
-        return new SignatureGate(Verifier.builder(policy, registry).build(), registry, metrics.verdicts());
+        return new SignatureGate(Verifier.builder(policy, registry).build(), manifests, metrics.verdicts());
     }
 
     private static RegistryClient.Builder registryClient(DaemonConfig config, Metrics metrics) {

@@ -2,12 +2,10 @@ package io.lazysnap.server.gate;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
-import io.lazysnap.registry.Descriptor;
 import io.lazysnap.registry.Manifest;
 import io.lazysnap.registry.Reference;
-import io.lazysnap.registry.RegistryClient;
-import io.lazysnap.server.remote.HostPlatform;
 import io.lazysnap.server.remote.LayerLabels;
+import io.lazysnap.server.remote.Manifests;
 import io.lazysnap.server.snapshot.PrepareGate;
 import io.lazysnap.server.snapshot.SnapshotException;
 import io.lazysnap.verifier.Mode;
@@ -15,11 +13,10 @@ import io.lazysnap.verifier.Verdict;
 import io.lazysnap.verifier.Verifier;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.function.Consumer;
-import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,16 +24,15 @@ import org.slf4j.LoggerFactory;
  * The cosign gate: a layer enters the node only if its image's signature satisfies the node's policy and the layer
  * belongs to the manifest that was verified. The manifest digest comes from the CRI label when present (it pins the
  * exact manifest containerd is pulling), otherwise from resolving the reference now; either way the layer digest
- * must be listed in that manifest, so neither a moved tag nor a foreign layer slips past.
+ * must be listed in that manifest, so neither a moved tag nor a foreign layer slips past. The layer is then served
+ * from that very manifest: the labels it is admitted with pin its digest.
  */
 public final class SignatureGate implements PrepareGate {
 
     private static final Logger log = LoggerFactory.getLogger(SignatureGate.class);
 
     private final Verifier verifier;
-    private final RegistryClient registry;
-    /** Layer digests by manifest digest: manifests are immutable, and every layer of an image asks. */
-    private final Cache<String, Set<String>> layersByManifest = Caffeine.newBuilder().maximumSize(1024).build();
+    private final Manifests manifests;
     /** Manifests whose non-verified verdict (warn, skip) was logged, so it is logged once per image. */
     private final Cache<String, Boolean> reported = Caffeine.newBuilder()
             .maximumSize(4096).expireAfterWrite(Duration.ofHours(1)).build();
@@ -44,26 +40,25 @@ public final class SignatureGate implements PrepareGate {
     private final Consumer<Verdict> verdicts;
 
     /** A gate that also tells {@code verdicts} (metrics) each verdict it applies, one per layer. */
-    public SignatureGate(Verifier verifier, RegistryClient registry, Consumer<Verdict> verdicts) {
+    public SignatureGate(Verifier verifier, Manifests manifests, Consumer<Verdict> verdicts) {
         this.verifier = verifier;
-        this.registry = registry;
+        this.manifests = manifests;
         this.verdicts = verdicts;
     }
 
     @Override
-    public void admit(Map<String, String> labels) {
+    public Map<String, String> admit(Map<String, String> labels) {
         Optional<LayerLabels> layer = LayerLabels.from(labels);
         if (layer.isEmpty()) {
             admitUnlabelled(labels.get(LayerLabels.TARGET));
-            return;
+            return labels;
         }
         LayerLabels l = layer.get();
         Reference image = reference(l.imageRef());
         if (verifier.policy().modeFor(image) == Mode.SKIP) {
-            return;
+            return labels;
         }
-        Manifest resolved = l.manifestDigest().isPresent() ? null : resolve(image);
-        String manifestDigest = l.manifestDigest().orElseGet(() -> resolved.descriptor().digest());
+        String manifestDigest = l.manifestDigest().orElseGet(() -> resolve(image).descriptor().digest());
         Verdict verdict = verifier.verify(image, manifestDigest);
         verdicts.accept(verdict);
         if (!verdict.allowed()) {
@@ -73,12 +68,14 @@ public final class SignatureGate implements PrepareGate {
         if (verdict.outcome() != Verdict.Outcome.VERIFIED && reported.asMap().putIfAbsent(manifestDigest, true) == null) {
             log.warn("admitting without a verified signature: {}", verdict);
         }
-        Set<String> layers = layersByManifest.get(manifestDigest, d -> layerDigests(image, d, resolved));
-        if (!layers.contains(l.layerDigest())) {
+        if (manifest(image, manifestDigest).layers().stream().noneMatch(d -> d.digest().equals(l.layerDigest()))) {
             throw SnapshotException.failedPrecondition(
                     "layer %s is not part of manifest %s of image %s, the one whose signature was checked; refusing it",
                     l.layerDigest(), manifestDigest, l.imageRef());
         }
+        Map<String, String> pinned = new HashMap<>(labels);
+        pinned.put(LayerLabels.CRI_MANIFEST_DIGEST, manifestDigest);
+        return pinned;
     }
 
     /** A layer Prepare that names no image: only a non-enforcing default lets it through. */
@@ -101,23 +98,19 @@ public final class SignatureGate implements PrepareGate {
 
     private Manifest resolve(Reference image) {
         try {
-            return registry.resolve(image, HostPlatform.get()).manifest();
+            return manifests.current(image);
         } catch (IOException e) {
             throw SnapshotException.failedPrecondition(
                     "cannot resolve %s to check its signature: %s", image, e.getMessage());
         }
     }
 
-    private Set<String> layerDigests(Reference image, String manifestDigest, Manifest resolved) {
-        Manifest manifest = resolved;
-        if (manifest == null || !manifest.descriptor().digest().equals(manifestDigest)) {
-            try {
-                manifest = registry.manifest(image.withDigest(manifestDigest));
-            } catch (IOException e) {
-                throw SnapshotException.failedPrecondition(
-                        "cannot fetch manifest %s of %s: %s", manifestDigest, image, e.getMessage());
-            }
+    private Manifest manifest(Reference image, String manifestDigest) {
+        try {
+            return manifests.pinned(image, manifestDigest);
+        } catch (IOException e) {
+            throw SnapshotException.failedPrecondition(
+                    "cannot fetch manifest %s of %s: %s", manifestDigest, image, e.getMessage());
         }
-        return manifest.layers().stream().map(Descriptor::digest).collect(Collectors.toUnmodifiableSet());
     }
 }

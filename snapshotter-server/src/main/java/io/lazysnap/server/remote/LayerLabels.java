@@ -14,11 +14,10 @@ import java.util.Optional;
  * @param imageRef     the image reference the layer belongs to
  * @param layerDigest  the compressed layer's digest
  * @param manifestDigest the image manifest's digest when known (pins the manifest, else the reference is resolved)
- * @param tocDigest    the TOC digest annotation when the client passed it
  * @param imageLayers  digests of all layers of the image, for resolving them ahead of their Prepare
  */
 public record LayerLabels(String target, String imageRef, String layerDigest, Optional<String> manifestDigest,
-                          Optional<String> tocDigest, List<String> imageLayers, List<String> urls) {
+                          List<String> imageLayers, List<String> urls) {
 
     public static final String TARGET = "containerd.io/snapshot.ref";
     public static final String REMOTE = "containerd.io/snapshot/remote";
@@ -31,6 +30,7 @@ public record LayerLabels(String target, String imageRef, String layerDigest, Op
     public static final String STARGZ_DIGEST = "containerd.io/snapshot/remote/stargz.digest";
     public static final String STARGZ_LAYERS = "containerd.io/snapshot/remote/stargz.layers";
     public static final String URLS = "containerd.io/snapshot/remote/urls";
+    /** The layer annotation naming its TOC's digest (only the manifest's own annotation is trusted). */
     public static final String TOC_DIGEST = "containerd.io/snapshot/stargz/toc.digest";
 
     /** The layer named by {@code labels}, or empty when they do not name one (a plain Prepare). */
@@ -43,7 +43,6 @@ public record LayerLabels(String target, String imageRef, String layerDigest, Op
         }
         return Optional.of(new LayerLabels(target, ref, digest,
                 Optional.ofNullable(labels.get(CRI_MANIFEST_DIGEST)),
-                Optional.ofNullable(labels.get(TOC_DIGEST)),
                 list(first(labels, CRI_IMAGE_LAYERS, STARGZ_LAYERS)),
                 list(labels.get(URLS))));
     }

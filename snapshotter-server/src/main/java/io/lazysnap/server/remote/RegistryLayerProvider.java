@@ -65,10 +65,10 @@ public final class RegistryLayerProvider implements RemoteLayerProvider {
     private final Cache<AheadKey, CompletableFuture<OpenedLayer>> ahead = Caffeine.newBuilder()
             .maximumSize(1024).expireAfterWrite(Duration.ofMinutes(5)).build();
 
-    public RegistryLayerProvider(RegistryClient registry, LayerMounter mounter, boolean allowUnverifiedToc,
-                                 ExecutorService background) {
+    public RegistryLayerProvider(RegistryClient registry, Manifests manifests, LayerMounter mounter,
+                                 boolean allowUnverifiedToc, ExecutorService background) {
         this.registry = registry;
-        this.resolver = new LayerResolver(registry, HostPlatform.get());
+        this.resolver = new LayerResolver(manifests);
         this.mounter = mounter;
         this.allowUnverifiedToc = allowUnverifiedToc;
         this.background = background;

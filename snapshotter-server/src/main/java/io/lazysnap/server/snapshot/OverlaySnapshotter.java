@@ -157,14 +157,16 @@ public final class OverlaySnapshotter implements Snapshotter {
     @Override
     public List<MountSpec> prepare(String key, String parent, Map<String, String> labels) {
         String target = labels.get(TARGET_LABEL);
+        Map<String, String> admitted = labels;
         if (target != null || isUnpackKey(key)) {
             // Before anything else: a refused layer gets neither a remote mount nor a snapshot to download into.
-            gate.admit(labels);
+            admitted = gate.admit(labels);
         }
         if (target != null && remote.isPresent()) {
             Labels.validate(labels);
+            Map<String, String> served = admitted;
             if (store.transaction(tx -> findTarget(tx, target, parent)).isPresent()
-                    || commitRemote(remote.get(), target, parent, labels)) {
+                    || commitRemote(remote.get(), target, parent, labels, served)) {
                 throw SnapshotException.alreadyExists("target snapshot %s already exists", target);
             }
         }
@@ -191,12 +193,15 @@ public final class OverlaySnapshotter implements Snapshotter {
                 .filter(s -> s.kind() == Kind.COMMITTED && s.info().parent().equals(parent)).findFirst();
     }
 
-    /** Mounts the layer remotely and commits it for {@code target}; false when it must be downloaded instead. */
+    /**
+     * Mounts the layer that {@code served} names remotely and commits it for {@code target} with {@code labels};
+     * false when it must be downloaded instead.
+     */
     private boolean commitRemote(RemoteLayerProvider provider, String target, String parent,
-                                 Map<String, String> labels) {
+                                 Map<String, String> labels, Map<String, String> served) {
         Optional<RemoteLayerProvider.RemoteLayer> layer;
         try {
-            layer = provider.open(labels);
+            layer = provider.open(served);
         } catch (IOException e) {
             log.warn("layer for {} cannot be served remotely, containerd will download it: {}", target, e.getMessage());
             return false;

@@ -9,13 +9,15 @@ import java.util.Map;
  */
 public interface PrepareGate {
 
-    /** Lets every layer in. */
-    PrepareGate OPEN = labels -> { };
+    /** Lets every layer in, as its labels name it. */
+    PrepareGate OPEN = labels -> labels;
 
     /**
      * Returns normally to let the layer named by {@code labels} in.
      *
+     * @return the labels to serve the layer by: {@code labels}, pinned to the manifest whose signature was checked
+     *         (its digest in {@code containerd.io/snapshot/cri.manifest-digest}) when they named only a tag
      * @throws SnapshotException {@code FAILED_PRECONDITION} naming the image and the reason, to refuse it
      */
-    void admit(Map<String, String> labels);
+    Map<String, String> admit(Map<String, String> labels);
 }
