@@ -15,6 +15,7 @@ final class LazysnapProcess implements AutoCloseable {
     private final Path logDir;
     private Process process;
     private int starts;
+    private List<String> wrapper = List.of();
 
     /** {@code config} may be null: the daemon's defaults apply. */
     LazysnapProcess(Path root, Path socket, Path config, Path logDir) {
@@ -24,10 +25,16 @@ final class LazysnapProcess implements AutoCloseable {
         this.logDir = logDir;
     }
 
+    /** Later starts run the daemon as the last argument of {@code prefix} (e.g. inside another mount namespace). */
+    void wrapWith(List<String> prefix) {
+        this.wrapper = List.copyOf(prefix);
+    }
+
     /** Starts the daemon and returns once it accepts calls. */
     void start() throws Exception {
         Path log = log(++starts);
-        List<String> command = new ArrayList<>(List.of("bin/lazysnap", "serve", "--root", root.toString(),
+        List<String> command = new ArrayList<>(wrapper);
+        command.addAll(List.of("bin/lazysnap", "serve", "--root", root.toString(),
                 "--address", socket.toString(), "--log-level", "debug"));
         if (config != null) {
             command.addAll(List.of("--config", config.toString()));

@@ -67,48 +67,62 @@ public final class Daemon implements AutoCloseable {
     public static Daemon start(DaemonConfig config) throws IOException {
         List<Closeable> resources = locked(config);
         Metrics metrics = new Metrics();
-        RegistryLayerProvider remote;
-        FuseLayerMounter mounter;
+        Optional<LazyLayers> lazy;
         PrepareGate gate;
         PullService pulls;
         try {
             RegistryClient registry = registryClient(config, metrics).build();
             resources.add(registry);
-            ExecutorService opener = Executors.newFixedThreadPool(4, r -> {
-                Thread t = new Thread(r, "layer-opener");
-                t.setDaemon(true);
-                return t;
-            });
-            resources.add(opener::shutdownNow);
-            ChunkCache cache = ChunkCache.builder().memoryBytes(config.cache().memoryBytes())
-                    .disk(Files.createDirectories(Path.of(config.root(), "cache")), config.cache().diskHighBytes(),
-                            config.cache().diskLowBytes())
-                    .diskUsagePercent(config.cache().diskHighPercent(), config.cache().diskLowPercent())
-                    .build();
-            metrics.watch(cache);
-            LayerFsOptions fsOptions = LayerFsOptions.builder(cache).prefetch(!config.noPrefetch())
-                    .backgroundFetch(!config.noBackgroundFetch())
-                    .attrTimeout(Duration.ofSeconds(config.fuse().attrTimeout()))
-                    .entryTimeout(Duration.ofSeconds(config.fuse().entryTimeout()))
-                    .operationTimer(metrics.fuseOperations()).build();
-            LayerStatsFiles statsFiles = new LayerStatsFiles(Path.of(config.root()));
-            resources.add(statsFiles);
-            mounter = new FuseLayerMounter(cache, fsOptions, Duration.ofSeconds(config.prefetchTimeoutSec()), metrics,
-                    statsFiles);
             Manifests manifests = new Manifests(registry, HostPlatform.get());
-            remote = new RegistryLayerProvider(registry, manifests, mounter, config.allowUnverifiedToc(), opener);
+            Optional<FuseSupport.Problem> noFuse = FuseSupport.check();
+            noFuse.ifPresent(p -> log.warn("lazy pulling is OFF: {}; every layer will be downloaded by containerd"
+                    + " until this is fixed and lazysnap restarted (fix: {})", p.what(), p.fix()));
+            lazy = noFuse.isPresent() ? Optional.empty()
+                    : Optional.of(lazyLayers(config, registry, manifests, metrics, resources));
             gate = gate(config, registry, manifests, metrics);
-            RegistryLayerProvider provider = remote;
             pulls = new PullService(registry, () -> registryClient(config, metrics),
                     Set.copyOf(config.registry().plainHttp()), (image, manifest) -> {
                         manifests.add(manifest);
-                        provider.openAhead(image, manifest);
+                        lazy.ifPresent(l -> l.provider().openAhead(image, manifest));
                     });
         } catch (IOException | RuntimeException e) {
             closeAll(resources);
             throw e;
         }
-        return start(config, Optional.of(remote), gate, metrics, resources, mounter::fetchedBytes, Optional.of(pulls));
+        return start(config, lazy.map(LazyLayers::provider), gate, metrics, resources,
+                lazy.<ToLongFunction<String>>map(l -> l.mounter()::fetchedBytes).orElse(layer -> 0),
+                Optional.of(pulls));
+    }
+
+    /** What serves layers lazily: the registry provider and the FUSE mounter behind it. */
+    private record LazyLayers(RegistryLayerProvider provider, FuseLayerMounter mounter) {
+    }
+
+    private static LazyLayers lazyLayers(DaemonConfig config, RegistryClient registry, Manifests manifests,
+                                         Metrics metrics, List<Closeable> resources) throws IOException {
+        ExecutorService opener = Executors.newFixedThreadPool(4, r -> {
+            Thread t = new Thread(r, "layer-opener");
+            t.setDaemon(true);
+            return t;
+        });
+        resources.add(opener::shutdownNow);
+        ChunkCache cache = ChunkCache.builder().memoryBytes(config.cache().memoryBytes())
+                .disk(Files.createDirectories(Path.of(config.root(), "cache")), config.cache().diskHighBytes(),
+                        config.cache().diskLowBytes())
+                .diskUsagePercent(config.cache().diskHighPercent(), config.cache().diskLowPercent())
+                .build();
+        metrics.watch(cache);
+        LayerFsOptions fsOptions = LayerFsOptions.builder(cache).prefetch(!config.noPrefetch())
+                .backgroundFetch(!config.noBackgroundFetch())
+                .attrTimeout(Duration.ofSeconds(config.fuse().attrTimeout()))
+                .entryTimeout(Duration.ofSeconds(config.fuse().entryTimeout()))
+                .operationTimer(metrics.fuseOperations()).build();
+        LayerStatsFiles statsFiles = new LayerStatsFiles(Path.of(config.root()));
+        resources.add(statsFiles);
+        FuseLayerMounter mounter = new FuseLayerMounter(cache, fsOptions,
+                Duration.ofSeconds(config.prefetchTimeoutSec()), metrics, statsFiles);
+        return new LazyLayers(new RegistryLayerProvider(registry, manifests, mounter, config.allowUnverifiedToc(),
+                opener), mounter);
     }
 
     /**

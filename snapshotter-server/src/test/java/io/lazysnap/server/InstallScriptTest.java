@@ -37,12 +37,16 @@ class InstallScriptTest {
     void installsLauncherJarConfigAndUnitUnderThePrefix() throws Exception {
         Path dest = tmp.resolve("dest");
         Path jar = Files.writeString(tmp.resolve("lazysnap-all.jar"), "jar");
-        install(dest, jar);
+        String out = install(dest, jar);
 
         assertEquals("jar", Files.readString(dest.resolve("opt/lazysnap/lib/lazysnap/lazysnap.jar")));
         Path launcher = dest.resolve("opt/lazysnap/bin/lazysnap");
         assertTrue(Files.isExecutable(launcher));
         assertTrue(Files.readString(launcher).contains("-jar \"/opt/lazysnap/lib/lazysnap/lazysnap.jar\""));
+        assertTrue(Files.readString(launcher).contains("@/opt/lazysnap/lib/lazysnap/serve.jvm"),
+                "the daemon's JVM options file");
+        assertTrue(Files.readString(dest.resolve("opt/lazysnap/lib/lazysnap/serve.jvm")).contains("-Xmx"));
+        assertTrue(out.contains("the target needs: openjdk-17-jre-headless libfuse2 fuse3"), out);
         Path config = dest.resolve("etc/lazysnap/config.toml");
         assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(config)));
         DaemonConfig.load(config); // the shipped example is a valid config

@@ -3,6 +3,7 @@ package io.lazysnap.server.debug;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.dataformat.toml.TomlMapper;
 import io.lazysnap.server.DaemonConfig;
+import io.lazysnap.server.FuseSupport;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.StandardProtocolFamily;
@@ -30,10 +31,6 @@ import java.util.stream.Stream;
  * mirrors, a full disk) and says how to fix each. It only reads; it never changes the node.
  */
 public final class Doctor {
-
-    private static final List<String> LIBRARY_DIRS = List.of("/lib", "/usr/lib", "/lib64", "/usr/lib64",
-            "/usr/local/lib", "/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu", "/lib/aarch64-linux-gnu",
-            "/usr/lib/aarch64-linux-gnu");
 
     private static final Duration REGISTRY_TIMEOUT = Duration.ofSeconds(3);
 
@@ -70,22 +67,14 @@ public final class Doctor {
 
     static Check fuseDevice(Path device) {
         String subject = "FUSE device " + device;
-        if (!Files.exists(device)) {
-            return Check.fail(subject, "missing", "modprobe fuse (in a container: run it with --device /dev/fuse"
-                    + " and CAP_SYS_ADMIN)");
-        }
-        if (!Files.isReadable(device) || !Files.isWritable(device)) {
-            return Check.fail(subject, "not readable and writable by this user", "run lazysnap as root");
-        }
-        return Check.ok(subject, "present, read-write");
+        return FuseSupport.device(device).map(p -> Check.fail(subject, p.what(), p.fix()))
+                .orElseGet(() -> Check.ok(subject, "present, read-write"));
     }
 
     private static Check libfuse() {
-        Optional<Path> found = LIBRARY_DIRS.stream().map(d -> Path.of(d, "libfuse.so.2")).filter(Files::exists)
-                .findFirst();
-        return found.map(p -> Check.ok("libfuse", p.toString()))
-                .orElseGet(() -> Check.fail("libfuse", "libfuse.so.2 not found in the usual library directories",
-                        "apt-get install libfuse2 (Debian 12: libfuse2; the mounts use libfuse 2)"));
+        return FuseSupport.libfuse().map(p -> Check.ok("libfuse", p.toString()))
+                .orElseGet(() -> Check.fail("libfuse", FuseSupport.LIBFUSE + " not found in the usual library"
+                        + " directories", FuseSupport.LIBFUSE_FIX));
     }
 
     private static Check fusermount() {

@@ -118,7 +118,9 @@ public final class SnapshotsService extends SnapshotsGrpc.SnapshotsImplBase {
                 out.onNext(ListSnapshotsResponse.newBuilder().addAllInfo(batch).build());
             }
             out.onCompleted();
-        } catch (RuntimeException e) {
+        } catch (VirtualMachineError e) {
+            throw e;
+        } catch (RuntimeException | Error e) {
             out.onError(GrpcErrors.toStatus("List", e));
         }
     }
@@ -143,7 +145,11 @@ public final class SnapshotsService extends SnapshotsGrpc.SnapshotsImplBase {
         T response;
         try {
             response = call.get();
-        } catch (RuntimeException e) {
+        } catch (VirtualMachineError e) {
+            throw e;
+        } catch (RuntimeException | Error e) {
+            // Errors too (a missing native library, a class that failed to initialise): an uncaught one would reach
+            // containerd as UNKNOWN "Application error processing RPC", naming nothing.
             out.onError(GrpcErrors.toStatus(method, e));
             return;
         }

@@ -202,7 +202,7 @@ public final class OverlaySnapshotter implements Snapshotter {
         Optional<RemoteLayerProvider.RemoteLayer> layer;
         try {
             layer = provider.open(served);
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
             log.warn("layer for {} cannot be served remotely, containerd will download it: {}", target, e.getMessage());
             return false;
         }
@@ -233,8 +233,9 @@ public final class OverlaySnapshotter implements Snapshotter {
             log.info("layer for {} committed, served remotely", target);
             awaitReady(layer.get());
             return true;
-        } catch (UncheckedIOException e) {
-            log.warn("layer for {} cannot be mounted, containerd will download it: {}", target, e.getMessage());
+        } catch (UncheckedIOException | LinkageError e) {
+            // A LinkageError is a FUSE library that went missing since the start-up check.
+            log.warn("layer for {} cannot be mounted, containerd will download it: {}", target, e.toString());
             closeQuietly(mount[0]);
             mount[0] = null;
             if (created[0] != 0) {

@@ -100,10 +100,14 @@ final class SnapshotStore implements AutoCloseable {
             T result = work.run(new Tx());
             connection.commit();
             return result;
-        } catch (SQLException | IOException | RuntimeException e) {
+        } catch (SQLException | IOException | RuntimeException | Error e) {
+            // Errors too: the connection must not carry a half-done transaction into the next one.
             rollbackQuietly(e);
             if (e instanceof RuntimeException re) {
                 throw re;
+            }
+            if (e instanceof Error error) {
+                throw error;
             }
             if (e instanceof IOException io) {
                 throw new UncheckedIOException(io);
@@ -112,7 +116,7 @@ final class SnapshotStore implements AutoCloseable {
         }
     }
 
-    private void rollbackQuietly(Exception cause) {
+    private void rollbackQuietly(Throwable cause) {
         try {
             connection.rollback();
         } catch (SQLException e) {
