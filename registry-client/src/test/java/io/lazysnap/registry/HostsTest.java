@@ -193,7 +193,8 @@ class HostsTest {
             Files.writeString(dir.resolve("client.pem"), clientCert.certificatePem()
                     + clientCert.privateKeyPkcs8Pem());
 
-            RegistryClient.Builder builder = RegistryClient.builder().hostsDir(certsD)
+            // Verified TLS, not the loopback default of skipping verification without a configured CA.
+            RegistryClient.Builder builder = RegistryClient.builder().hostsDir(certsD).requireTlsForLoopback(true)
                     .retries(5, Duration.ofMillis(1), Duration.ofMillis(2));
             try (RegistryClient untrusting = builder.build()) {
                 long start = System.nanoTime();
