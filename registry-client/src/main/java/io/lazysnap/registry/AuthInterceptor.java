@@ -1,5 +1,6 @@
 package io.lazysnap.registry;
 
+import okhttp3.HttpUrl;
 import okhttp3.Interceptor;
 import okhttp3.Request;
 import okhttp3.Response;
@@ -8,7 +9,9 @@ import java.io.IOException;
 
 /**
  * Sends what the {@link Authorizer} knows a host wants, and answers one {@code 401} challenge per request by
- * fetching a token (or using basic credentials) and trying once more.
+ * fetching a token (or using basic credentials) and trying once more. Only the host itself can challenge: a 401
+ * from where it redirected to (blob storage) is final, so storage can never name a realm that gets the
+ * registry's credentials. A mirror gets only credentials configured for the mirror.
  */
 final class AuthInterceptor implements Interceptor {
 
@@ -25,13 +28,21 @@ final class AuthInterceptor implements Interceptor {
         if (spec == null) {
             return chain.proceed(request);
         }
-        String header = authorizer.header(request.url(), spec);
+        Attempt attempt = request.tag(Attempt.class);
+        boolean mirror = attempt != null && attempt.endpoint().mirror();
+        String header = authorizer.header(request.url(), spec, mirror);
         Response response = chain.proceed(withAuthorization(request, header));
-        if (response.code() != 401 || !authorizer.learn(request.url(), spec, response, header)) {
+        if (response.code() != 401 || !sameOrigin(response.request().url(), request.url())
+                || !authorizer.learn(request.url(), spec, mirror, response, header)) {
             return response;
         }
         response.close();
-        return chain.proceed(withAuthorization(request, authorizer.header(request.url(), spec)));
+        return chain.proceed(withAuthorization(request, authorizer.header(request.url(), spec, mirror)));
+    }
+
+    private static boolean sameOrigin(HttpUrl answered, HttpUrl asked) {
+        return answered.scheme().equals(asked.scheme()) && answered.host().equals(asked.host())
+                && answered.port() == asked.port();
     }
 
     private static Request withAuthorization(Request request, String header) {

@@ -20,7 +20,9 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * Decides the {@code Authorization} header for a registry host. It remembers the challenge each host last sent,
  * so later requests carry a token up front instead of paying a 401 round trip, and caches bearer tokens per
- * realm, service and scope until shortly before they expire. Tokens and passwords are never logged.
+ * host, realm, service and scope until shortly before they expire: a token got with one host's credentials is
+ * never sent to another host that names the same realm. A mirror is only given credentials configured for the
+ * mirror's own host, never those of the registry it mirrors. Tokens and passwords are never logged.
  */
 final class Authorizer {
 
@@ -44,24 +46,28 @@ final class Authorizer {
         this.stores = List.copyOf(stores);
     }
 
-    /** The header to send to {@code url} for {@code spec}, or null while the host has not asked for any. */
-    String header(HttpUrl url, RequestSpec spec) throws IOException {
+    /**
+     * The header to send to {@code url} for {@code spec}, or null while the host has not asked for any.
+     *
+     * @param mirror the host is a mirror of {@code spec}'s namespace, not its registry
+     */
+    String header(HttpUrl url, RequestSpec spec, boolean mirror) throws IOException {
         String host = Urls.hostPort(url);
         Challenge challenge = challenges.get(host);
         if (challenge == null) {
             return null;
         }
         if (challenge.scheme().equalsIgnoreCase("basic")) {
-            return credential(host, spec.namespace()).map(Credential::basicHeader).orElse(null);
+            return credential(host, spec.namespace(), mirror).map(Credential::basicHeader).orElse(null);
         }
-        return "Bearer " + token(host, spec, challenge);
+        return "Bearer " + token(host, spec, mirror, challenge);
     }
 
     /**
      * Learns from a 401. Returns true when another attempt may succeed: the host asked for a scheme we can
      * answer, and the header we sent (if any) is not one we would send again.
      */
-    boolean learn(HttpUrl url, RequestSpec spec, Response unauthorized, String sentHeader) {
+    boolean learn(HttpUrl url, RequestSpec spec, boolean mirror, Response unauthorized, String sentHeader) {
         String host = Urls.hostPort(url);
         Optional<Challenge> usable = unauthorized.challenges().stream()
                 .filter(c -> c.scheme().equalsIgnoreCase("bearer") && c.authParams().get("realm") != null
@@ -73,7 +79,7 @@ final class Authorizer {
         Challenge c = usable.get();
         challenges.put(host, c);
         if (c.scheme().equalsIgnoreCase("basic")) {
-            return sentHeader == null && credential(host, spec.namespace()).isPresent();
+            return sentHeader == null && credential(host, spec.namespace(), mirror).isPresent();
         }
         if (sentHeader != null) {
             // The token we sent was refused: revoked, expired early, or too narrow. Fetch a new one once.
@@ -83,10 +89,11 @@ final class Authorizer {
         return true;
     }
 
-    private Optional<Credential> credential(String host, String namespace) {
+    /** The registry's own host may differ from its namespace (docker.io); a mirror is only itself. */
+    private Optional<Credential> credential(String host, String namespace, boolean mirror) {
         for (CredentialStore store : stores) {
             Optional<Credential> c = store.find(host);
-            if (c.isEmpty() && !host.equals(namespace)) {
+            if (c.isEmpty() && !mirror && !host.equals(namespace)) {
                 c = store.find(namespace);
             }
             if (c.isPresent()) {
@@ -96,11 +103,13 @@ final class Authorizer {
         return Optional.empty();
     }
 
-    private String token(String host, RequestSpec spec, Challenge challenge) throws IOException {
+    private String token(String host, RequestSpec spec, boolean mirror, Challenge challenge) throws IOException {
         String realm = challenge.authParams().get("realm");
         String service = challenge.authParams().get("service");
         TreeSet<String> scopes = new TreeSet<>(spec.scopes());
-        String key = realm + "|" + service + "|" + String.join(" ", scopes);
+        // Credentials differ per host (and mirror or not), so the token they bought must too.
+        String key = host + "|" + (mirror ? "mirror" : spec.namespace()) + "|" + realm + "|" + service + "|"
+                + String.join(" ", scopes);
         Token cached = tokens.get(key);
         if (cached != null && cached.fresh()) {
             return cached.value();
@@ -110,19 +119,19 @@ final class Authorizer {
             if (cached != null && cached.fresh()) {
                 return cached.value();
             }
-            Token fresh = fetch(host, spec.namespace(), realm, service, scopes);
+            Token fresh = fetch(host, spec.namespace(), mirror, realm, service, scopes);
             tokens.put(key, fresh);
             return fresh.value();
         }
     }
 
-    private Token fetch(String host, String namespace, String realm, String service, TreeSet<String> scopes)
-            throws IOException {
+    private Token fetch(String host, String namespace, boolean mirror, String realm, String service,
+                        TreeSet<String> scopes) throws IOException {
         HttpUrl realmUrl = HttpUrl.parse(realm);
         if (realmUrl == null) {
             throw new RegistryException(host + " sent an authentication realm that is not a URL", 401);
         }
-        Optional<Credential> credential = credential(host, namespace);
+        Optional<Credential> credential = credential(host, namespace, mirror);
         Request request;
         if (credential.isPresent() && credential.get().isIdentityToken()) {
             FormBody.Builder form = new FormBody.Builder()

@@ -66,10 +66,10 @@ final class HostFallbackInterceptor implements Interceptor {
                 failures.add(host + ": HTTP " + response.code());
             } catch (IOException e) {
                 if (last || chain.call().isCanceled()) {
-                    throw failure(spec, failures, host, e);
+                    throw failure(spec, failures, host, explain(e, host, spec.namespace()), e);
                 }
-                fellBack(host, spec, describe(e));
-                failures.add(host + ": " + describe(e));
+                fellBack(host, spec, explain(e, host, spec.namespace()));
+                failures.add(host + ": " + explain(e, host, spec.namespace()));
             }
         }
         throw new IllegalStateException("the last host either answers or throws");
@@ -80,12 +80,19 @@ final class HostFallbackInterceptor implements Interceptor {
         listener.fellBack(host, spec.what(), cause);
     }
 
-    private static IOException failure(RequestSpec spec, List<String> earlier, String host, IOException e) {
+    /** The failure, and what to configure when it is a TLS problem an operator can fix. */
+    private String explain(IOException e, String host, String namespace) {
+        String advice = TlsFailure.of(e).advice(host, hosts.configFile(namespace));
+        return describe(e) + (advice.isEmpty() ? "" : " (" + advice + ")");
+    }
+
+    private static IOException failure(RequestSpec spec, List<String> earlier, String host, String cause,
+                                       IOException e) {
         if (e instanceof RegistryException && earlier.isEmpty()) {
             return e;
         }
         StringBuilder message = new StringBuilder(spec.what()).append(" from ").append(host).append(": ")
-                .append(describe(e));
+                .append(cause);
         if (!earlier.isEmpty()) {
             message.append(" (after ").append(String.join(", ", earlier)).append(")");
         }

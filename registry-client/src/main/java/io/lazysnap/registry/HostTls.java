@@ -76,9 +76,9 @@ final class HostTls {
         contexts.compute(endpoint.authority(), (k, old) -> old != null && old.endpoint() == endpoint ? old
                 : new Configured(endpoint, build(endpoint)));
         if (endpoint.skipVerify()) {
-            unverified.add(endpoint.apiRoot().host());
+            unverified.add(endpoint.authority());
         } else {
-            unverified.remove(endpoint.apiRoot().host());
+            unverified.remove(endpoint.authority());
         }
     }
 
@@ -169,7 +169,8 @@ final class HostTls {
     }
 
     HostnameVerifier hostnameVerifier() {
-        return (host, session) -> unverified.contains(host) || standardVerifier.verify(host, session);
+        return (host, session) -> unverified.contains(host + ":" + session.getPeerPort())
+                || standardVerifier.verify(host, session);
     }
 
     /** Picks the context by the peer OkHttp names when it layers TLS over a connected socket. */

@@ -31,6 +31,7 @@ final class HostsConfig {
     private final Path dir;
     private final Set<String> plainHttp;
     private final Map<String, List<Mirror>> mirrors;
+    private final boolean loopbackDefaults;
     private final Map<String, Cached> cache = new ConcurrentHashMap<>();
 
     /** A mirror configured without a hosts.toml file: {@code host[:port][/path]}, or a URL with its scheme. */
@@ -43,10 +44,18 @@ final class HostsConfig {
     private record Cached(Path file, long modified, List<Endpoint> endpoints) {
     }
 
-    HostsConfig(Path dir, Set<String> plainHttp, Map<String, List<Mirror>> mirrors) {
+    /**
+     * @param loopbackDefaults a registry on this machine with no {@code server} configured is spoken to as
+     *                         containerd 1.7+ does: port 80 in plain HTTP, others in TLS without verifying the
+     *                         certificate (unless a CA is configured) and, except on 443, falling back to plain
+     *                         HTTP; loopback mirrors without a scheme are plain HTTP, as in stargz-snapshotter.
+     *                         False: loopback hosts are like any other
+     */
+    HostsConfig(Path dir, Set<String> plainHttp, Map<String, List<Mirror>> mirrors, boolean loopbackDefaults) {
         this.dir = dir;
         this.plainHttp = Set.copyOf(plainHttp);
         this.mirrors = Map.copyOf(mirrors);
+        this.loopbackDefaults = loopbackDefaults;
         // Fail at build time, not at the first pull, on a mirror that is not a URL.
         this.mirrors.forEach((namespace, list) -> mirrorEndpoints(namespace));
     }
@@ -71,10 +80,11 @@ final class HostsConfig {
     private List<Endpoint> mirrorEndpoints(String namespace) {
         HttpUrl upstream = upstreamRoot(namespace);
         return mirrors.getOrDefault(namespace, List.of()).stream().map(m -> {
-            HttpUrl url = apiRoot(m.host().contains("://") ? m.host()
-                    : (m.insecure() ? "http://" : "https://") + m.host(), false);
+            boolean plain = m.insecure() || loopbackDefaults && Loopback.isLoopback(hostOf(m.host()));
+            HttpUrl url = apiRoot(m.host().contains("://") ? m.host() : (plain ? "http://" : "https://") + m.host(),
+                    false);
             return new Endpoint(url, EnumSet.of(Capability.PULL, Capability.RESOLVE), !sameHost(url, upstream),
-                    false, List.of(), List.of(), m.headers());
+                    false, List.of(), List.of(), m.headers(), false);
         }).toList();
     }
 
@@ -90,17 +100,24 @@ final class HostsConfig {
         return cached.endpoints;
     }
 
+    /**
+     * The hosts.toml that configures {@code namespace}: the one in use, else where containerd looks first. For
+     * messages that tell an operator what to write.
+     */
+    Path configFile(String namespace) {
+        Path existing = hostDirectory(namespace);
+        if (existing != null && !existing.getFileName().toString().equals("_default")) {
+            return existing.resolve("hosts.toml");
+        }
+        return (dir == null ? Path.of("<hosts dir>") : dir).resolve(directoryNames(namespace).get(0))
+                .resolve("hosts.toml");
+    }
+
     private Path hostDirectory(String namespace) {
         if (dir == null) {
             return null;
         }
-        // containerd's lookup order: "host_port_", "host:port", then "_default".
-        List<String> names = new ArrayList<>();
-        int colon = namespace.lastIndexOf(':');
-        if (colon > namespace.lastIndexOf(']')) {
-            names.add(namespace.substring(0, colon) + "_" + namespace.substring(colon + 1) + "_");
-        }
-        names.add(namespace);
+        List<String> names = new ArrayList<>(directoryNames(namespace));
         names.add("_default");
         for (String name : names) {
             Path candidate = dir.resolve(name);
@@ -109,6 +126,17 @@ final class HostsConfig {
             }
         }
         return null;
+    }
+
+    /** containerd's lookup order: "host_port_", then "host:port". */
+    private static List<String> directoryNames(String namespace) {
+        List<String> names = new ArrayList<>();
+        int colon = namespace.lastIndexOf(':');
+        if (colon > namespace.lastIndexOf(']')) {
+            names.add(namespace.substring(0, colon) + "_" + namespace.substring(colon + 1) + "_");
+        }
+        names.add(namespace);
+        return names;
     }
 
     private static long modified(Path path) {
@@ -122,12 +150,13 @@ final class HostsConfig {
     private List<Endpoint> load(String namespace, Path hostDir) {
         HttpUrl upstream = upstreamRoot(namespace);
         if (hostDir == null) {
-            return List.of(new Endpoint(upstream, Capability.ALL, false, false, List.of(), List.of(), Map.of()));
+            return List.of(implicitUpstream(namespace, new Endpoint(upstream, Capability.ALL, false, false,
+                    List.of(), List.of(), Map.of(), false)));
         }
         Path file = hostDir.resolve("hosts.toml");
         try {
             if (!Files.exists(file)) {
-                return List.of(dockerCertsEndpoint(upstream, hostDir));
+                return List.of(implicitUpstream(namespace, dockerCertsEndpoint(upstream, hostDir)));
             }
             JsonNode root = TOML.readTree(file.toFile());
             List<Endpoint> out = new ArrayList<>();
@@ -137,10 +166,12 @@ final class HostsConfig {
                 HttpUrl url = apiRoot(entry.getKey(), entry.getValue().path("override_path").asBoolean(false));
                 out.add(endpoint(url, entry.getValue(), hostDir, !sameHost(url, upstream)));
             }
-            HttpUrl server = root.has("server")
-                    ? apiRoot(root.get("server").asText(), root.path("override_path").asBoolean(false))
-                    : upstream;
-            out.add(endpoint(server, root, hostDir, !sameHost(server, upstream)));
+            if (root.has("server")) {
+                HttpUrl server = apiRoot(root.get("server").asText(), root.path("override_path").asBoolean(false));
+                out.add(endpoint(server, root, hostDir, !sameHost(server, upstream)));
+            } else {
+                out.add(implicitUpstream(namespace, endpoint(upstream, root, hostDir, false)));
+            }
             return List.copyOf(out);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read registry host configuration " + file, e);
@@ -150,6 +181,19 @@ final class HostsConfig {
         }
     }
 
+    /** The registry itself when nothing names its scheme: containerd's defaults apply to loopback hosts. */
+    private Endpoint implicitUpstream(String namespace, Endpoint upstream) {
+        boolean applies = loopbackDefaults && !plainHttp.contains(namespace) && upstream.apiRoot().isHttps()
+                && Loopback.isLoopback(upstream.apiRoot().host());
+        return applies ? upstream.withLoopbackDefaults() : upstream;
+    }
+
+    /** The host of {@code host[:port][/path]} or a URL, for deciding defaults before it is parsed. */
+    private static String hostOf(String text) {
+        HttpUrl url = HttpUrl.parse(text.contains("://") ? text : "https://" + text);
+        return url == null ? text : url.host();
+    }
+
     private static boolean sameHost(HttpUrl a, HttpUrl b) {
         return a.host().equals(b.host()) && a.port() == b.port();
     }
@@ -157,8 +201,14 @@ final class HostsConfig {
     private HttpUrl upstreamRoot(String namespace) {
         // Docker Hub's API is not served at the name people use for it.
         String host = namespace.equals(Reference.DOCKER_HUB) ? "registry-1.docker.io" : namespace;
-        String scheme = plainHttp.contains(namespace) ? "http" : "https";
-        return apiRoot(scheme + "://" + host, false);
+        boolean plain = plainHttp.contains(namespace)
+                || loopbackDefaults && Loopback.isLoopback(hostOf(host)) && hostPortIs80(host);
+        return apiRoot((plain ? "http://" : "https://") + host, false);
+    }
+
+    /** Port 80 says plain HTTP without doubt, so containerd does not try TLS there. */
+    private static boolean hostPortIs80(String namespace) {
+        return namespace.endsWith(":80");
     }
 
     private static HttpUrl apiRoot(String text, boolean overridePath) {
@@ -201,7 +251,7 @@ final class HostsConfig {
         Map<String, List<String>> headers = new LinkedHashMap<>();
         node.path("header").fields().forEachRemaining(h -> headers.put(h.getKey(), strings(h.getValue())));
         return new Endpoint(url, capabilities, mirror, node.path("skip_verify").asBoolean(false), ca, client,
-                headers);
+                headers, false);
     }
 
     private static List<String> strings(JsonNode node) {
@@ -227,6 +277,6 @@ final class HostsConfig {
                 }
             }
         }
-        return new Endpoint(upstream, Capability.ALL, false, false, ca, client, Map.of());
+        return new Endpoint(upstream, Capability.ALL, false, false, ca, client, Map.of(), false);
     }
 }

@@ -1,5 +1,6 @@
 package io.lazysnap.registry;
 
+import okhttp3.Headers;
 import okhttp3.HttpUrl;
 import okhttp3.Interceptor;
 import okhttp3.Request;
@@ -10,6 +11,7 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.net.ProtocolException;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -17,12 +19,15 @@ import java.util.concurrent.ConcurrentHashMap;
  * Follows a registry's redirects to blob storage (S3, GCS, a CDN) and remembers where each blob was sent, so
  * the many range reads of one lazily mounted layer go straight to storage instead of asking the registry every
  * time. A remembered URL is dropped when it gets old or storage refuses it (a pre-signed URL expired); the
- * registry is then asked again. Credentials meant for the registry are never sent to another host.
+ * registry is then asked again. Nothing configured for the registry (credentials, hosts.toml or mirror headers,
+ * cookies) is sent to another host or over a downgrade from https to http: such a hop carries only what any
+ * client would send ({@code Range}, {@code Accept}).
  */
 final class RedirectInterceptor implements Interceptor {
 
     private static final Logger log = LoggerFactory.getLogger(RedirectInterceptor.class);
     private static final int MAX_HOPS = 5;
+    private static final List<String> PORTABLE_HEADERS = List.of("Range", "Accept");
 
     private final long ttlNanos;
     private final Map<String, Remembered> remembered = new ConcurrentHashMap<>();
@@ -78,9 +83,15 @@ final class RedirectInterceptor implements Interceptor {
 
     private static Request redirected(Request original, HttpUrl target) {
         Request.Builder b = original.newBuilder().url(target);
-        if (!Urls.hostPort(target).equals(Urls.hostPort(original.url()))
-                || !target.scheme().equals(original.url().scheme())) {
-            b.removeHeader("Authorization");
+        HttpUrl from = original.url();
+        boolean sameOrigin = target.host().equals(from.host()) && target.port() == from.port()
+                && target.scheme().equals(from.scheme());
+        if (!sameOrigin) {
+            Headers.Builder kept = new Headers.Builder();
+            for (String name : PORTABLE_HEADERS) {
+                original.headers(name).forEach(value -> kept.add(name, value));
+            }
+            b.headers(kept.build());
         }
         return b.build();
     }

@@ -63,9 +63,10 @@ public final class RegistryClient implements Closeable {
             stores.add(new DockerConfigCredentials(b.dockerConfig));
         }
         OkHttpClient tokenClient = base.newBuilder().followRedirects(true).callTimeout(b.requestTimeout).build();
-        this.hosts = new HostsConfig(b.hostsDir, b.plainHttp, b.mirrors);
+        this.hosts = new HostsConfig(b.hostsDir, b.plainHttp, b.mirrors, !b.requireTlsForLoopback);
         this.okHttp = base.newBuilder()
                 .addInterceptor(new HostFallbackInterceptor(hosts, tls, b.listener))
+                .addInterceptor(new PlainHttpFallbackInterceptor())
                 .addInterceptor(new RetryInterceptor(b.maxAttempts, b.initialBackoff, b.maxBackoff, b.listener))
                 .addInterceptor(new ConcurrencyLimitInterceptor(b.maxRequestsPerHost))
                 .addInterceptor(new AuthInterceptor(new Authorizer(tokenClient, stores)))
@@ -286,6 +287,7 @@ public final class RegistryClient implements Closeable {
     public static final class Builder {
         private Path hostsDir;
         private final Set<String> plainHttp = new HashSet<>();
+        private boolean requireTlsForLoopback;
         private final Map<String, List<HostsConfig.Mirror>> mirrors = new HashMap<>();
         private Path dockerConfig;
         private final Map<String, Credential> credentials = new HashMap<>();
@@ -331,6 +333,17 @@ public final class RegistryClient implements Closeable {
         /** Talks plain HTTP to these registries ({@code host[:port]} as in references), e.g. a local cache. */
         public Builder plainHttp(String... hosts) {
             plainHttp.addAll(List.of(hosts));
+            return this;
+        }
+
+        /**
+         * Treats registries on this machine ({@code localhost}, {@code 127.0.0.0/8}, {@code ::1}) like any other:
+         * verified TLS unless {@link #plainHttp} or a hosts.toml says otherwise. By default they follow
+         * containerd 1.7+: port 80 in plain HTTP; other ports in TLS without certificate verification (unless a
+         * CA is configured for them) and, except on 443, in plain HTTP once they answer TLS with plain HTTP.
+         */
+        public Builder requireTlsForLoopback(boolean require) {
+            this.requireTlsForLoopback = require;
             return this;
         }
 

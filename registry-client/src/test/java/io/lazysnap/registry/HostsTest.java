@@ -131,7 +131,7 @@ class HostsTest {
                 "[host.\"cache2.internal:8443\"]",
                 "  ca = [\"a.pem\", \"/etc/b.pem\"]",
                 "  client = \"c.pem\"", ""));
-        List<Endpoint> endpoints = new HostsConfig(certsD, Set.of(), Map.of()).all("registry.example:5000");
+        List<Endpoint> endpoints = new HostsConfig(certsD, Set.of(), Map.of(), true).all("registry.example:5000");
         assertEquals(3, endpoints.size());
         Endpoint cache = endpoints.get(0);
         assertEquals("https://cache.internal/prefix/", cache.apiRoot().toString());
@@ -149,7 +149,7 @@ class HostsTest {
         assertFalse(server.mirror());
         assertEquals(List.of(dir.resolve("root.pem")), server.caFiles());
         assertEquals("https://registry-1.docker.io/v2/",
-                new HostsConfig(certsD.resolve("none"), Set.of(), Map.of()).all("docker.io").get(0).apiRoot().toString());
+                new HostsConfig(certsD.resolve("none"), Set.of(), Map.of(), true).all("docker.io").get(0).apiRoot().toString());
     }
 
     @Test
@@ -157,7 +157,7 @@ class HostsTest {
         hostsToml("registry.example:5000", "[host.\"https://cache.internal\"]\n");
         HostsConfig hosts = new HostsConfig(certsD, Set.of(), Map.of("registry.example:5000", List.of(
                 new HostsConfig.Mirror("mirror-a:5000", true, Map.of("X-Node", List.of("n1"))),
-                new HostsConfig.Mirror("https://mirror-b/prefix", true, Map.of()))));
+                new HostsConfig.Mirror("https://mirror-b/prefix", true, Map.of()))), true);
         List<Endpoint> endpoints = hosts.all("registry.example:5000");
         assertEquals(List.of("http://mirror-a:5000/v2/", "https://mirror-b/prefix/v2/", "https://cache.internal/v2/",
                 "https://registry.example:5000/v2/"), endpoints.stream().map(e -> e.apiRoot().toString()).toList());
@@ -193,7 +193,8 @@ class HostsTest {
             Files.writeString(dir.resolve("client.pem"), clientCert.certificatePem()
                     + clientCert.privateKeyPkcs8Pem());
 
-            RegistryClient.Builder builder = RegistryClient.builder().hostsDir(certsD)
+            // Verified TLS, not the loopback default of skipping verification without a configured CA.
+            RegistryClient.Builder builder = RegistryClient.builder().hostsDir(certsD).requireTlsForLoopback(true)
                     .retries(5, Duration.ofMillis(1), Duration.ofMillis(2));
             try (RegistryClient untrusting = builder.build()) {
                 long start = System.nanoTime();
