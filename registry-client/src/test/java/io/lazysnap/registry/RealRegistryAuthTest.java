@@ -88,7 +88,7 @@ class RealRegistryAuthTest {
                 assertFalse(fallbacks.isEmpty(), "the dead mirror was tried first");
                 assertTrue(fallbacks.stream().allMatch(h -> h.equals("127.0.0.1:" + deadPort)), fallbacks.toString());
 
-                try (RegistryClient noCa = RegistryClient.builder().build()) {
+                try (RegistryClient noCa = RegistryClient.builder().requireTlsForLoopback(true).build()) {
                     RegistryException e = assertThrows(RegistryException.class, () -> noCa.manifest(ref));
                     assertTrue(e.getMessage().contains(registry.host()), e.getMessage());
                 }
