@@ -35,7 +35,7 @@ class DaemonConfigTest {
         assertEquals("/etc/containerd/certs.d", c.registry().hostsDir());
         assertEquals(List.of(), c.registry().plainHttp());
         assertEquals(System.getProperty("user.home") + "/.docker/config.json", c.registry().dockerConfig());
-        assertEquals(256L << 20, c.cache().memoryBytes());
+        assertEquals(16L << 20, c.cache().memoryBytes());
         assertEquals(10L << 30, c.cache().diskHighBytes());
         assertEquals((10L << 30) * 8 / 10, c.cache().diskLowBytes());
         assertEquals(85, c.cache().diskHighPercent());
