@@ -20,7 +20,7 @@ final class Node implements AutoCloseable {
 
     final Path dir;
     final Path containerdSocket;
-    private final Path lazysnapSocket;
+    final Path lazysnapSocket;
     private Process lazysnap;
     private Process containerd;
     private final ExitGuard guard = ExitGuard.of(this);
