@@ -3,7 +3,8 @@ package io.lazysnap.verifier;
 import java.util.regex.Pattern;
 
 /**
- * A pattern over normalised image names ({@code registry/repository}, e.g. {@code docker.io/library/alpine}):
+ * A pattern over normalised image names ({@code registry/repository}, e.g. {@code docker.io/library/alpine},
+ * spelt as {@link PolicyNames} says; the pattern's host is normalised the same way):
  * {@code *} matches within one path component, {@code **} across components, {@code ?} one character.
  */
 final class RepositoryGlob {
@@ -17,10 +18,11 @@ final class RepositoryGlob {
                     + " no spaces)");
         }
         this.glob = glob;
+        String normal = PolicyNames.ofGlob(glob);
         StringBuilder regex = new StringBuilder();
-        for (int i = 0; i < glob.length(); i++) {
-            char c = glob.charAt(i);
-            if (c == '*' && i + 1 < glob.length() && glob.charAt(i + 1) == '*') {
+        for (int i = 0; i < normal.length(); i++) {
+            char c = normal.charAt(i);
+            if (c == '*' && i + 1 < normal.length() && normal.charAt(i + 1) == '*') {
                 regex.append(".*");
                 i++;
             } else if (c == '*') {

@@ -18,7 +18,8 @@ record Rule(String name, List<RepositoryGlob> match, Mode mode, Signers signers,
     }
 
     boolean matches(Reference image) {
-        return match.stream().anyMatch(g -> g.matches(image.name()));
+        String name = PolicyNames.of(image);
+        return match.stream().anyMatch(g -> g.matches(name));
     }
 
     /** The repository holding {@code image}'s signatures. */

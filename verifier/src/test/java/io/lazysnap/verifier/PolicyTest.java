@@ -44,6 +44,27 @@ class PolicyTest {
     }
 
     @Test
+    void anEnforceRuleCannotBeEscapedByWritingTheRegistryHostDifferently() {
+        Policy policy = Fixtures.policy("""
+                [[rule]]
+                match = ["Registry.Corp/**"]
+                mode = "enforce"
+                keys = [%s]
+
+                [default]
+                mode = "skip"
+                """.formatted(q("cosign.pub")));
+        for (String ref : new String[] {"registry.corp/x", "REGISTRY.CORP/x", "registry.corp:443/x:1",
+                "Registry.Corp:443/team/x"}) {
+            assertEquals(Mode.ENFORCE, policy.modeFor(Reference.parse(ref)), ref);
+        }
+        assertEquals(Mode.SKIP, policy.modeFor(Reference.parse("registry.corp:5000/x")), "another port, another registry");
+        Policy hub = Fixtures.policy("[[rule]]\nmatch = [\"docker.io/library/*\"]\nmode = \"skip\"\n");
+        assertEquals(Mode.SKIP, hub.modeFor(Reference.parse("INDEX.DOCKER.IO/library/alpine")));
+        assertEquals(Mode.SKIP, hub.modeFor(Reference.parse("registry-1.docker.io:443/library/alpine")));
+    }
+
+    @Test
     void shortNamesAreMatchedNormalised() {
         Policy policy = Fixtures.policy("[[rule]]\nmatch = [\"docker.io/library/*\"]\nmode = \"skip\"\n");
         assertEquals(Mode.SKIP, policy.modeFor(Reference.parse("alpine:3")));
