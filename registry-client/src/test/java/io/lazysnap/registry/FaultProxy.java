@@ -215,14 +215,15 @@ final class FaultProxy implements AutoCloseable {
 
         @Override
         public void write(byte[] b, int off, int len) throws IOException {
-            out.write(b, off, len);
+            // Counted before the write: once the client has the bytes, a test reading the count must see them.
             count.addAndGet(len);
+            out.write(b, off, len);
         }
 
         @Override
         public void write(int b) throws IOException {
-            out.write(b);
             count.incrementAndGet();
+            out.write(b);
         }
     }
 }
