@@ -18,12 +18,20 @@ final class Lazysnap {
     private Lazysnap() {
     }
 
-    /** The command line for {@code lazysnap args...}. */
+    /**
+     * The command line for {@code lazysnap args...}; a private jar runs with the JVM options {@code bin/lazysnap}
+     * gives the daemon ({@code packaging/serve.jvm}) and the quick JIT tier it gives clients.
+     */
     static List<String> command(String... args) {
         String jar = System.getProperty(JAR_PROPERTY);
-        List<String> command = new ArrayList<>(jar == null ? List.of(home().resolve("bin/lazysnap").toString())
-                : List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                        "-Dfile.encoding=UTF-8", "-jar", jar));
+        List<String> command = new ArrayList<>();
+        if (jar == null) {
+            command.add(home().resolve("bin/lazysnap").toString());
+        } else {
+            command.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-Dfile.encoding=UTF-8", args.length > 0 && args[0].equals("serve")
+                            ? "@" + home().resolve("packaging/serve.jvm") : "-XX:TieredStopAtLevel=1", "-jar", jar));
+        }
         command.addAll(List.of(args));
         return command;
     }
