@@ -46,10 +46,10 @@ final class FirstStart {
         String socket = node.containerdSocket.toString();
         return switch (mode) {
             case OVERLAY -> node.ctrCommand("image", "pull", "--plain-http", "--snapshotter", mode.snapshotter, ref);
-            case LAZY, LAZY_NO_LANDMARKS -> Lazysnap.command("rpull", "--daemon", node.lazysnapSocket.toString(),
+            case LAZY, LAZY_NO_LANDMARKS -> Lazysnap.command("rpull", "--daemon", node.snapshotterSocket.toString(),
                     "--address", socket,
                     "--namespace", Node.NAMESPACE, "--plain-http", "--snapshotter", mode.snapshotter, ref);
-            case CTR_REMOTE -> List.of("ctr-remote", "--address", socket, "--namespace", Node.NAMESPACE, "image",
+            case CTR_REMOTE, STARGZ_REF -> List.of("ctr-remote", "--address", socket, "--namespace", Node.NAMESPACE, "image",
                     "rpull", "--plain-http", "--snapshotter", mode.snapshotter, ref);
             case CRI -> throw new IllegalArgumentException("CRI pulls through the pod");
         };

@@ -14,7 +14,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@code bench/run [full|python3|quick] [--no-micro]}: runs the time-to-first-start scenarios of the profile and the
+ * {@code bench/run [full|python3|quick|demo|compare] [--no-micro]}: runs the time-to-first-start scenarios of the profile and the
  * micro-benchmarks through JMH, then writes {@code bench/results/<date>-<host>[-quick].md}.
  */
 public final class Main {
@@ -44,12 +44,15 @@ public final class Main {
         long started = System.nanoTime();
 
         List<RunResult> ttfs = new ArrayList<>();
-        for (Profile.Scenario s : profile.scenarios()) {
-            ttfs.addAll(run(base(side, home, jar).include("\\.TimeToFirstStart\\.")
-                    .param("image", s.images().toArray(String[]::new))
-                    .param("mode", s.modes().toArray(String[]::new))
-                    .param("link", s.links().toArray(String[]::new))
-                    .measurementIterations(profile.iterations())));
+        for (int round = 1; round <= profile.rounds(); round++) {
+            LOG.info("round {} of {}", round, profile.rounds());
+            for (Profile.Scenario s : profile.scenarios()) {
+                ttfs.addAll(run(base(side, home, jar).include("\\.TimeToFirstStart\\.")
+                        .param("image", s.images().toArray(String[]::new))
+                        .param("mode", s.modes().toArray(String[]::new))
+                        .param("link", s.links().toArray(String[]::new))
+                        .measurementIterations(profile.iterations())));
+            }
         }
         List<RunResult> micros = micro ? new ArrayList<>(run(base(side, home, jar).include(MICRO))) : List.of();
 

@@ -6,8 +6,9 @@ package io.lazysnap.bench;
  * @param millis           pull requested to first line read, as the harness timed it
  * @param bytesBeforeStart bytes the registry sent before the first line
  * @param imageBytes       the compressed size of the image pulled (all layers)
- * @param lazysnapPeakRss  the daemon's VmHWM after the run, 0 when lazysnap took no part
+ * @param daemonPeakRss    the remote snapshotter daemon's VmHWM (process tree) after the run, 0 for the
+ *                         overlay baseline, where no remote snapshotter takes part
  */
 record Measurement(String image, String mode, String link, double millis, long bytesBeforeStart, long imageBytes,
-                   long lazysnapPeakRss) {
+                   long daemonPeakRss) {
 }

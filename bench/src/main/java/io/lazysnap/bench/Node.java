@@ -10,8 +10,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A cold node: a private containerd (CRI included) and a fresh lazysnap daemon, each with empty state under one
- * temp dir, so nothing of an earlier iteration is cached. Stopped by PID, shims included, and unmounted on close.
+ * A cold node: a private containerd (CRI included) and a fresh remote snapshotter daemon (lazysnap, or
+ * stargz-snapshotter's as the reference), each with empty state under one temp dir, so nothing of an earlier
+ * iteration is cached. Stopped by PID, shims included, and unmounted on close.
  */
 final class Node implements AutoCloseable {
 
@@ -20,26 +21,34 @@ final class Node implements AutoCloseable {
 
     final Path dir;
     final Path containerdSocket;
-    final Path lazysnapSocket;
-    private Process lazysnap;
+    final PullMode.Daemon daemon;
+    final Path snapshotterSocket;
+    private Process snapshotter;
     private Process containerd;
     private final ExitGuard guard = ExitGuard.of(this);
 
-    private Node(Path dir) {
+    private Node(Path dir, PullMode.Daemon daemon) {
         this.dir = dir;
+        this.daemon = daemon;
         this.containerdSocket = dir.resolve("run/containerd.sock");
-        this.lazysnapSocket = dir.resolve("run/lazysnap.sock");
+        this.snapshotterSocket = dir.resolve("run/" + daemon.pluginName + ".sock");
     }
 
     /**
      * @param registry  {@code host:port} of the (shaped) registry, spoken to over plain HTTP
      * @param sandboxImage the CRI pause image
+     * @param daemon       the remote snapshotter to run, also CRI's snapshotter
      */
-    static Node start(String registry, String sandboxImage) throws Exception {
+    static Node start(String registry, String sandboxImage, PullMode.Daemon daemon) throws Exception {
         // Short base path: unix socket paths are limited to 107 bytes.
-        Node node = new Node(Files.createTempDirectory(Path.of("/tmp"), "lzs-bench-"));
+        Node node = new Node(Files.createTempDirectory(Path.of("/tmp"), "lzs-bench-"), daemon);
         try {
-            node.startLazysnap(registry);
+            Files.createDirectories(node.dir.resolve("run"));
+            if (daemon == PullMode.Daemon.STARGZ) {
+                node.startStargz();
+            } else {
+                node.startLazysnap(registry);
+            }
             node.startContainerd(registry, sandboxImage);
             return node;
         } catch (Exception e) {
@@ -49,17 +58,27 @@ final class Node implements AutoCloseable {
     }
 
     private void startLazysnap(String registry) throws Exception {
-        Files.createDirectories(dir.resolve("run"));
         Path config = dir.resolve("lazysnap.toml");
         Files.writeString(config, """
                 [registry]
                 plain_http = ["%s"]
                 """.formatted(registry));
         Path log = dir.resolve("lazysnap.log");
-        lazysnap = Commands.start(log, Lazysnap.command("serve", "--root", dir.resolve("lazysnap").toString(),
-                "--address", lazysnapSocket.toString(), "--config", config.toString()));
-        Commands.awaitReady("lazysnap", lazysnap, log, Duration.ofSeconds(60),
-                () -> Files.exists(lazysnapSocket) && Commands.tail(log).contains("lazysnap ready"));
+        snapshotter = Commands.start(log, Lazysnap.command("serve", "--root", dir.resolve("lazysnap").toString(),
+                "--address", snapshotterSocket.toString(), "--config", config.toString()));
+        Commands.awaitReady("lazysnap", snapshotter, log, Duration.ofSeconds(60),
+                () -> Files.exists(snapshotterSocket) && Commands.tail(log).contains("lazysnap ready"));
+    }
+
+    /** stargz-snapshotter's daemon with its defaults (an empty config); it speaks plain HTTP to 127.0.0.1. */
+    private void startStargz() throws Exception {
+        Path config = Files.writeString(dir.resolve("stargz.toml"), "");
+        Path log = dir.resolve("stargz.log");
+        snapshotter = Commands.start(log, List.of(StargzReference.binary().toString(), "--root",
+                dir.resolve("stargz").toString(), "--address", snapshotterSocket.toString(), "--config",
+                config.toString()));
+        Commands.awaitReady("containerd-stargz-grpc", snapshotter, log, Duration.ofSeconds(60),
+                () -> Files.exists(snapshotterSocket) && Commands.tail(log).contains("\"msg\":\"serving\""));
     }
 
     private void startContainerd(String registry, String sandboxImage) throws Exception {
@@ -72,7 +91,7 @@ final class Node implements AutoCloseable {
                   address = "%s"
                 [ttrpc]
                   address = "%s"
-                [proxy_plugins.lazysnap]
+                [proxy_plugins.%s]
                   type = "snapshot"
                   address = "%s"
                 [plugins."io.containerd.grpc.v1.cri"]
@@ -82,7 +101,7 @@ final class Node implements AutoCloseable {
                   # This machine refuses a negative oom_score_adj, which CRI would give the pause container.
                   restrict_oom_score_adj = true
                   [plugins."io.containerd.grpc.v1.cri".containerd]
-                    snapshotter = "lazysnap"
+                    snapshotter = "%s"
                     disable_snapshot_annotations = false
                   [plugins."io.containerd.grpc.v1.cri".cni]
                     bin_dir = "%s"
@@ -90,7 +109,8 @@ final class Node implements AutoCloseable {
                   [plugins."io.containerd.grpc.v1.cri".registry.mirrors."%s"]
                     endpoint = ["http://%s"]
                 """.formatted(dir.resolve("containerd-root"), dir.resolve("containerd-state"), containerdSocket,
-                dir.resolve("run/containerd.ttrpc.sock"), lazysnapSocket, sandboxImage, dir.resolve("cni-bin"),
+                dir.resolve("run/containerd.ttrpc.sock"), daemon.pluginName, snapshotterSocket, sandboxImage,
+                daemon.pluginName, dir.resolve("cni-bin"),
                 dir.resolve("cni-conf"), registry, registry));
         Path log = dir.resolve("containerd.log");
         containerd = Commands.start(log, List.of("containerd", "--config", config.toString()));
@@ -115,18 +135,34 @@ final class Node implements AutoCloseable {
         return command;
     }
 
-    /** The lazysnap daemon's peak resident set so far ({@code VmHWM}), in bytes. */
-    long lazysnapPeakRss() throws IOException {
-        for (String line : Files.readAllLines(Path.of("/proc/" + lazysnap.pid() + "/status"))) {
+    /**
+     * The snapshotter daemon's peak resident set so far: {@code VmHWM} summed over its process and the descendants
+     * alive now (a helper process of either daemon counts against it), in bytes.
+     */
+    long snapshotterPeakRss() throws IOException {
+        long sum = peakRss(snapshotter.pid());
+        for (ProcessHandle child : snapshotter.descendants().toList()) {
+            try {
+                sum += peakRss(child.pid());
+            } catch (IOException exited) {
+                // Gone between listing and reading: its memory is no longer part of the tree.
+            }
+        }
+        return sum;
+    }
+
+    private static long peakRss(long pid) throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
             if (line.startsWith("VmHWM:")) {
                 return Long.parseLong(line.replaceAll("\\D", "")) * 1024;
             }
         }
-        throw new IOException("no VmHWM for lazysnap (pid " + lazysnap.pid() + ")");
+        throw new IOException("no VmHWM for pid " + pid);
     }
 
     String logs() throws IOException {
-        return "--- lazysnap\n" + Commands.tail(dir.resolve("lazysnap.log")) + "\n--- containerd\n"
+        String name = daemon.pluginName;
+        return "--- " + name + "\n" + Commands.tail(dir.resolve(name + ".log")) + "\n--- containerd\n"
                 + Commands.tail(dir.resolve("containerd.log"));
     }
 
@@ -139,7 +175,7 @@ final class Node implements AutoCloseable {
                 .step(() -> ProcessHandle.allProcesses()
                         .filter(p -> p.info().commandLine().orElse("").matches("\\S*containerd-shim.*" + dir + ".*"))
                         .forEach(ProcessHandle::destroyForcibly))
-                .step(() -> Commands.stop(lazysnap))
+                .step(() -> Commands.stop(snapshotter))
                 .step(() -> {
                     for (String mount : Commands.mountsUnder(dir)) {
                         Commands.run("umount", "-l", mount);

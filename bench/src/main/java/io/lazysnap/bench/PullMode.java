@@ -11,7 +11,12 @@ enum PullMode {
     /** stargz-snapshotter's Go client {@code ctr-remote image rpull} (no JVM start-up) against lazysnap. */
     CTR_REMOTE("ctr-remote-rpull", Variant.ESTARGZ, "lazysnap"),
     /** Kubernetes' path: CRI PullImage, CreateContainer, StartContainer into a ready pod, lazysnap snapshotter. */
-    CRI("lazysnap-cri", Variant.ESTARGZ, "lazysnap");
+    CRI("lazysnap-cri", Variant.ESTARGZ, "lazysnap"),
+    /**
+     * The reference: stargz-snapshotter's own daemon ({@code containerd-stargz-grpc}, its default config) driven by
+     * its own client {@code ctr-remote image rpull}, then {@code ctr run}; lazysnap does not run on this node.
+     */
+    STARGZ_REF("stargz-ref", Variant.ESTARGZ, "stargz");
 
     final String label;
     final Variant variant;
@@ -34,5 +39,21 @@ enum PullMode {
 
     boolean lazy() {
         return this != OVERLAY;
+    }
+
+    /** The remote snapshotter daemon this mode's node runs (the overlay baseline's node runs lazysnap, idle). */
+    Daemon daemon() {
+        return this == STARGZ_REF ? Daemon.STARGZ : Daemon.LAZYSNAP;
+    }
+
+    /** A remote snapshotter process a node can run; its name is containerd's proxy plugin name. */
+    enum Daemon {
+        LAZYSNAP("lazysnap"), STARGZ("stargz");
+
+        final String pluginName;
+
+        Daemon(String pluginName) {
+            this.pluginName = pluginName;
+        }
     }
 }

@@ -53,38 +53,67 @@ final class ResultsTable {
                 + ": " + n.value() + "\n").distinct().forEach(md::append);
         md.append("\nTime to first start (TTFS): from \"pull requested\" to the container's first line of output, ")
                 .append("cold node each iteration; JMH SingleShotTime, mean of ").append(profile.iterations())
-                .append(" iteration(s). `vs overlay` = overlay TTFS / this TTFS (higher is better).\n\n");
+                .append(" iteration(s)").append(profile.rounds() > 1 ? ", median of " + profile.rounds()
+                        + " interleaved rounds" : "")
+                .append(". `vs overlay` = overlay TTFS / this TTFS (higher is better). MB and RSS are medians and ")
+                .append("maxima over the iterations; RSS is the snapshotter daemon's (lazysnap's or, for stargz-ref, ")
+                .append("stargz-snapshotter's) VmHWM summed over its process tree.\n\n");
         md.append("| link | image | mode | TTFS ms | vs overlay | MB from registry before first line | "
-                + "% of image | lazysnap peak RSS MB |\n|---|---|---|---:|---:|---:|---:|---:|\n");
-        Map<String, List<RunResult>> byGroup = new TreeMap<>(ttfs.stream()
-                .collect(Collectors.groupingBy(r -> param(r, "link") + " " + param(r, "image"))));
-        for (List<RunResult> group : byGroup.values()) {
+                + "% of image | daemon peak RSS MiB |\n|---|---|---|---:|---:|---:|---:|---:|\n");
+        for (List<RunResult> group : groups().values()) {
             Optional<Double> overlay = score(group, "overlay");
-            for (RunResult r : group) {
-                md.append(row(r, overlay));
+            for (String mode : modes(group)) {
+                md.append(row(group, mode, overlay));
             }
         }
         md.append(missing());
         md.append("\n").append(targets());
+        md.append(new ReferenceComparison(groups(), measurements).markdown());
+        if (profile.rounds() > 1) {
+            md.append("\n").append(jmhRows());
+        }
         if (!micros.isEmpty()) {
             md.append("\n").append(microTable());
         }
         return md.toString();
     }
 
-    private String row(RunResult r, Optional<Double> overlay) {
+    /** Results by "link image", in name order. */
+    private Map<String, List<RunResult>> groups() {
+        return new TreeMap<>(ttfs.stream()
+                .collect(Collectors.groupingBy(r -> param(r, "link") + " " + param(r, "image"))));
+    }
+
+    /** The modes of a group in the order they ran. */
+    static List<String> modes(List<RunResult> group) {
+        return group.stream().map(r -> param(r, "mode")).distinct().toList();
+    }
+
+    private String row(List<RunResult> group, String mode, Optional<Double> overlay) {
+        RunResult r = group.get(0);
         String image = param(r, "image");
-        String mode = param(r, "mode");
         String link = param(r, "link");
-        List<Measurement> ms = measurements.stream()
-                .filter(m -> m.image().equals(image) && m.mode().equals(mode) && m.link().equals(link)).toList();
-        double bytes = ms.stream().mapToLong(Measurement::bytesBeforeStart).average().orElse(Double.NaN);
+        List<Measurement> ms = Measurements.of(measurements, link, image, mode);
+        double bytes = Measurements.median(ms, Measurement::bytesBeforeStart);
         long imageBytes = ms.stream().mapToLong(Measurement::imageBytes).max().orElse(0);
-        long rss = ms.stream().mapToLong(Measurement::lazysnapPeakRss).max().orElse(0);
-        double score = r.getPrimaryResult().getScore();
+        long rss = ms.stream().mapToLong(Measurement::daemonPeakRss).max().orElse(0);
+        double score = score(group, mode).orElseThrow();
         return "| %s | %s | %s | %.0f | %s | %.1f | %.1f %% | %s |\n".formatted(link, image, mode, score,
                 overlay.map(o -> "%.1f×".formatted(o / score)).orElse("–"), bytes / 1e6,
                 100 * bytes / imageBytes, rss == 0 ? "–" : Long.toString(rss >> 20));
+    }
+
+    /** Every JMH result of an interleaved run, in the order the rounds ran it. */
+    private String jmhRows() {
+        StringBuilder md = new StringBuilder("JMH results, one per round and mode (SingleShotTime, ms):\n\n"
+                + "| round | link | image | mode | TTFS ms |\n|---:|---|---|---|---:|\n");
+        int perRound = ttfs.size() / profile.rounds();
+        for (int i = 0; i < ttfs.size(); i++) {
+            RunResult r = ttfs.get(i);
+            md.append("| %d | %s | %s | %s | %.0f |\n".formatted(i / Math.max(1, perRound) + 1, param(r, "link"),
+                    param(r, "image"), param(r, "mode"), r.getPrimaryResult().getScore()));
+        }
+        return md.toString();
     }
 
     /** Scenarios of the profile without a result: they failed; the run's log says why. */
@@ -145,12 +174,14 @@ final class ResultsTable {
         return md.toString();
     }
 
-    private static Optional<Double> score(List<RunResult> group, String mode) {
-        return group.stream().filter(r -> param(r, "mode").equals(mode)).findFirst()
-                .map(r -> r.getPrimaryResult().getScore());
+    /** The median over rounds of a mode's JMH score in a group. */
+    static Optional<Double> score(List<RunResult> group, String mode) {
+        double[] scores = group.stream().filter(r -> param(r, "mode").equals(mode))
+                .mapToDouble(r -> r.getPrimaryResult().getScore()).toArray();
+        return scores.length == 0 ? Optional.empty() : Optional.of(Measurements.median(scores));
     }
 
-    private static String param(RunResult r, String name) {
+    static String param(RunResult r, String name) {
         return r.getParams().getParam(name);
     }
 

@@ -80,7 +80,7 @@ public class TimeToFirstStart {
 
     @Setup(Level.Iteration)
     public void coldNode() throws Exception {
-        node = Node.start(net.pullHost(), pauseRef);
+        node = Node.start(net.pullHost(), pauseRef, pullMode.daemon());
         if (pullMode == PullMode.CRI) {
             try {
                 pod = CriPod.open(node);
@@ -111,7 +111,7 @@ public class TimeToFirstStart {
             }
             started.awaitExit();
             SideResults.append(new Measurement(image, mode, link, millis, bytesBeforeStart, imageBytes,
-                    pullMode.lazy() ? node.lazysnapPeakRss() : 0));
+                    pullMode.lazy() ? node.snapshotterPeakRss() : 0));
         } finally {
             started = null;
             CriPod p = pod;

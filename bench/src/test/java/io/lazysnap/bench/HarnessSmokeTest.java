@@ -37,7 +37,7 @@ class HarnessSmokeTest {
             assertEquals(PullMode.values().length, measured.size(), measured.toString());
             assertTrue(measured.stream().allMatch(m -> m.bytesBeforeStart() > 0), measured.toString());
             assertTrue(measured.stream().filter(m -> !m.mode().equals("overlay"))
-                    .allMatch(m -> m.lazysnapPeakRss() > 0), measured.toString());
+                    .allMatch(m -> m.daemonPeakRss() > 0), measured.toString());
             assertTrue(SideResults.notes(side).stream().anyMatch(n -> n.value().contains("tbf")
                     || n.value().contains("userspace")), "the link says how it was shaped");
         } finally {
