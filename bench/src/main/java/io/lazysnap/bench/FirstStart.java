@@ -49,8 +49,8 @@ final class FirstStart {
             case LAZY, LAZY_NO_LANDMARKS -> Lazysnap.command("rpull", "--daemon", node.snapshotterSocket.toString(),
                     "--address", socket,
                     "--namespace", Node.NAMESPACE, "--plain-http", "--snapshotter", mode.snapshotter, ref);
-            case CTR_REMOTE, STARGZ_REF -> List.of("ctr-remote", "--address", socket, "--namespace", Node.NAMESPACE, "image",
-                    "rpull", "--plain-http", "--snapshotter", mode.snapshotter, ref);
+            case CTR_REMOTE, STARGZ_REF -> List.of("ctr-remote", "--address", socket, "--namespace", Node.NAMESPACE,
+                    "image", "rpull", "--plain-http", "--snapshotter", mode.snapshotter, ref);
             case CRI -> throw new IllegalArgumentException("CRI pulls through the pod");
         };
     }

@@ -14,8 +14,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@code bench/run [full|python3|quick|demo|compare] [--no-micro]}: runs the time-to-first-start scenarios of the profile and the
- * micro-benchmarks through JMH, then writes {@code bench/results/<date>-<host>[-quick].md}.
+ * {@code bench/run [full|python3|quick|demo|compare] [--no-micro]}: runs the time-to-first-start scenarios of the
+ * profile and the micro-benchmarks through JMH, then writes {@code bench/results/<date>-<host>[-<profile>].md}.
  */
 public final class Main {
 

@@ -20,11 +20,11 @@ final class Measurements {
     }
 
     /** The median; NaN for none. */
-    static double median(double[] sorted) {
-        if (sorted.length == 0) {
+    static double median(double[] values) {
+        if (values.length == 0) {
             return Double.NaN;
         }
-        double[] v = sorted.clone();
+        double[] v = values.clone();
         Arrays.sort(v);
         int mid = v.length / 2;
         return v.length % 2 == 1 ? v[mid] : (v[mid - 1] + v[mid]) / 2;

@@ -40,7 +40,8 @@ record Profile(String name, List<Scenario> scenarios, int iterations, int rounds
                     new Scenario(List.of("1024m-2pct", "python3"), VERSUS_REFERENCE, List.of(SLOW_LINK)),
                     new Scenario(List.of("100m-2pct"), List.of("overlay", "stargz-ref", "lazysnap-rpull",
                             "lazysnap-cri"), List.of("1gbit-2ms"))), 1, 5, false);
-            default -> throw new IllegalArgumentException("profile is full, python3, quick, demo or compare, not " + name);
+            default -> throw new IllegalArgumentException(
+                    "profile is full, python3, quick, demo or compare, not " + name);
         };
     }
 }

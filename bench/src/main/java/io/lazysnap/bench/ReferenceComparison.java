@@ -1,8 +1,9 @@
 package io.lazysnap.bench;
 
+import java.math.BigDecimal;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import org.openjdk.jmh.results.RunResult;
 
 /**
@@ -22,6 +23,10 @@ final class ReferenceComparison {
     private static final List<Target> TARGETS = List.of(new Target("100mbit-20ms", "1024m-2pct", 0.8, 128),
             new Target("100mbit-20ms", "python3", 1.0, 96), new Target("1gbit-2ms", "100m-2pct", 1.0, 0));
 
+    /** One mode of one scenario: median TTFS and bytes, maximum RSS. */
+    private record Summary(double ttfs, double bytes, long rss) {
+    }
+
     private final Map<String, List<RunResult>> groups;
     private final List<Measurement> measurements;
 
@@ -36,21 +41,21 @@ final class ReferenceComparison {
         StringBuilder checks = new StringBuilder();
         for (Map.Entry<String, List<RunResult>> e : groups.entrySet()) {
             String[] key = e.getKey().split(" ", 2);
-            Optional<Double> reference = ResultsTable.score(e.getValue(), REFERENCE);
-            if (reference.isEmpty()) {
+            Map<String, Summary> byMode = summaries(key[0], key[1], e.getValue());
+            Summary ref = byMode.get(REFERENCE);
+            if (ref == null) {
                 continue;
             }
-            Summary ref = summary(key[0], key[1], REFERENCE, reference.get());
             for (String mode : LAZYSNAP_MODES) {
-                ResultsTable.score(e.getValue(), mode).ifPresent(ttfs -> {
-                    Summary s = summary(key[0], key[1], mode, ttfs);
+                Summary s = byMode.get(mode);
+                if (s != null) {
                     table.append("| %s | %s | %s | %.0f / %.0f | %.2f | %.1f / %.1f | %.2f | %d / %d | %.2f |\n"
                             .formatted(key[0], key[1], mode, s.ttfs, ref.ttfs, s.ttfs / ref.ttfs, s.bytes / 1e6,
                                     ref.bytes / 1e6, s.bytes / ref.bytes, s.rss >> 20, ref.rss >> 20,
                                     (double) s.rss / ref.rss));
-                });
+                }
             }
-            checks.append(checks(key[0], key[1], e.getValue(), ref));
+            checks.append(checks(key[0], key[1], byMode));
         }
         if (table.isEmpty()) {
             return "";
@@ -62,41 +67,47 @@ final class ReferenceComparison {
                 + table + "\nTargets (issue 12):\n\n" + checks;
     }
 
-    private String checks(String link, String image, List<RunResult> group, Summary ref) {
-        StringBuilder md = new StringBuilder();
-        Optional<Double> rpull = ResultsTable.score(group, "lazysnap-rpull");
-        if (rpull.isEmpty()) {
+    private Map<String, Summary> summaries(String link, String image, List<RunResult> group) {
+        Map<String, Summary> byMode = new LinkedHashMap<>();
+        for (String mode : List.of(REFERENCE, "overlay", "lazysnap-rpull", "lazysnap-cri", "ctr-remote-rpull")) {
+            ResultsTable.score(group, mode).ifPresent(ttfs -> {
+                List<Measurement> ms = Measurements.of(measurements, link, image, mode);
+                byMode.put(mode, new Summary(ttfs, Measurements.median(ms, Measurement::bytesBeforeStart),
+                        ms.stream().mapToLong(Measurement::daemonPeakRss).max().orElse(0)));
+            });
+        }
+        return byMode;
+    }
+
+    private static String checks(String link, String image, Map<String, Summary> byMode) {
+        Summary rpull = byMode.get("lazysnap-rpull");
+        if (rpull == null) {
             return "";
         }
-        Summary s = summary(link, image, "lazysnap-rpull", rpull.get());
+        Summary ref = byMode.get(REFERENCE);
+        StringBuilder md = new StringBuilder();
         for (Target t : TARGETS) {
             if (t.link.equals(link) && t.image.equals(image)) {
-                md.append(check(link, image, "TTFS rpull / reference", s.ttfs / ref.ttfs, t.ttfsRatio));
+                md.append(check(link, image, "TTFS rpull / reference", rpull.ttfs / ref.ttfs, t.ttfsRatio));
                 if (t.rssMib > 0) {
-                    md.append(check(link, image, "daemon peak RSS MiB", s.rss / (double) (1 << 20), t.rssMib));
+                    md.append(check(link, image, "daemon peak RSS MiB", rpull.rss / (double) (1 << 20), t.rssMib));
                 }
             }
         }
-        md.append(check(link, image, "bytes before first line, rpull / reference", s.bytes / ref.bytes, 1.0));
-        ResultsTable.score(group, "lazysnap-cri").ifPresent(cri ->
-                md.append(check(link, image, "TTFS CRI / rpull", cri / s.ttfs, 1.0)));
-        ResultsTable.score(group, "overlay").ifPresent(overlay ->
-                md.append(check(link, image, "TTFS rpull / overlay full pull", s.ttfs / overlay, 1.0)));
+        md.append(check(link, image, "bytes before first line, rpull / reference", rpull.bytes / ref.bytes, 1.0));
+        Summary cri = byMode.get("lazysnap-cri");
+        if (cri != null) {
+            md.append(check(link, image, "TTFS CRI / rpull", cri.ttfs / rpull.ttfs, 1.0));
+        }
+        Summary overlay = byMode.get("overlay");
+        if (overlay != null) {
+            md.append(check(link, image, "TTFS rpull / overlay full pull", rpull.ttfs / overlay.ttfs, 1.0));
+        }
         return md.toString();
     }
 
     private static String check(String link, String image, String what, double value, double bound) {
         return "- %s @ %s: %s = %.2f (target ≤ %s): %s\n".formatted(image, link, what, value,
-                bound == Math.rint(bound) && bound > 2 ? "%.0f".formatted(bound) : "%.1f".formatted(bound),
-                value <= bound ? "met" : "MISSED");
-    }
-
-    private record Summary(double ttfs, double bytes, long rss) {
-    }
-
-    private Summary summary(String link, String image, String mode, double ttfs) {
-        List<Measurement> ms = Measurements.of(measurements, link, image, mode);
-        return new Summary(ttfs, Measurements.median(ms, Measurement::bytesBeforeStart),
-                ms.stream().mapToLong(Measurement::daemonPeakRss).max().orElse(0));
+                BigDecimal.valueOf(bound).stripTrailingZeros().toPlainString(), value <= bound ? "met" : "MISSED");
     }
 }

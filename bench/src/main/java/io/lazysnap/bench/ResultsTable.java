@@ -4,6 +4,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -60,7 +61,8 @@ final class ResultsTable {
                 .append("stargz-snapshotter's) VmHWM summed over its process tree.\n\n");
         md.append("| link | image | mode | TTFS ms | vs overlay | MB from registry before first line | "
                 + "% of image | daemon peak RSS MiB |\n|---|---|---|---:|---:|---:|---:|---:|\n");
-        for (List<RunResult> group : groups().values()) {
+        Map<String, List<RunResult>> groups = groups();
+        for (List<RunResult> group : groups.values()) {
             Optional<Double> overlay = score(group, "overlay");
             for (String mode : modes(group)) {
                 md.append(row(group, mode, overlay));
@@ -68,7 +70,7 @@ final class ResultsTable {
         }
         md.append(missing());
         md.append("\n").append(targets());
-        md.append(new ReferenceComparison(groups(), measurements).markdown());
+        md.append(new ReferenceComparison(groups, measurements).markdown());
         if (profile.rounds() > 1) {
             md.append("\n").append(jmhRows());
         }
@@ -85,7 +87,7 @@ final class ResultsTable {
     }
 
     /** The modes of a group in the order they ran. */
-    static List<String> modes(List<RunResult> group) {
+    private static List<String> modes(List<RunResult> group) {
         return group.stream().map(r -> param(r, "mode")).distinct().toList();
     }
 
@@ -103,15 +105,19 @@ final class ResultsTable {
                 100 * bytes / imageBytes, rss == 0 ? "–" : Long.toString(rss >> 20));
     }
 
-    /** Every JMH result of an interleaved run, in the order the rounds ran it. */
+    /**
+     * Every JMH result of an interleaved run, in the order they ran; a scenario's round is how often it ran so far
+     * (a failed scenario has no result, so the position in the list does not tell the round).
+     */
     private String jmhRows() {
         StringBuilder md = new StringBuilder("JMH results, one per round and mode (SingleShotTime, ms):\n\n"
                 + "| round | link | image | mode | TTFS ms |\n|---:|---|---|---|---:|\n");
-        int perRound = ttfs.size() / profile.rounds();
-        for (int i = 0; i < ttfs.size(); i++) {
-            RunResult r = ttfs.get(i);
-            md.append("| %d | %s | %s | %s | %.0f |\n".formatted(i / Math.max(1, perRound) + 1, param(r, "link"),
-                    param(r, "image"), param(r, "mode"), r.getPrimaryResult().getScore()));
+        Map<String, Integer> rounds = new HashMap<>();
+        for (RunResult r : ttfs) {
+            int round = rounds.merge(param(r, "link") + " " + param(r, "image") + " " + param(r, "mode"), 1,
+                    Integer::sum);
+            md.append("| %d | %s | %s | %s | %.0f |\n".formatted(round, param(r, "link"), param(r, "image"),
+                    param(r, "mode"), r.getPrimaryResult().getScore()));
         }
         return md.toString();
     }
