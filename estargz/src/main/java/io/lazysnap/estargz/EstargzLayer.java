@@ -58,7 +58,7 @@ public final class EstargzLayer {
 
     static EstargzLayer open(BlobSource blob, Map<String, String> annotations, TocReader reader) throws IOException {
         Objects.requireNonNull(blob, "blob");
-        TocReader.Result read = reader.read(blob);
+        TocReader.Result read = reader.read(blob, annotations);
         Footer footer = read.footer();
         String jsonDigest = Digests.sha256(read.json());
         boolean verified = TocVerification.verify(annotations, footer, jsonDigest, read.compressedDigest());

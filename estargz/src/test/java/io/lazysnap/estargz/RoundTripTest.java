@@ -3,9 +3,11 @@ package io.lazysnap.estargz;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -179,7 +181,10 @@ class RoundTripTest {
         Layers.Converted c = Layers.convert(LayerConverter.builder().format(format).build(), tree.tar());
         MemoryBlob blob = new MemoryBlob(c.blob());
         int tailGuess = 4096;
-        EstargzLayer layer = EstargzLayer.open(blob, c.result().annotations(),
+        Map<String, String> unpositioned = new HashMap<>(c.result().annotations());
+        unpositioned.remove(LayerAnnotations.ZSTD_MANIFEST_POSITION);
+        unpositioned.remove(LayerAnnotations.ZSTD_MANIFEST_POSITION_CONTAINERS);
+        EstargzLayer layer = EstargzLayer.open(blob, unpositioned,
                 new TocReader(tailGuess, TocReader.DEFAULT_MAX_COMPRESSED, TocReader.DEFAULT_MAX_JSON));
         assertEquals(3000 + 3, layer.toc().entries().size(), "files, their directory, the root and the landmark");
         assertEquals(2, blob.reads.size());
@@ -187,6 +192,37 @@ class RoundTripTest {
         assertEquals(c.blob().length - tailGuess, blob.reads.get(1).end(), "the second read ends where the tail began");
         assertArrayEquals("content 2999".getBytes(java.nio.charset.StandardCharsets.UTF_8),
                 Layers.readAll(layer, layer.toc().entry("files/f2999").orElseThrow()));
+    }
+
+    @Test
+    void anAnnotatedZstdChunkedTocIsReadWithTheFooterInOneRequestOfExactlyTheirBytes() throws Exception {
+        SourceTree tree = new SourceTree();
+        for (int i = 0; i < 3000; i++) {
+            tree.file("files/f" + i, ("content " + i).getBytes(java.nio.charset.StandardCharsets.UTF_8), 0644);
+        }
+        Layers.Converted c = Layers.convert(LayerConverter.builder().format(LayerFormat.ZSTD_CHUNKED).build(),
+                tree.tar());
+        String position = c.result().annotations().get(LayerAnnotations.ZSTD_MANIFEST_POSITION);
+        long tocOffset = Long.parseLong(position.substring(0, position.indexOf(':')));
+        MemoryBlob blob = new MemoryBlob(c.blob());
+        EstargzLayer layer = EstargzLayer.open(blob, c.result().annotations(),
+                new TocReader(4096, TocReader.DEFAULT_MAX_COMPRESSED, TocReader.DEFAULT_MAX_JSON));
+        assertTrue(layer.tocVerified());
+        assertEquals(List.of(new ByteRange(tocOffset, c.blob().length - tocOffset)), blob.reads,
+                "one read from the annotated TOC offset to the end, although the TOC is larger than the guess");
+        assertArrayEquals("content 2999".getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                Layers.readAll(layer, layer.toc().entry("files/f2999").orElseThrow()));
+    }
+
+    @Test
+    void aWrongTocPositionAnnotationIsRefusedAfterTheRead() throws Exception {
+        SourceTree tree = new SourceTree();
+        tree.file("a", new byte[] {1}, 0644);
+        Layers.Converted c = Layers.convert(LayerConverter.builder().format(LayerFormat.ZSTD_CHUNKED).build(),
+                tree.tar());
+        Map<String, String> wrong = new HashMap<>(c.result().annotations());
+        wrong.put(LayerAnnotations.ZSTD_MANIFEST_POSITION, "100:5:5:1");
+        assertThrows(DigestMismatchException.class, () -> EstargzLayer.open(new MemoryBlob(c.blob()), wrong));
     }
 
     @Test

@@ -11,7 +11,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -52,11 +51,10 @@ final class ChunkLoader {
     private final LayerCounters counters;
     private final int attempts;
     private final long retryBackoffMillis;
-    private final AtomicInteger foregroundFetches = new AtomicInteger();
-    private volatile long lastForegroundFetch = System.nanoTime();
+    private final ForegroundActivity activity;
 
     ChunkLoader(String layerDigest, EstargzLayer layer, BlobSource blob, ChunkCache cache, LayerCounters counters,
-                int attempts, long retryBackoffMillis) {
+                int attempts, long retryBackoffMillis, ForegroundActivity activity) {
         this.layerDigest = layerDigest;
         this.layer = layer;
         this.blob = blob;
@@ -64,6 +62,7 @@ final class ChunkLoader {
         this.counters = counters;
         this.attempts = attempts;
         this.retryBackoffMillis = retryBackoffMillis;
+        this.activity = activity;
     }
 
     /** The chunk's verified, decompressed bytes (shared: callers must not modify them). */
@@ -159,11 +158,6 @@ final class ChunkLoader {
         }
     }
 
-    /** Whether reads are fetching now or have fetched within {@code quietNanos}: background work waits. */
-    boolean foregroundBusy(long quietNanos) {
-        return foregroundFetches.get() > 0 || System.nanoTime() - lastForegroundFetch < quietNanos;
-    }
-
     private byte[] loadClaimed(ChunkKey key, FileChunk fc, Purpose purpose, CompletableFuture<byte[]> claimed)
             throws IOException {
         try {
@@ -200,7 +194,7 @@ final class ChunkLoader {
     private byte[] fetch(FileChunk fc, Purpose purpose) throws IOException {
         Chunk chunk = fc.chunk();
         if (purpose.foreground) {
-            foregroundFetches.incrementAndGet();
+            activity.begin();
         }
         try {
             IOException failure = null;
@@ -231,8 +225,7 @@ final class ChunkLoader {
             throw failure;
         } finally {
             if (purpose.foreground) {
-                lastForegroundFetch = System.nanoTime();
-                foregroundFetches.decrementAndGet();
+                activity.end();
             }
         }
     }

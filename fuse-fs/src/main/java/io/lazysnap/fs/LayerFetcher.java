@@ -14,7 +14,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The work a mounted layer does without being asked: first the prefetch of the prioritised files (everything
  * before {@code .prefetch.landmark}) with one range request, then, if enabled, the background fetch of the rest
- * into the disk cache, in blob order, in coalesced requests, rate limited, pausing while reads are fetching.
+ * into the disk cache, in blob order, in coalesced requests, rate limited, waiting while any layer's mount,
+ * prefetch or reads are fetching ({@link ForegroundActivity}).
  */
 final class LayerFetcher implements Runnable {
 
@@ -23,7 +24,6 @@ final class LayerFetcher implements Runnable {
     static final long MAX_REQUEST_BYTES = 64L << 20;
     /** Compressed bytes per background request. */
     private static final long BACKGROUND_REQUEST_BYTES = 4L << 20;
-    private static final long FOREGROUND_QUIET_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
     /** Sleeps are this short so that {@link #stop()} takes effect quickly without interrupting blob reads. */
     private static final long PAUSE_MILLIS = 50;
 
@@ -34,11 +34,12 @@ final class LayerFetcher implements Runnable {
     private final boolean prefetch;
     private final boolean background;
     private final long bytesPerSecond;
+    private final ForegroundActivity activity;
     private final CountDownLatch prefetched = new CountDownLatch(1);
     private volatile boolean stopped;
 
     LayerFetcher(String layerDigest, Toc toc, ChunkLoader loader, LayerCounters counters, boolean prefetch,
-                 boolean background, long bytesPerSecond) {
+                 boolean background, long bytesPerSecond, ForegroundActivity activity) {
         this.layerDigest = layerDigest;
         this.toc = toc;
         this.loader = loader;
@@ -46,16 +47,20 @@ final class LayerFetcher implements Runnable {
         this.prefetch = prefetch;
         this.background = background;
         this.bytesPerSecond = bytesPerSecond;
+        this.activity = activity;
     }
 
     @Override
     public void run() {
         List<FileChunk> chunks = FileChunk.allOf(toc);
+        // A fresh mount is part of a container start even without a prefetch: its reads are about to come.
+        activity.begin();
         try {
             if (prefetch) {
                 prefetch(chunks);
             }
         } finally {
+            activity.end();
             counters.prefetchDone = true;
             prefetched.countDown();
         }
@@ -97,6 +102,9 @@ final class LayerFetcher implements Runnable {
     }
 
     private void background(List<FileChunk> chunks) throws InterruptedException, InterruptedIOException {
+        if (activity.awaitQuiet(() -> stopped)) {
+            return;
+        }
         long start = System.nanoTime();
         long fetched = 0;
         List<FileChunk> missing = new ArrayList<>();
@@ -106,10 +114,7 @@ final class LayerFetcher implements Runnable {
             }
         }
         for (List<FileChunk> batch : batches(missing, BACKGROUND_REQUEST_BYTES)) {
-            while (!stopped && loader.foregroundBusy(FOREGROUND_QUIET_NANOS)) {
-                Thread.sleep(PAUSE_MILLIS);
-            }
-            if (stopped) {
+            if (activity.awaitQuiet(() -> stopped)) {
                 return;
             }
             try {

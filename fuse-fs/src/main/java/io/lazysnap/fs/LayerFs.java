@@ -70,7 +70,7 @@ public final class LayerFs {
         InodeTable table = InodeTable.of(layer.toc());
         LayerCounters counters = new LayerCounters();
         ChunkLoader loader = new ChunkLoader(layerDigest, layer, blob, options.cache, counters,
-                options.fetchAttempts, options.retryBackoff.toMillis());
+                options.fetchAttempts, options.retryBackoff.toMillis(), options.activity);
         ThreadPoolExecutor readAhead = new ThreadPoolExecutor(READ_AHEAD_THREADS, READ_AHEAD_THREADS, 30,
                 TimeUnit.SECONDS, new ArrayBlockingQueue<>(READ_AHEAD_QUEUE), daemonThreads("lazysnap-readahead-" + tag),
                 new ThreadPoolExecutor.DiscardPolicy());
@@ -86,7 +86,7 @@ public final class LayerFs {
         }
         boolean background = options.backgroundFetch && options.cache.hasDisk();
         LayerFetcher fetcher = new LayerFetcher(layerDigest, layer.toc(), loader, counters, options.prefetch,
-                background, options.backgroundFetchBytesPerSecond);
+                background, options.backgroundFetchBytesPerSecond, options.activity);
         Thread fetcherThread = daemonThreads("lazysnap-fetch-" + tag).newThread(fetcher);
         fetcherThread.start();
         options.cache.reference(layer.toc());

@@ -10,6 +10,8 @@ public final class LayerFsOptions {
     final boolean prefetch;
     final boolean backgroundFetch;
     final long backgroundFetchBytesPerSecond;
+    /** Shared by every layer served with these options: their background fetches wait for all their reads. */
+    final ForegroundActivity activity;
     final long readAheadBytes;
     final int fetchAttempts;
     final Duration retryBackoff;
@@ -23,6 +25,7 @@ public final class LayerFsOptions {
         this.prefetch = b.prefetch;
         this.backgroundFetch = b.backgroundFetch;
         this.backgroundFetchBytesPerSecond = b.backgroundFetchBytesPerSecond;
+        this.activity = new ForegroundActivity(b.backgroundFetchSilence);
         this.readAheadBytes = b.readAheadBytes;
         this.fetchAttempts = b.fetchAttempts;
         this.retryBackoff = b.retryBackoff;
@@ -43,6 +46,7 @@ public final class LayerFsOptions {
         private boolean prefetch = true;
         private boolean backgroundFetch = true;
         private long backgroundFetchBytesPerSecond = 8L << 20;
+        private Duration backgroundFetchSilence = Duration.ofSeconds(5);
         private long readAheadBytes = 8L << 20;
         private int fetchAttempts = 3;
         private Duration retryBackoff = Duration.ofMillis(200);
@@ -73,6 +77,15 @@ public final class LayerFsOptions {
                 throw new IllegalArgumentException("rate must not be negative");
             }
             this.backgroundFetchBytesPerSecond = bytesPerSecond;
+            return this;
+        }
+
+        /**
+         * How long after the last prefetch or registry fetch of a read, in any layer served with these options,
+         * background fetches start (default 5 s, as stargz-snapshotter): a container start keeps the link to itself.
+         */
+        public Builder backgroundFetchSilence(Duration silence) {
+            this.backgroundFetchSilence = notNegative(silence);
             return this;
         }
 

@@ -11,6 +11,7 @@ import io.lazysnap.estargz.LayerFormatException;
 import io.lazysnap.estargz.TocEntry;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -38,13 +39,17 @@ class ChunkLoaderTest {
         return new SourceLayer().file(name, content, 0644).estargz(CHUNK);
     }
 
+    /** Background fetches wait this long after the last read's fetch. */
+    private static final Duration SILENCE = Duration.ofMillis(600);
+    private final ForegroundActivity activity = new ForegroundActivity(SILENCE);
+
     private record Setup(MemoryBlob blob, EstargzLayer layer, ChunkLoader loader, LayerCounters counters, Inode file) {
     }
 
     private Setup setup(SourceLayer.Blob b, MemoryBlob blob, ChunkCache cache, int attempts) throws IOException {
         EstargzLayer layer = EstargzLayer.open(blob, b.annotations());
         LayerCounters counters = new LayerCounters();
-        ChunkLoader loader = new ChunkLoader("sha256:test", layer, blob, cache, counters, attempts, 1);
+        ChunkLoader loader = new ChunkLoader("sha256:test", layer, blob, cache, counters, attempts, 1, activity);
         InodeTable table = InodeTable.of(layer.toc());
         Inode file = table.lookup(layer.toc().entries().stream().filter(e -> e.size() > 0 && e.size() != 1)
                 .map(TocEntry::path).findFirst().orElseThrow());
@@ -69,7 +74,7 @@ class ChunkLoaderTest {
             }
         };
         ChunkLoader loader = new ChunkLoader("sha256:test", s.layer(), gated, ChunkCache.builder().build(),
-                s.counters(), 1, 1);
+                s.counters(), 1, 1, activity);
         FileChunk first = new FileChunk("f", s.file().content().chunks().get(0));
         ExecutorService pool = Executors.newFixedThreadPool(8);
         List<Future<byte[]>> results = new ArrayList<>();
@@ -148,44 +153,68 @@ class ChunkLoaderTest {
     }
 
     @Test
-    void backgroundFetchWaitsWhileReadsAreFetching() throws Exception {
-        SourceLayer.Blob b = layer("f");
+    void backgroundFetchWaitsUntilReadsOfEveryLayerHaveBeenQuietForTheSilencePeriod() throws Exception {
+        SourceLayer.Blob served = layer("f");
+        SourceLayer.Blob other = new SourceLayer().file("g", SourceLayer.random(new Random(3), 4 * CHUNK), 0644)
+                .estargz(CHUNK);
         CountDownLatch foregroundMayFinish = new CountDownLatch(1);
+        long[] foregroundEnded = new long[1];
         List<String> order = java.util.Collections.synchronizedList(new ArrayList<>());
-        MemoryBlob blob = new MemoryBlob(b.bytes()) {
+        MemoryBlob readBlob = new MemoryBlob(served.bytes()) {
             @Override
             public byte[] read(long offset, int length) throws IOException {
-                if (Thread.currentThread().getName().equals("foreground")) {
-                    order.add("foreground");
-                    try {
-                        foregroundMayFinish.await(5, TimeUnit.SECONDS);
-                    } catch (InterruptedException e) {
-                        throw new IOException(e);
-                    }
-                } else if (order.contains("foreground")) {
-                    order.add("background");
+                order.add("foreground");
+                try {
+                    foregroundMayFinish.await(5, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    throw new IOException(e);
                 }
                 return super.read(offset, length);
             }
         };
+        long[] firstBackground = new long[1];
+        MemoryBlob backgroundBlob = new MemoryBlob(other.bytes()) {
+            @Override
+            public byte[] read(long offset, int length) throws IOException {
+                if (firstBackground[0] == 0) {
+                    firstBackground[0] = System.nanoTime();
+                }
+                order.add("background");
+                return super.read(offset, length);
+            }
+        };
         ChunkCache cache = ChunkCache.builder().disk(tmp, 1 << 30, 1 << 29).build();
-        Setup s = setup(b, blob, cache, 1);
-        Thread foreground = new Thread(() -> s.loader().loadQuietly(
-                new FileChunk("f", s.file().content().chunks().get(9)), ChunkLoader.Purpose.FOREGROUND), "foreground");
+        Setup reading = setup(served, new MemoryBlob(served.bytes()), cache, 1);
+        Setup fetching = setup(other, new MemoryBlob(other.bytes()), cache, 1);
+        ChunkLoader readingLoader = new ChunkLoader("sha256:served", reading.layer(), readBlob, cache,
+                reading.counters(), 1, 1, activity);
+        ChunkLoader fetchingLoader = new ChunkLoader("sha256:other", fetching.layer(), backgroundBlob, cache,
+                fetching.counters(), 1, 1, activity);
+        Thread foreground = new Thread(() -> {
+            readingLoader.loadQuietly(new FileChunk("f", reading.file().content().chunks().get(9)),
+                    ChunkLoader.Purpose.FOREGROUND);
+            foregroundEnded[0] = System.nanoTime();
+        }, "foreground");
         foreground.start();
         while (!order.contains("foreground")) {
             Thread.sleep(5);
         }
-        LayerFetcher fetcher = new LayerFetcher("sha256:test", s.layer().toc(), s.loader(), s.counters(), true, true, 0);
+        LayerFetcher fetcher = new LayerFetcher("sha256:other", fetching.layer().toc(), fetchingLoader,
+                fetching.counters(), false, true, 0, activity);
         Thread background = new Thread(fetcher, "background");
         background.start();
         Thread.sleep(500);
-        assertEquals(List.of("foreground"), order, "no background request while a read is fetching");
+        assertEquals(List.of("foreground"), order, "no background request while another layer's read is fetching");
         foregroundMayFinish.countDown();
         background.join(10_000);
-        assertTrue(s.counters().backgroundFetchDone);
+        foreground.join(10_000);
+        assertTrue(fetching.counters().backgroundFetchDone);
         assertTrue(order.size() > 1, order.toString());
-        assertEquals(FileChunk.allOf(s.layer().toc()).stream().map(fc -> fc.chunk().digest()).distinct().count(),
-                cache.stats().diskChunks(), "every chunk, the landmark's too");
+        // The read's fetch ends a moment before its loader returns: allow for that moment.
+        assertTrue(firstBackground[0] - foregroundEnded[0] >= SILENCE.minusMillis(50).toNanos(),
+                "background fetch started " + (firstBackground[0] - foregroundEnded[0]) / 1_000_000
+                        + " ms after the read, before the silence period");
+        assertEquals(FileChunk.allOf(fetching.layer().toc()).size(), fetching.counters().chunksFetched.sum(),
+                "every chunk of the other layer");
     }
 }

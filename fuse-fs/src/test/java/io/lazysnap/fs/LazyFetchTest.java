@@ -99,7 +99,7 @@ class LazyFetchTest {
                 .map(fc -> fc.chunk().digest()).collect(Collectors.toSet());
         try (TestMounts mounts = new TestMounts(tmp.resolve("mounts"))) {
             MountedLayer m = mounts.mount(memory, blob.annotations(), LayerFsOptions.builder(cache)
-                    .backgroundFetchBytesPerSecond(0).build());
+                    .backgroundFetchBytesPerSecond(0).backgroundFetchSilence(Duration.ZERO).build());
             long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
             while (!m.stats().backgroundFetchDone() && System.nanoTime() < deadline) {
                 Thread.sleep(20);
