@@ -3,6 +3,7 @@ package io.lazysnap.bench;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -19,21 +20,38 @@ final class Lazysnap {
     }
 
     /**
-     * The command line for {@code lazysnap args...}; a private jar runs with the JVM options {@code bin/lazysnap}
-     * gives the daemon ({@code packaging/serve.jvm}) and the quick JIT tier it gives clients.
+     * The command line for {@code lazysnap args...}: the checkout's {@code bin/lazysnap}, the launcher users run
+     * (daemon options from {@code packaging/serve.jvm}; clients on the quick JIT tier with a class-data archive),
+     * on the private jar when there is one.
      */
     static List<String> command(String... args) {
-        String jar = System.getProperty(JAR_PROPERTY);
+        return onJar(System.getProperty(JAR_PROPERTY), args);
+    }
+
+    private static List<String> onJar(String jar, String... args) {
         List<String> command = new ArrayList<>();
-        if (jar == null) {
-            command.add(home().resolve("bin/lazysnap").toString());
-        } else {
-            command.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-Dfile.encoding=UTF-8", args.length > 0 && args[0].equals("serve")
-                            ? "@" + home().resolve("packaging/serve.jvm") : "-XX:TieredStopAtLevel=1", "-jar", jar));
+        if (jar != null) {
+            command.addAll(List.of("env", "LAZYSNAP_JAR=" + jar));
         }
+        command.add(home().resolve("bin/lazysnap").toString());
         command.addAll(List.of(args));
         return command;
+    }
+
+    /**
+     * Runs {@code rpull} once on the private jar, against no daemon, so that the launcher records the command's
+     * class-data archive now, as an installation's first run would, rather than during a measured pull.
+     */
+    static void recordClientArchive(Path jar, Path work) throws IOException, InterruptedException {
+        try {
+            Commands.run(Duration.ofMinutes(2), onJar(jar.toString(), "rpull", "--daemon",
+                    work.resolve("none.sock").toString(), "127.0.0.1:1/bench/none:none"));
+        } catch (IOException expected) {
+            // No daemon there: the pull fails, after loading what a pull's client loads.
+        }
+        if (!Files.exists(Path.of(jar + ".rpull.jsa"))) {
+            throw new IOException("the launcher recorded no class-data archive for rpull next to " + jar);
+        }
     }
 
     /** A private copy of the checkout's daemon jar (built by {@code mvn package}). */

@@ -64,8 +64,10 @@ final class Node implements AutoCloseable {
                 plain_http = ["%s"]
                 """.formatted(registry));
         Path log = dir.resolve("lazysnap.log");
+        // LAZYSNAP_BENCH_DEBUG=1: the daemon logs every registry request and snapshot call, with timings.
+        String level = "1".equals(System.getenv("LAZYSNAP_BENCH_DEBUG")) ? "debug" : "info";
         snapshotter = Commands.start(log, Lazysnap.command("serve", "--root", dir.resolve("lazysnap").toString(),
-                "--address", snapshotterSocket.toString(), "--config", config.toString()));
+                "--address", snapshotterSocket.toString(), "--config", config.toString(), "--log-level", level));
         Commands.awaitReady("lazysnap", snapshotter, log, Duration.ofSeconds(60),
                 () -> Files.exists(snapshotterSocket) && Commands.tail(log).contains("lazysnap ready"));
     }

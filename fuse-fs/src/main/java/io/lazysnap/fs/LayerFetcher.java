@@ -36,6 +36,7 @@ final class LayerFetcher implements Runnable {
     private final long bytesPerSecond;
     private final ForegroundActivity activity;
     private final CountDownLatch prefetched = new CountDownLatch(1);
+    private final CountDownLatch mounted = new CountDownLatch(1);
     private volatile boolean stopped;
 
     LayerFetcher(String layerDigest, Toc toc, ChunkLoader loader, LayerCounters counters, boolean prefetch,
@@ -78,6 +79,11 @@ final class LayerFetcher implements Runnable {
         return prefetched.await(timeout, unit);
     }
 
+    /** The layer is mounted: the background fetch may start (a layer never mounted is only prefetched). */
+    void mounted() {
+        mounted.countDown();
+    }
+
     /** Asks the work to stop after the request in progress, if any. */
     void stop() {
         stopped = true;
@@ -102,7 +108,7 @@ final class LayerFetcher implements Runnable {
     }
 
     private void background(List<FileChunk> chunks) throws InterruptedException, InterruptedIOException {
-        if (activity.awaitQuiet(() -> stopped)) {
+        if (!awaitMount() || activity.awaitQuiet(() -> stopped)) {
             return;
         }
         long start = System.nanoTime();
@@ -133,6 +139,16 @@ final class LayerFetcher implements Runnable {
             }
         }
         LOG.info("layer {}: background fetch done ({} chunks)", layerDigest, missing.size());
+    }
+
+    /** Waits for the mount; false if stopped first. */
+    private boolean awaitMount() throws InterruptedException {
+        while (!stopped) {
+            if (mounted.await(PAUSE_MILLIS, TimeUnit.MILLISECONDS)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Consecutive chunks grouped so that each group's compressed span stays within {@code limit} bytes. */

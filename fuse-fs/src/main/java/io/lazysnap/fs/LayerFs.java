@@ -30,6 +30,9 @@ import org.slf4j.LoggerFactory;
  *     ...
  * }
  * }</pre>
+ *
+ * <p>{@link #start} then {@link FetchingLayer#mount} does the same in two steps, so that the prefetch can run
+ * before the mount point exists.
  */
 public final class LayerFs {
 
@@ -48,15 +51,14 @@ public final class LayerFs {
     }
 
     /**
-     * Mounts {@code layer} at {@code mountpoint} (an existing empty directory) and returns once the kernel serves
-     * it. The prefetch of the prioritised files and the background fetch start at once, in the background.
+     * Starts serving {@code layer}: its prefetch of the prioritised files begins at once, in the background, so that
+     * they are cached, or on their way, by the time the layer is {@link FetchingLayer#mount mounted}.
      *
      * @param layerDigest the layer blob's digest, for log lines and the mount's source name
      * @param blob        the blob {@code layer} was opened from
-     * @throws IOException if libfuse cannot mount
      */
-    public static MountedLayer mount(String layerDigest, BlobSource blob, EstargzLayer layer, Path mountpoint,
-                                     LayerFsOptions options) throws IOException {
+    public static FetchingLayer start(String layerDigest, BlobSource blob, EstargzLayer layer,
+                                      LayerFsOptions options) {
         Objects.requireNonNull(layerDigest, "layerDigest");
         Objects.requireNonNull(blob, "blob");
         Objects.requireNonNull(layer, "layer");
@@ -66,17 +68,33 @@ public final class LayerFs {
             throw new IllegalStateException("file names need the JVM's default charset to be UTF-8, not "
                     + Charset.defaultCharset() + ": run java with -Dfile.encoding=UTF-8 (or under a UTF-8 locale)");
         }
+        return new FetchingLayer(layerDigest, blob, layer, options);
+    }
+
+    /**
+     * Mounts {@code layer} at {@code mountpoint} (an existing empty directory) and returns once the kernel serves
+     * it: {@link #start} and {@link FetchingLayer#mount} in one.
+     *
+     * @throws IOException if libfuse cannot mount
+     */
+    public static MountedLayer mount(String layerDigest, BlobSource blob, EstargzLayer layer, Path mountpoint,
+                                     LayerFsOptions options) throws IOException {
+        return start(layerDigest, blob, layer, options).mount(mountpoint);
+    }
+
+    /** The mount of a started layer. */
+    static MountedLayer mount(FetchingLayer fetching, Path mountpoint) throws IOException {
+        String layerDigest = fetching.layerDigest();
+        EstargzLayer layer = fetching.layer();
+        LayerFsOptions options = fetching.options();
         String tag = shortName(layerDigest);
         InodeTable table = InodeTable.of(layer.toc());
-        LayerCounters counters = new LayerCounters();
-        ChunkLoader loader = new ChunkLoader(layerDigest, layer, blob, options.cache, counters,
-                options.fetchAttempts, options.retryBackoff.toMillis(), options.activity);
         ThreadPoolExecutor readAhead = new ThreadPoolExecutor(READ_AHEAD_THREADS, READ_AHEAD_THREADS, 30,
                 TimeUnit.SECONDS, new ArrayBlockingQueue<>(READ_AHEAD_QUEUE), daemonThreads("lazysnap-readahead-" + tag),
                 new ThreadPoolExecutor.DiscardPolicy());
         readAhead.allowCoreThreadTimeOut(true);
-        FuseAdapter adapter = new FuseAdapter(table, new FileReader(loader, readAhead, options.readAheadBytes),
-                counters, options.timer);
+        FuseAdapter adapter = new FuseAdapter(table, new FileReader(fetching.loader(), readAhead,
+                options.readAheadBytes), fetching.counters(), options.timer);
         FuseMount mount;
         try {
             mount = FuseMount.mount(adapter, mountpoint, mountOptions(layerDigest, options), "lazysnap-fuse-" + tag);
@@ -84,21 +102,13 @@ public final class LayerFs {
             readAhead.shutdownNow();
             throw e;
         }
-        boolean background = options.backgroundFetch && options.cache.hasDisk();
-        LayerFetcher fetcher = new LayerFetcher(layerDigest, layer.toc(), loader, counters, options.prefetch,
-                background, options.backgroundFetchBytesPerSecond, options.activity);
-        Thread fetcherThread = daemonThreads("lazysnap-fetch-" + tag).newThread(fetcher);
-        fetcherThread.start();
-        options.cache.reference(layer.toc());
         MountedLayer[] self = new MountedLayer[1];
-        self[0] = new MountedLayer(layerDigest, mount, counters, fetcher, fetcherThread, readAhead, () -> {
-            LIVE.remove(self[0]);
-            options.cache.unreference(layer.toc());
-        });
+        self[0] = new MountedLayer(fetching, mount, readAhead, () -> LIVE.remove(self[0]));
         LIVE.add(self[0]);
         LOG.info("mounted layer {} at {}: {} inodes, {} bytes, prefetch {}, background fetch {}", layerDigest,
                 mount.mountpoint(), table.inodeCount(), table.totalBytes(),
-                options.prefetch && layer.prefetchRange().isPresent() ? "on" : "off", background ? "on" : "off");
+                options.prefetch && layer.prefetchRange().isPresent() ? "on" : "off",
+                options.backgroundFetch && options.cache.hasDisk() ? "on" : "off");
         return self[0];
     }
 
@@ -124,12 +134,12 @@ public final class LayerFs {
         }
     }
 
-    private static String shortName(String digest) {
+    static String shortName(String digest) {
         String hex = digest.substring(digest.indexOf(':') + 1);
         return hex.substring(0, Math.min(12, hex.length()));
     }
 
-    private static java.util.concurrent.ThreadFactory daemonThreads(String name) {
+    static java.util.concurrent.ThreadFactory daemonThreads(String name) {
         AtomicInteger n = new AtomicInteger();
         return r -> {
             Thread t = new Thread(r, n.getAndIncrement() == 0 ? name : name + "-" + n.get());

@@ -13,22 +13,15 @@ import java.util.concurrent.TimeUnit;
  */
 public final class MountedLayer implements Closeable {
 
-    private final String layerDigest;
+    private final FetchingLayer fetching;
     private final FuseMount mount;
-    private final LayerCounters counters;
-    private final LayerFetcher fetcher;
-    private final Thread fetcherThread;
     private final ThreadPoolExecutor readAhead;
     private final Runnable onClose;
     private boolean closed;
 
-    MountedLayer(String layerDigest, FuseMount mount, LayerCounters counters, LayerFetcher fetcher,
-                 Thread fetcherThread, ThreadPoolExecutor readAhead, Runnable onClose) {
-        this.layerDigest = layerDigest;
+    MountedLayer(FetchingLayer fetching, FuseMount mount, ThreadPoolExecutor readAhead, Runnable onClose) {
+        this.fetching = fetching;
         this.mount = mount;
-        this.counters = counters;
-        this.fetcher = fetcher;
-        this.fetcherThread = fetcherThread;
         this.readAhead = readAhead;
         this.onClose = onClose;
     }
@@ -38,16 +31,16 @@ public final class MountedLayer implements Closeable {
     }
 
     public String layerDigest() {
-        return layerDigest;
+        return fetching.layerDigest();
     }
 
     public LayerStats stats() {
-        return counters.snapshot();
+        return fetching.counters().snapshot();
     }
 
     /** Waits until the prioritised files are cached (or their prefetch failed); true if it finished in time. */
     public boolean awaitPrefetch(Duration timeout) throws InterruptedException {
-        return fetcher.awaitPrefetch(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        return fetching.awaitPrefetch(timeout);
     }
 
     /** Whether libfuse is still serving the mount (after a lazy unmount, until its last file is closed). */
@@ -62,24 +55,25 @@ public final class MountedLayer implements Closeable {
         }
         closed = true;
         // No interrupts: they would close a blob source's channels under reads that a busy mount still serves.
-        fetcher.stop();
+        fetching.fetcher().stop();
         readAhead.getQueue().clear();
         readAhead.shutdown();
         try {
             mount.unmount();
         } finally {
+            fetching.stopFetching();
             try {
-                fetcherThread.join(TimeUnit.SECONDS.toMillis(5));
                 readAhead.awaitTermination(5, TimeUnit.SECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
+            fetching.unreference();
             onClose.run();
         }
     }
 
     @Override
     public String toString() {
-        return "layer " + layerDigest + " at " + mountpoint();
+        return "layer " + layerDigest() + " at " + mountpoint();
     }
 }

@@ -201,6 +201,7 @@ class ChunkLoaderTest {
         }
         LayerFetcher fetcher = new LayerFetcher("sha256:other", fetching.layer().toc(), fetchingLoader,
                 fetching.counters(), false, true, 0, activity);
+        fetcher.mounted();
         Thread background = new Thread(fetcher, "background");
         background.start();
         Thread.sleep(500);

@@ -10,6 +10,7 @@ import io.lazysnap.server.control.ControlSocket;
 import io.lazysnap.server.debug.LayerStatsFiles;
 import io.lazysnap.server.gate.SignatureGate;
 import io.lazysnap.server.grpc.SnapshotsService;
+import io.lazysnap.server.grpc.SocketSelfCheck;
 import io.lazysnap.server.grpc.SocketServer;
 import io.lazysnap.server.logging.PullLog;
 import io.lazysnap.server.metrics.Metrics;
@@ -74,7 +75,8 @@ public final class Daemon implements AutoCloseable {
             RegistryClient registry = registryClient(config, metrics).build();
             resources.add(registry);
             Manifests manifests = new Manifests(registry, HostPlatform.get());
-            Optional<FuseSupport.Problem> noFuse = FuseSupport.check();
+            Optional<FuseSupport.Problem> noFuse = FuseSupport.check().or(() -> FuseSupport.selfTest(
+                    Path.of(config.root(), FuseSupport.SELF_TEST_DIR)));
             noFuse.ifPresent(p -> log.warn("lazy pulling is OFF: {}; every layer will be downloaded by containerd"
                     + " until this is fixed and lazysnap restarted (fix: {})", p.what(), p.fix()));
             lazy = noFuse.isPresent() ? Optional.empty()
@@ -163,6 +165,7 @@ public final class Daemon implements AutoCloseable {
             SnapshotsService service = new SnapshotsService(snapshotter);
             Path address = Path.of(config.address());
             server = SocketServer.start(address, () -> ServerInterceptors.intercept(service, metrics.grpcCalls()));
+            SocketSelfCheck.run(address);
             Optional<ControlServer> control = pulls.isEmpty() ? Optional.empty()
                     : Optional.of(ControlServer.start(ControlSocket.of(address), pulls.get()));
             log.info("lazysnap ready: root={} address={}", config.root(), config.address());

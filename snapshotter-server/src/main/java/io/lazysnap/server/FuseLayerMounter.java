@@ -3,6 +3,7 @@ package io.lazysnap.server;
 import io.lazysnap.estargz.BlobSource;
 import io.lazysnap.estargz.EstargzLayer;
 import io.lazysnap.fs.ChunkCache;
+import io.lazysnap.fs.FetchingLayer;
 import io.lazysnap.fs.LayerFs;
 import io.lazysnap.fs.LayerFsOptions;
 import io.lazysnap.fs.MountedLayer;
@@ -43,9 +44,23 @@ final class FuseLayerMounter implements LayerMounter {
     }
 
     @Override
-    public Mount mount(String layerDigest, BlobSource blob, EstargzLayer layer, Path mountpoint) throws IOException {
-        MountedLayer layerFs = LayerFs.mount(layerDigest, metrics.countReads(layerDigest, blob), layer, mountpoint,
-                options);
+    public Started start(String layerDigest, BlobSource blob, EstargzLayer layer) {
+        FetchingLayer fetching = LayerFs.start(layerDigest, metrics.countReads(layerDigest, blob), layer, options);
+        return new Started() {
+            @Override
+            public Mount mount(Path mountpoint) throws IOException {
+                return tracked(fetching.mount(mountpoint));
+            }
+
+            @Override
+            public void close() {
+                fetching.close();
+            }
+        };
+    }
+
+    private Mount tracked(MountedLayer layerFs) {
+        String layerDigest = layerFs.layerDigest();
         mounted.put(layerDigest, layerFs);
         Closeable tracked = statsFiles.track(layerFs, metrics.track(layerFs));
         return new Mount() {

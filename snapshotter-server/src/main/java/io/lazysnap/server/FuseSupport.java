@@ -1,23 +1,32 @@
 package io.lazysnap.server;
 
+import io.lazysnap.fs.FuseSelfTest;
+import io.lazysnap.server.mount.Mounter;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * What serving layers through FUSE needs from the node: the {@code /dev/fuse} device, read-write, and libfuse 2
- * (the library the mounts are made with). The daemon checks at start, so that a missing package turns lazy
- * pulling off with one clear warning instead of failing every lazy Prepare later; {@code lazysnap doctor} shows
- * the same findings.
+ * (the library the mounts are made with). The daemon checks at start, then mounts and reads a test layer
+ * ({@link FuseSelfTest}), so that a missing package or a broken FUSE turns lazy pulling off with one clear warning
+ * instead of failing every lazy Prepare later; {@code lazysnap doctor} shows the same findings.
  */
 public final class FuseSupport {
+
+    private static final Logger log = LoggerFactory.getLogger(FuseSupport.class);
 
     /** Where the dynamic loader finds libraries on Debian-like and other common layouts. */
     private static final List<String> LIBRARY_DIRS = List.of("/lib", "/usr/lib", "/lib64", "/usr/lib64",
             "/usr/local/lib", "/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu", "/lib/aarch64-linux-gnu",
             "/usr/lib/aarch64-linux-gnu");
     public static final String LIBFUSE = "libfuse.so.2";
+    /** Under the root: where the start-up self-test mounts its layer. */
+    static final String SELF_TEST_DIR = "fuse-self-test";
     public static final String LIBFUSE_FIX = "apt-get install libfuse2 (Debian 12: libfuse2; the mounts use libfuse 2)";
 
     /** A thing FUSE lacks, and how to fix it. */
@@ -35,6 +44,27 @@ public final class FuseSupport {
     public static Optional<Problem> check() {
         return device(Path.of("/dev/fuse")).or(() -> libfuse().isPresent() ? Optional.empty()
                 : Optional.of(new Problem(LIBFUSE + " is not installed", LIBFUSE_FIX)));
+    }
+
+    /**
+     * Mounts and reads a test layer at {@code mountpoint}; what failed, if anything. A mount left there by a daemon
+     * that was killed during its test is detached first.
+     */
+    static Optional<Problem> selfTest(Path mountpoint) {
+        long start = System.nanoTime();
+        try {
+            if (Mounter.isMountPoint(mountpoint)) {
+                Mounter.unmount(mountpoint);
+            }
+            FuseSelfTest.run(mountpoint);
+            Files.deleteIfExists(mountpoint);
+        } catch (IOException | RuntimeException | LinkageError e) {
+            log.debug("FUSE self-test failed", e);
+            return Optional.of(new Problem("a test layer could not be mounted and read through FUSE at " + mountpoint
+                    + ": " + e, "run `lazysnap doctor`, and check the kernel log (dmesg) for FUSE errors"));
+        }
+        log.info("FUSE self-test passed in {} ms", (System.nanoTime() - start) / 1_000_000);
+        return Optional.empty();
     }
 
     /** What is wrong with the FUSE device {@code device}, if anything. */

@@ -42,8 +42,8 @@ class InstallScriptTest {
         assertEquals("jar", Files.readString(dest.resolve("opt/lazysnap/lib/lazysnap/lazysnap.jar")));
         Path launcher = dest.resolve("opt/lazysnap/bin/lazysnap");
         assertTrue(Files.isExecutable(launcher));
-        assertTrue(Files.readString(launcher).contains("-jar \"/opt/lazysnap/lib/lazysnap/lazysnap.jar\""));
-        assertTrue(Files.readString(launcher).contains("@/opt/lazysnap/lib/lazysnap/serve.jvm"),
+        assertTrue(Files.readString(launcher).contains("jar=\"${LAZYSNAP_JAR:-/opt/lazysnap/lib/lazysnap/lazysnap.jar}\""));
+        assertTrue(Files.readString(launcher).contains("@${LAZYSNAP_SERVE_JVM:-/opt/lazysnap/lib/lazysnap/serve.jvm}"),
                 "the daemon's JVM options file");
         assertTrue(Files.readString(dest.resolve("opt/lazysnap/lib/lazysnap/serve.jvm")).contains("-Xmx"));
         assertTrue(out.contains("the target needs: openjdk-17-jre-headless libfuse2 fuse3"), out);

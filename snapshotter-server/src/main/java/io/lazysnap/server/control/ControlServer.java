@@ -102,7 +102,7 @@ public final class ControlServer implements AutoCloseable {
             EventSink sink = new EventSink(out, Thread.currentThread());
             PullRequest request;
             try {
-                request = PullEvents.JSON.readValue(readRequest(client), PullRequest.class);
+                request = PullRequest.fromJson(readRequest(client));
             } catch (IOException e) {
                 sink.send(PullEvents.error("malformed pull request: " + e.getMessage()));
                 return;

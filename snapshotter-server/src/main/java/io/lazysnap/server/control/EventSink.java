@@ -47,8 +47,8 @@ final class EventSink implements ProgressSink {
         // The final state went with the last status change.
     }
 
-    /** Sends a line now; false if the client is gone. */
-    boolean send(String line) {
+    /** Sends a line now; false if the client is gone. Lines from the pull's threads never interleave. */
+    synchronized boolean send(String line) {
         if (gone) {
             return false;
         }

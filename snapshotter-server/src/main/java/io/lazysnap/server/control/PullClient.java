@@ -39,7 +39,7 @@ public final class PullClient {
                         + "): is it running?", e);
             }
             Writer out = new OutputStreamWriter(Channels.newOutputStream(channel), StandardCharsets.UTF_8);
-            out.write(PullEvents.JSON.writeValueAsString(request) + "\n");
+            out.write(request.toJson() + "\n");
             out.flush();
             BufferedReader in = new BufferedReader(new InputStreamReader(Channels.newInputStream(channel),
                     StandardCharsets.UTF_8));

@@ -1,12 +1,14 @@
 package io.lazysnap.server.control;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import static io.lazysnap.server.control.FlatJson.flag;
+import static io.lazysnap.server.control.FlatJson.number;
+import static io.lazysnap.server.control.FlatJson.text;
+
 import io.lazysnap.server.progress.Progress;
 import io.lazysnap.server.progress.Task;
 import java.io.IOException;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -15,31 +17,38 @@ import java.util.Map;
  */
 final class PullEvents {
 
-    static final ObjectMapper JSON = new ObjectMapper();
-
     private PullEvents() {
     }
 
     static String task(Task task, boolean statusChanged) {
-        return JSON.createObjectNode().put("type", "task").put("index", task.index()).put("name", task.name())
-                .put("status", task.status()).put("done", task.done()).put("total", task.total())
-                .put("changed", statusChanged).toString();
+        Map<String, Object> event = new LinkedHashMap<>();
+        event.put("type", "task");
+        event.put("index", task.index());
+        event.put("name", task.name());
+        event.put("status", task.status());
+        event.put("done", task.done());
+        event.put("total", task.total());
+        event.put("changed", statusChanged);
+        return FlatJson.write(event);
     }
 
     static String message(String text) {
-        return event("message").put("text", text).toString();
+        return event("message", "text", text);
     }
 
     static String pulled(String image) {
-        return event("pulled").put("image", image).toString();
+        return event("pulled", "image", image);
     }
 
     static String error(String text) {
-        return event("error").put("text", text).toString();
+        return event("error", "text", text);
     }
 
-    private static ObjectNode event(String type) {
-        return JSON.createObjectNode().put("type", type);
+    private static String event(String type, String key, String value) {
+        Map<String, Object> event = new LinkedHashMap<>();
+        event.put("type", type);
+        event.put(key, value);
+        return FlatJson.write(event);
     }
 
     /** Applies the daemon's events to a local {@link Progress}; the last event says how the pull ended. */
@@ -53,32 +62,33 @@ final class PullEvents {
 
         /** Applies one event line; returns the image name once pulled, or null while the pull goes on. */
         String apply(String line) throws IOException {
-            JsonNode event = JSON.readTree(line);
-            switch (event.path("type").asText()) {
+            Map<String, Object> event = FlatJson.read(line);
+            switch (text(event, "type")) {
                 case "task" -> task(event);
-                case "message" -> progress.message(event.path("text").asText());
+                case "message" -> progress.message(text(event, "text"));
                 case "pulled" -> {
-                    return event.path("image").asText();
+                    return text(event, "image");
                 }
-                case "error" -> throw new IOException(event.path("text").asText());
+                case "error" -> throw new IOException(text(event, "text"));
                 default -> throw new IOException("the daemon sent an event this client does not know: " + line
                         + " (is lazysnap older than its daemon?)");
             }
             return null;
         }
 
-        private void task(JsonNode event) {
-            String status = event.path("status").asText();
-            long done = event.path("done").asLong();
-            long total = event.path("total").asLong();
-            Task task = tasks.get(event.path("index").asInt());
+        private void task(Map<String, Object> event) {
+            String status = text(event, "status");
+            long done = number(event, "done");
+            long total = number(event, "total");
+            int index = (int) number(event, "index");
+            Task task = tasks.get(index);
             if (task == null) {
-                task = progress.task(event.path("name").asText(), total);
-                tasks.put(event.path("index").asInt(), task);
+                task = progress.task(text(event, "name"), total);
+                tasks.put(index, task);
                 if (status.equals(task.status()) && done == 0) {
                     return;
                 }
-            } else if (!event.path("changed").asBoolean()) {
+            } else if (!flag(event, "changed")) {
                 task.advance(done - task.done());
                 return;
             }

@@ -1,9 +1,12 @@
 package io.lazysnap.server.control;
 
-import com.fasterxml.jackson.annotation.JsonProperty;
+import java.io.IOException;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
- * What {@code lazysnap rpull} asks the daemon to pull, and into which containerd.
+ * What {@code lazysnap rpull} asks the daemon to pull, and into which containerd: the first line on the control
+ * socket, a JSON object with these fields ({@code plain_http}, {@code hosts_dir} in snake case).
  *
  * @param reference   the image reference as the user typed it
  * @param containerd  containerd's gRPC socket
@@ -13,11 +16,36 @@ import com.fasterxml.jackson.annotation.JsonProperty;
  * @param plainHttp   talk plain HTTP to the reference's registry for this pull
  * @param hostsDir    a certs.d directory of hosts.toml files for this pull, or null for the daemon's
  */
-public record PullRequest(@JsonProperty("reference") String reference,
-                          @JsonProperty("containerd") String containerd,
-                          @JsonProperty("namespace") String namespace,
-                          @JsonProperty("snapshotter") String snapshotter,
-                          @JsonProperty("platform") String platform,
-                          @JsonProperty("plain_http") boolean plainHttp,
-                          @JsonProperty("hosts_dir") String hostsDir) {
+public record PullRequest(String reference, String containerd, String namespace, String snapshotter, String platform,
+                          boolean plainHttp, String hostsDir) {
+
+    String toJson() {
+        Map<String, Object> fields = new LinkedHashMap<>();
+        fields.put("reference", reference);
+        fields.put("containerd", containerd);
+        fields.put("namespace", namespace);
+        fields.put("snapshotter", snapshotter);
+        fields.put("platform", platform);
+        fields.put("plain_http", plainHttp);
+        fields.put("hosts_dir", hostsDir);
+        return FlatJson.write(fields);
+    }
+
+    /** @throws IOException if the line is not such an object, or lacks a field the pull needs */
+    static PullRequest fromJson(String line) throws IOException {
+        Map<String, Object> f = FlatJson.read(line);
+        PullRequest request = new PullRequest(string(f, "reference"), string(f, "containerd"), string(f, "namespace"),
+                string(f, "snapshotter"), string(f, "platform"), FlatJson.flag(f, "plain_http"),
+                string(f, "hosts_dir"));
+        for (String required : new String[] {"reference", "containerd", "namespace", "snapshotter"}) {
+            if (string(f, required) == null) {
+                throw new IOException("the request has no \"" + required + "\"");
+            }
+        }
+        return request;
+    }
+
+    private static String string(Map<String, Object> fields, String name) {
+        return fields.get(name) instanceof String s ? s : null;
+    }
 }

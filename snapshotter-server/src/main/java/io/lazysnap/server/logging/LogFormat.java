@@ -9,7 +9,7 @@ import java.util.Iterator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Switches the daemon's log lines (standard error, see {@code logback.xml}) between text and JSON. */
+/** Switches the daemon's log lines (standard error, as {@link LogSetup} sets them up) between text and JSON. */
 public final class LogFormat {
 
     private LogFormat() {
@@ -18,7 +18,7 @@ public final class LogFormat {
     /**
      * {@code json}: one object per line with timestamp, level, thread, logger, the formatted message, key-value
      * pairs (image, layer, mode, ...) and any stack trace, for journald/Fluent Bit/Loki pipelines. {@code text}:
-     * leaves the pattern of {@code logback.xml}.
+     * leaves {@link LogSetup}'s pattern.
      */
     public static void apply(String format) {
         if (!format.equals("json")) {

@@ -28,6 +28,9 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -61,8 +64,55 @@ final class ImagePuller {
         this.ahead = ahead;
     }
 
+    /** What the registry says about the image: resolved, its layers opened ahead, its config fetched. */
+    private record Fetched(ResolvedImage image, byte[] config, List<String> diffIds, List<String> chain) {
+    }
+
     /** Pulls {@code reference} for {@code platform}; returns the containerd image name it was recorded under. */
     String pull(Reference reference, Platform platform) throws IOException, InterruptedException {
+        // The registry's answers and containerd's lease are independent round trips: wait for both at once.
+        CompletableFuture<Fetched> fetching = new CompletableFuture<>();
+        Thread fetcher = new Thread(() -> {
+            try {
+                fetching.complete(fetch(reference, platform));
+            } catch (IOException | RuntimeException e) {
+                fetching.completeExceptionally(e);
+            }
+        }, "pull-resolve");
+        fetcher.setDaemon(true);
+        fetcher.start();
+        try (Containerd containerd = Containerd.connect(socket, namespace)) {
+            String lease = createLease(containerd);
+            try {
+                Fetched fetched = await(fetching);
+                Manifest manifest = fetched.image().manifest();
+                Containerd leased = containerd.inLease(lease);
+                ContentStore content = new ContentStore(leased);
+                Map<String, String> source = Map.of("containerd.io/distribution.source." + reference.registry(),
+                        reference.repository());
+                store(content, manifest.config(), fetched.config(), source);
+                store(content, manifest.descriptor(), manifest.bytes(),
+                        merge(source, GcLabels.children(children(manifest))));
+                Optional<Index> index = fetched.image().index();
+                if (index.isPresent()) {
+                    store(content, index.get().descriptor(), index.get().bytes(),
+                            merge(source, GcLabels.children(index.get().manifests())));
+                }
+                List<String> chain = fetched.chain();
+                unpackLayers(leased, content, reference, manifest, fetched.diffIds(), chain);
+                content.label(manifest.config().digest(),
+                        Map.of(GcLabels.snapshotKey(snapshotter), chain.get(chain.size() - 1)));
+                Descriptor target = index.map(Index::descriptor).orElse(manifest.descriptor());
+                String name = reference.toString();
+                record(leased, name, target);
+                return name;
+            } finally {
+                deleteLease(containerd, lease);
+            }
+        }
+    }
+
+    private Fetched fetch(Reference reference, Platform platform) throws IOException {
         ResolvedImage image = registry.resolve(reference, platform);
         Manifest manifest = image.manifest();
         ahead.open(reference, manifest);
@@ -71,32 +121,20 @@ final class ImagePuller {
                 : ""));
         byte[] config = registry.blob(reference, manifest.config());
         List<String> diffIds = diffIds(config, manifest);
-        List<String> chain = ChainIds.of(diffIds);
+        return new Fetched(image, config, diffIds, ChainIds.of(diffIds));
+    }
 
-        try (Containerd containerd = Containerd.connect(socket, namespace)) {
-            String lease = createLease(containerd);
-            try {
-                Containerd leased = containerd.inLease(lease);
-                ContentStore content = new ContentStore(leased);
-                Map<String, String> source = Map.of("containerd.io/distribution.source." + reference.registry(),
-                        reference.repository());
-                store(content, manifest.config(), config, source);
-                store(content, manifest.descriptor(), manifest.bytes(),
-                        merge(source, GcLabels.children(children(manifest))));
-                if (image.index().isPresent()) {
-                    store(content, image.index().get().descriptor(), image.index().get().bytes(),
-                            merge(source, GcLabels.children(image.index().get().manifests())));
-                }
-                unpackLayers(leased, content, reference, manifest, diffIds, chain);
-                content.label(manifest.config().digest(),
-                        Map.of(GcLabels.snapshotKey(snapshotter), chain.get(chain.size() - 1)));
-                Descriptor target = image.index().map(Index::descriptor).orElse(manifest.descriptor());
-                String name = reference.toString();
-                record(leased, name, target);
-                return name;
-            } finally {
-                deleteLease(containerd, lease);
+    private static Fetched await(CompletableFuture<Fetched> fetching) throws IOException, InterruptedException {
+        try {
+            return fetching.get();
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof IOException io) {
+                throw io;
             }
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            throw new IOException(e.getCause());
         }
     }
 

@@ -32,8 +32,9 @@ import org.slf4j.LoggerFactory;
  * registry client fetches the footer and TOC with one or two range requests, the TOC is checked against its
  * digest annotation, and the {@link LayerMounter} puts the files on the snapshot's {@code fs} directory.
  *
- * <p>When containerd prepares the first layer of an image, the TOCs of the image's other layers are fetched in the
- * background, so layers that containerd prepares one by one are opened in parallel.
+ * <p>When containerd prepares the first layer of an image, the image's other layers are opened in the background:
+ * their TOCs fetched and their prefetch started, so layers that containerd prepares one by one are opened and
+ * prefetched in parallel, before their own Prepare comes.
  */
 public final class RegistryLayerProvider implements RemoteLayerProvider {
 
@@ -43,7 +44,9 @@ public final class RegistryLayerProvider implements RemoteLayerProvider {
             "application/vnd.docker.image.rootfs.diff.tar.gzip",
             "application/vnd.oci.image.layer.v1.tar+zstd");
 
-    private record OpenedLayer(ResolvedLayer layer, BlobSource blob, EstargzLayer estargz, RecordedReads reads) {
+    /** A layer whose TOC was fetched and checked, and whose prefetch has started. */
+    private record OpenedLayer(ResolvedLayer layer, EstargzLayer estargz, RecordedReads reads,
+                               LayerMounter.Started started) {
     }
 
     /**
@@ -61,9 +64,19 @@ public final class RegistryLayerProvider implements RemoteLayerProvider {
     private final LayerMounter mounter;
     private final boolean allowUnverifiedToc;
     private final ExecutorService background;
-    /** Layers opened ahead of their Prepare. */
+    /** Layers opened ahead of their Prepare; one whose Prepare never comes stops fetching when it expires. */
     private final Cache<AheadKey, CompletableFuture<OpenedLayer>> ahead = Caffeine.newBuilder()
-            .maximumSize(1024).expireAfterWrite(Duration.ofMinutes(5)).build();
+            .maximumSize(1024).expireAfterWrite(Duration.ofMinutes(5))
+            .<AheadKey, CompletableFuture<OpenedLayer>>evictionListener((key, opening, cause) -> {
+                if (opening != null) {
+                    opening.thenAccept(o -> {
+                        if (o != null) {
+                            o.started().close();
+                        }
+                    });
+                }
+            })
+            .build();
 
     public RegistryLayerProvider(RegistryClient registry, Manifests manifests, LayerMounter mounter,
                                  boolean allowUnverifiedToc, ExecutorService background) {
@@ -102,7 +115,7 @@ public final class RegistryLayerProvider implements RemoteLayerProvider {
         public Closeable mount(Path snapshotDir) throws IOException {
             LayerState.of(opened.layer()).save(snapshotDir);
             opened.reads().save(snapshotDir.resolve(LayerState.READS_FILE));
-            mount = mounter.mount(labels.layerDigest(), opened.blob(), opened.estargz(), snapshotDir.resolve("fs"));
+            mount = opened.started().mount(snapshotDir.resolve("fs"));
             log.info("mounted {} layer {} of {} lazily ({} entries)", opened.estargz().format(), labels.layerDigest(),
                     labels.imageRef(), opened.estargz().toc().entries().size());
             return mount;
@@ -111,6 +124,11 @@ public final class RegistryLayerProvider implements RemoteLayerProvider {
         @Override
         public void awaitReady() throws InterruptedException {
             mount.awaitPrefetch();
+        }
+
+        @Override
+        public void discard() {
+            opened.started().close();
         }
     }
 
@@ -124,8 +142,8 @@ public final class RegistryLayerProvider implements RemoteLayerProvider {
         }
         LayerState state = LayerState.load(snapshotDir);
         BlobSource blob = recordedBlob(snapshotDir, state);
-        return mounter.mount(state.digest(), blob, EstargzLayer.open(blob, state.layer().descriptor().annotations()),
-                fs);
+        return mounter.start(state.digest(), blob, EstargzLayer.open(blob, state.layer().descriptor().annotations()))
+                .mount(fs);
     }
 
     @Override
@@ -217,6 +235,6 @@ public final class RegistryLayerProvider implements RemoteLayerProvider {
                     + " to serve such layers lazily", layerDigest, LayerLabels.TOC_DIGEST);
             return Optional.empty();
         }
-        return Optional.of(new OpenedLayer(layer, blob, estargz, reads));
+        return Optional.of(new OpenedLayer(layer, estargz, reads, mounter.start(layerDigest, blob, estargz)));
     }
 }

@@ -214,6 +214,7 @@ public final class OverlaySnapshotter implements Snapshotter {
         Path staging = stage(Kind.COMMITTED);
         Closeable[] mount = new Closeable[1];
         long[] created = new long[1];
+        boolean mounted = false;
         try {
             long id = store.transaction(tx -> {
                 if (findTarget(tx, target, parent).isPresent()) {
@@ -230,6 +231,7 @@ public final class OverlaySnapshotter implements Snapshotter {
             });
             remoteMounts.put(id, mount[0]);
             mount[0] = null;
+            mounted = true;
             log.info("layer for {} committed, served remotely", target);
             awaitReady(layer.get());
             return true;
@@ -244,6 +246,9 @@ public final class OverlaySnapshotter implements Snapshotter {
             return false;
         } finally {
             closeQuietly(mount[0]);
+            if (!mounted) {
+                layer.get().discard();
+            }
             inFlight.remove(staging);
             deleteQuietly(staging);
         }

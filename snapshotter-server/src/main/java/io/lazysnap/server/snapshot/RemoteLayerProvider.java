@@ -28,6 +28,10 @@ public interface RemoteLayerProvider {
          */
         default void awaitReady() throws InterruptedException {
         }
+
+        /** The layer will not be mounted (the Prepare failed or lost a race): release what opening it started. */
+        default void discard() {
+        }
     }
 
     /** The layer that {@code labels} name, or empty when it cannot be served remotely (containerd downloads it). */

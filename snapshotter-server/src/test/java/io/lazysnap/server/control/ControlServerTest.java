@@ -129,7 +129,7 @@ class ControlServerTest {
         })) {
             try (SocketChannel client = SocketChannel.open(StandardProtocolFamily.UNIX)) {
                 client.connect(UnixDomainSocketAddress.of(ControlSocket.of(address)));
-                client.write(ByteBuffer.wrap((PullEvents.JSON.writeValueAsString(REQUEST) + "\n")
+                client.write(ByteBuffer.wrap((REQUEST.toJson() + "\n")
                         .getBytes(StandardCharsets.UTF_8)));
                 assertTrue(started.await(10, TimeUnit.SECONDS));
             }

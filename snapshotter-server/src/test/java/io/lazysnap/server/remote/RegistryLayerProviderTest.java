@@ -209,8 +209,17 @@ class RegistryLayerProviderTest {
     /** Opening never mounts; nothing here is mounted. */
     private static final class NoMounts implements LayerMounter {
         @Override
-        public Mount mount(String layerDigest, BlobSource blob, EstargzLayer layer, Path mountpoint) {
-            throw new AssertionError("open must not mount");
+        public Started start(String layerDigest, BlobSource blob, EstargzLayer layer) {
+            return new Started() {
+                @Override
+                public Mount mount(Path mountpoint) {
+                    throw new AssertionError("open must not mount");
+                }
+
+                @Override
+                public void close() {
+                }
+            };
         }
 
         @Override

@@ -1,0 +1,130 @@
+package io.lazysnap.fs;
+
+import io.lazysnap.estargz.BlobSource;
+import io.lazysnap.estargz.EstargzLayer;
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A layer whose prefetch runs before it is mounted: opened as soon as its TOC is known (for example while
+ * containerd is still preparing the image's lower layers), mounted once, when its own Prepare comes. The
+ * background fetch of the rest waits for the mount. {@link #close()} stops the fetching of a layer that is never
+ * mounted; once mounted, the {@link MountedLayer} owns it.
+ */
+public final class FetchingLayer implements Closeable {
+
+    private final String layerDigest;
+    private final BlobSource blob;
+    private final EstargzLayer layer;
+    private final LayerFsOptions options;
+    private final LayerCounters counters = new LayerCounters();
+    private final ChunkLoader loader;
+    private final LayerFetcher fetcher;
+    private final Thread fetcherThread;
+    private boolean mounted;
+    private boolean closed;
+
+    FetchingLayer(String layerDigest, BlobSource blob, EstargzLayer layer, LayerFsOptions options) {
+        this.layerDigest = layerDigest;
+        this.blob = blob;
+        this.layer = layer;
+        this.options = options;
+        this.loader = new ChunkLoader(layerDigest, layer, blob, options.cache, counters, options.fetchAttempts,
+                options.retryBackoff.toMillis(), options.activity);
+        this.fetcher = new LayerFetcher(layerDigest, layer.toc(), loader, counters, options.prefetch,
+                options.backgroundFetch && options.cache.hasDisk(), options.backgroundFetchBytesPerSecond,
+                options.activity);
+        this.fetcherThread = LayerFs.daemonThreads("lazysnap-fetch-" + LayerFs.shortName(layerDigest))
+                .newThread(fetcher);
+        // Referenced from the start: what the prefetch caches is this layer's even before the mount.
+        options.cache.reference(layer.toc());
+        fetcherThread.start();
+    }
+
+    public String layerDigest() {
+        return layerDigest;
+    }
+
+    /** Waits until the prioritised files are cached (or their prefetch failed); true if it finished in time. */
+    public boolean awaitPrefetch(Duration timeout) throws InterruptedException {
+        return fetcher.awaitPrefetch(timeout.toNanos(), TimeUnit.NANOSECONDS);
+    }
+
+    /**
+     * Mounts the layer at {@code mountpoint} (an existing empty directory) and returns once the kernel serves it;
+     * the background fetch starts after the prefetch. A failed mount stops the fetching.
+     *
+     * @throws IllegalStateException if it was mounted or closed before
+     * @throws IOException           if libfuse cannot mount
+     */
+    public synchronized MountedLayer mount(Path mountpoint) throws IOException {
+        if (mounted || closed) {
+            throw new IllegalStateException("layer " + layerDigest + " was already " + (closed ? "closed" : "mounted"));
+        }
+        try {
+            MountedLayer m = LayerFs.mount(this, mountpoint);
+            mounted = true;
+            fetcher.mounted();
+            return m;
+        } catch (IOException | RuntimeException | Error e) {
+            close();
+            throw e;
+        }
+    }
+
+    /** Stops the fetching unless the layer was mounted (then its {@link MountedLayer} stops it). */
+    @Override
+    public synchronized void close() {
+        if (!mounted && !closed) {
+            closed = true;
+            stopFetching();
+            unreference();
+        }
+    }
+
+    void unreference() {
+        options.cache.unreference(layer.toc());
+    }
+
+    /** Asks the fetcher to stop after the request in progress and waits a little for it. */
+    void stopFetching() {
+        fetcher.stop();
+        try {
+            fetcherThread.join(TimeUnit.SECONDS.toMillis(5));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    BlobSource blob() {
+        return blob;
+    }
+
+    EstargzLayer layer() {
+        return layer;
+    }
+
+    LayerFsOptions options() {
+        return options;
+    }
+
+    LayerCounters counters() {
+        return counters;
+    }
+
+    ChunkLoader loader() {
+        return loader;
+    }
+
+    LayerFetcher fetcher() {
+        return fetcher;
+    }
+
+    @Override
+    public String toString() {
+        return "layer " + layerDigest + (mounted ? " (mounted)" : closed ? " (closed)" : " (fetching)");
+    }
+}
