@@ -36,7 +36,7 @@ public final class FetchingLayer implements Closeable {
                 options.retryBackoff.toMillis(), options.activity);
         this.fetcher = new LayerFetcher(layerDigest, layer.toc(), loader, counters, options.prefetch,
                 options.backgroundFetch && options.cache.hasDisk(), options.backgroundFetchBytesPerSecond,
-                options.activity);
+                options.activity, options.rangeLoads);
         this.fetcherThread = LayerFs.daemonThreads("lazysnap-fetch-" + LayerFs.shortName(layerDigest))
                 .newThread(fetcher);
         // Referenced from the start: what the prefetch caches is this layer's even before the mount.

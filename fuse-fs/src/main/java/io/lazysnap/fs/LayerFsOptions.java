@@ -2,6 +2,7 @@ package io.lazysnap.fs;
 
 import java.time.Duration;
 import java.util.Objects;
+import java.util.concurrent.Semaphore;
 
 /** How {@link LayerFs} serves layers; one instance can serve every layer of a process. */
 public final class LayerFsOptions {
@@ -12,6 +13,8 @@ public final class LayerFsOptions {
     final long backgroundFetchBytesPerSecond;
     /** Shared by every layer served with these options: their background fetches wait for all their reads. */
     final ForegroundActivity activity;
+    /** Range requests of prefetch and background fetch that may run at once, across all layers. */
+    final Semaphore rangeLoads = new Semaphore(2);
     final long readAheadBytes;
     final int fetchAttempts;
     final Duration retryBackoff;

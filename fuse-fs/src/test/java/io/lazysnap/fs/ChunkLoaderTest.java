@@ -200,7 +200,7 @@ class ChunkLoaderTest {
             Thread.sleep(5);
         }
         LayerFetcher fetcher = new LayerFetcher("sha256:other", fetching.layer().toc(), fetchingLoader,
-                fetching.counters(), false, true, 0, activity);
+                fetching.counters(), false, true, 0, activity, new java.util.concurrent.Semaphore(2));
         fetcher.mounted();
         Thread background = new Thread(fetcher, "background");
         background.start();

@@ -29,10 +29,6 @@ public final class Metrics {
     private final VerdictMetrics verdicts = new VerdictMetrics(registry);
     private final FuseMetrics fuse = new FuseMetrics(registry);
 
-    public Metrics() {
-        JvmMetrics.builder().register(registry);
-    }
-
     /** Times every gRPC call by method and status code. */
     public ServerInterceptor grpcCalls() {
         return grpc;
@@ -75,6 +71,8 @@ public final class Metrics {
 
     /** Serves {@code /metrics} on {@code host:port} (port 0: any free port). */
     public MetricsEndpoint serve(String address) throws IOException {
+        // Only with an endpoint: the JVM's metrics load JMX and some 500 classes a daemon without one never needs.
+        JvmMetrics.builder().register(registry);
         return MetricsEndpoint.start(address, registry);
     }
 }
