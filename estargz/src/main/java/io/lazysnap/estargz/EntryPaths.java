@@ -22,6 +22,9 @@ final class EntryPaths {
         if (raw.indexOf('\0') >= 0) {
             throw new LayerFormatException("entry name contains NUL: " + quote(raw));
         }
+        if (isClean(raw)) {
+            return raw;
+        }
         StringBuilder clean = new StringBuilder(raw.length());
         for (String element : raw.split("/")) {
             if (element.isEmpty() || element.equals(".")) {
@@ -36,6 +39,25 @@ final class EntryPaths {
             clean.append(element);
         }
         return clean.toString();
+    }
+
+    /**
+     * Whether {@code raw} (not empty, not absolute, no NUL) is clean already: no empty, {@code .} or {@code ..}
+     * element and no trailing slash. Most names are, and need no copy.
+     */
+    private static boolean isClean(String raw) {
+        int start = 0;
+        for (int i = 0; i <= raw.length(); i++) {
+            if (i == raw.length() || raw.charAt(i) == '/') {
+                int length = i - start;
+                if (length == 0 || length <= 2 && raw.charAt(start) == '.'
+                        && (length == 1 || raw.charAt(start + 1) == '.')) {
+                    return false;
+                }
+                start = i + 1;
+            }
+        }
+        return true;
     }
 
     /** Parent of a clean, non-root path; {@code ""} for top-level entries. */

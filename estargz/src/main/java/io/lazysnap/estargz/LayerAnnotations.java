@@ -25,4 +25,13 @@ public final class LayerAnnotations {
 
     private LayerAnnotations() {
     }
+
+    /**
+     * Whether {@code annotations} carry a digest a TOC can be verified against: without one, {@link EstargzLayer#open}
+     * could only give an unverified TOC ({@link EstargzLayer#tocVerified()} false).
+     */
+    public static boolean vouchForToc(java.util.Map<String, String> annotations) {
+        return annotations.containsKey(TOC_DIGEST) || annotations.containsKey(ZSTD_MANIFEST_CHECKSUM)
+                || annotations.containsKey(ZSTD_MANIFEST_CHECKSUM_CONTAINERS);
+    }
 }

@@ -204,14 +204,40 @@ final class TarReader {
         if (v == null) {
             return Instant.ofEpochSecond(fallback);
         }
+        String text = new String(v, StandardCharsets.US_ASCII);
+        if (!isPaxDecimal(text)) {
+            // POSIX allows digits, a sign and a fraction only; an exponent (1e400000000) would make BigDecimal
+            // work for minutes on bytes nobody has verified yet.
+            throw new LayerFormatException("PAX mtime is not a decimal number of at most 40 characters: "
+                    + EntryPaths.quote(text.length() > 40 ? text.substring(0, 40) + "..." : text));
+        }
         try {
-            BigDecimal seconds = new BigDecimal(new String(v, StandardCharsets.US_ASCII));
+            BigDecimal seconds = new BigDecimal(text);
             long whole = seconds.setScale(0, java.math.RoundingMode.FLOOR).longValueExact();
             long nanos = seconds.subtract(BigDecimal.valueOf(whole)).movePointRight(9).longValue();
             return Instant.ofEpochSecond(whole, nanos);
         } catch (NumberFormatException | ArithmeticException | java.time.DateTimeException e) {
             throw new LayerFormatException("PAX mtime is not a number", e);
         }
+    }
+
+    /** {@code -?digits(.digits)?}, at most 40 characters. */
+    static boolean isPaxDecimal(String text) {
+        int i = text.startsWith("-") ? 1 : 0;
+        int digits = 0;
+        boolean point = false;
+        for (; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c >= '0' && c <= '9') {
+                digits++;
+            } else if (c == '.' && !point && digits > 0) {
+                point = true;
+                digits = 0;
+            } else {
+                return false;
+            }
+        }
+        return digits > 0 && text.length() <= 40;
     }
 
     /** Octal (space/NUL terminated) or GNU base-256 (high bit set) numeric field. */

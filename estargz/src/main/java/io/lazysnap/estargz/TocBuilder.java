@@ -95,10 +95,9 @@ final class TocBuilder {
     }
 
     private void fill(Draft d, JsonEntry e) throws LayerFormatException {
-        String what = "entry " + EntryPaths.quote(e.name);
         if (e.size < 0 || e.uid < 0 || e.gid < 0 || e.devMajor < 0 || e.devMinor < 0
                 || e.devMajor > Integer.MAX_VALUE || e.devMinor > Integer.MAX_VALUE) {
-            throw new LayerFormatException(what + " has a negative or oversized numeric field");
+            throw new LayerFormatException(what(e) + " has a negative or oversized numeric field");
         }
         d.size = e.size;
         d.modTime = TocJson.parseTime(e.modtime);
@@ -114,19 +113,19 @@ final class TocBuilder {
         switch (d.type) {
             case SYMLINK -> {
                 if (e.linkName == null || e.linkName.isEmpty()) {
-                    throw new LayerFormatException(what + " is a symlink without linkName");
+                    throw new LayerFormatException(what(e) + " is a symlink without linkName");
                 }
                 d.linkName = e.linkName;
             }
             case HARDLINK -> {
                 if (e.linkName == null || e.linkName.isEmpty()) {
-                    throw new LayerFormatException(what + " is a hardlink without linkName");
+                    throw new LayerFormatException(what(e) + " is a hardlink without linkName");
                 }
                 d.linkName = EntryPaths.clean(e.linkName);
             }
             case REG -> {
                 if (e.digest != null && !Digests.isSha256(e.digest)) {
-                    throw new LayerFormatException(what + " has an unsupported digest \"" + e.digest + '"');
+                    throw new LayerFormatException(what(e) + " has an unsupported digest \"" + e.digest + '"');
                 }
                 d.digest = e.digest;
                 if (e.size > 0) {
@@ -138,6 +137,11 @@ final class TocBuilder {
         }
     }
 
+    /** How an error names the entry (built only for errors: this runs once per TOC entry). */
+    private static String what(JsonEntry e) {
+        return "entry " + EntryPaths.quote(e.name);
+    }
+
     private static String inherit(Map<Long, String> names, long id, String name) {
         if (name != null && !name.isEmpty()) {
             names.put(id, name);
@@ -147,10 +151,10 @@ final class TocBuilder {
     }
 
     private static Map<String, byte[]> decodeXattrs(JsonEntry e) throws LayerFormatException {
-        Map<String, byte[]> out = new LinkedHashMap<>();
-        if (e.xattrs == null) {
-            return out;
+        if (e.xattrs == null || e.xattrs.isEmpty()) {
+            return Map.of();
         }
+        Map<String, byte[]> out = new LinkedHashMap<>();
         for (Map.Entry<String, String> x : e.xattrs.entrySet()) {
             try {
                 out.put(x.getKey(), Base64.getDecoder().decode(x.getValue() == null ? "" : x.getValue()));
@@ -240,21 +244,20 @@ final class TocBuilder {
         long expected = 0;
         for (int i = 0; i < d.dataEntries.size(); i++) {
             JsonEntry e = d.dataEntries.get(i);
-            String what = "chunk " + i + " of " + EntryPaths.quote(e.name);
             if (e.chunkOffset != expected) {
-                throw new LayerFormatException(what + " starts at " + e.chunkOffset + ", expected " + expected
-                        + " (chunks overlap, leave gaps or are out of order)");
+                throw new LayerFormatException(chunkWhat(i, e) + " starts at " + e.chunkOffset + ", expected "
+                        + expected + " (chunks overlap, leave gaps or are out of order)");
             }
             long size = e.chunkSize > 0 ? e.chunkSize : d.size - e.chunkOffset;
             if (e.chunkSize < 0 || e.innerOffset < 0 || size <= 0 || e.chunkOffset + size > d.size) {
-                throw new LayerFormatException(what + " has an invalid size or inner offset");
+                throw new LayerFormatException(chunkWhat(i, e) + " has an invalid size or inner offset");
             }
             String digest = e.chunkDigest;
             if (digest == null && d.dataEntries.size() == 1) {
                 digest = d.digest; // single-chunk files may carry only the whole-file digest (containers/storage)
             }
             if (digest != null && !Digests.isSha256(digest)) {
-                throw new LayerFormatException(what + " has an unsupported digest \"" + digest + '"');
+                throw new LayerFormatException(chunkWhat(i, e) + " has an unsupported digest \"" + digest + '"');
             }
             chunks.add(new Chunk(e.chunkOffset, size, e.offset, nextOffset(memberOffsets, e.offset),
                     e.innerOffset, digest));
@@ -265,6 +268,10 @@ final class TocBuilder {
                     + " of " + d.size + " bytes");
         }
         return chunks;
+    }
+
+    private static String chunkWhat(int i, JsonEntry e) {
+        return "chunk " + i + " of " + EntryPaths.quote(e.name);
     }
 
     private long nextOffset(long[] sorted, long offset) {
@@ -283,7 +290,8 @@ final class TocBuilder {
             }
         }
         children.replaceAll((dir, list) -> {
-            list.sort(Comparator.comparing(TocEntry::name));
+            // Siblings share their parent's path, so their paths sort as their names do (without a substring each).
+            list.sort(Comparator.comparing(TocEntry::path));
             return List.copyOf(list);
         });
         return children;

@@ -2,9 +2,11 @@ package io.lazysnap.server.remote;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Scheduler;
 import io.lazysnap.estargz.BlobSource;
 import io.lazysnap.estargz.DigestMismatchException;
 import io.lazysnap.estargz.EstargzLayer;
+import io.lazysnap.estargz.LayerAnnotations;
 import io.lazysnap.estargz.LayerFormatException;
 import io.lazysnap.registry.Descriptor;
 import io.lazysnap.registry.Manifest;
@@ -66,7 +68,7 @@ public final class RegistryLayerProvider implements RemoteLayerProvider {
     private final ExecutorService background;
     /** Layers opened ahead of their Prepare; one whose Prepare never comes stops fetching when it expires. */
     private final Cache<AheadKey, CompletableFuture<OpenedLayer>> ahead = Caffeine.newBuilder()
-            .maximumSize(1024).expireAfterWrite(Duration.ofMinutes(5))
+            .maximumSize(1024).expireAfterWrite(Duration.ofMinutes(5)).scheduler(Scheduler.systemScheduler())
             .<AheadKey, CompletableFuture<OpenedLayer>>evictionListener((key, opening, cause) -> {
                 if (opening != null) {
                     opening.thenAccept(o -> {
@@ -216,6 +218,13 @@ public final class RegistryLayerProvider implements RemoteLayerProvider {
             log.info("layer {} is {}, not a seekable layer: downloading it", layerDigest, layer.descriptor().mediaType());
             return Optional.empty();
         }
+        if (!allowUnverifiedToc && !LayerAnnotations.vouchForToc(layer.descriptor().annotations())) {
+            // Decided before fetching or parsing anything: an unverifiable TOC would be refused anyway.
+            log.info("layer {} has no TOC digest annotation ({}), so it is not an eStargz layer this node may serve"
+                    + " lazily: downloading it (for eStargz layers without one, allow_unverified_toc = true serves"
+                    + " them lazily, unverified)", layerDigest, LayerLabels.TOC_DIGEST);
+            return Optional.empty();
+        }
         RecordedReads reads = RecordedReads.empty();
         BlobSource blob = registry.blobSource(layer.repository(), layer.descriptor());
         EstargzLayer estargz;
@@ -231,8 +240,7 @@ public final class RegistryLayerProvider implements RemoteLayerProvider {
             return Optional.empty();
         }
         if (!estargz.tocVerified() && !allowUnverifiedToc) {
-            log.info("layer {} has no TOC digest annotation ({}): downloading it; set allow_unverified_toc = true"
-                    + " to serve such layers lazily", layerDigest, LayerLabels.TOC_DIGEST);
+            log.info("layer {}: no annotation verifies its {} TOC: downloading it", layerDigest, estargz.format());
             return Optional.empty();
         }
         return Optional.of(new OpenedLayer(layer, estargz, reads, mounter.start(layerDigest, blob, estargz)));
