@@ -2,7 +2,6 @@ package io.lazysnap.estargz;
 
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -10,6 +9,8 @@ import java.util.Map;
 final class Draft {
 
     final String path;
+    /** The parent directory's path; null for the root. */
+    final String parent;
     EntryType type;
     boolean implicit;
     long size;
@@ -22,14 +23,16 @@ final class Draft {
     String groupName = "";
     int devMajor;
     int devMinor;
-    Map<String, byte[]> xattrs = new LinkedHashMap<>();
+    Map<String, byte[]> xattrs = Map.of();
     String digest;
-    final List<JsonEntry> dataEntries = new ArrayList<>();
+    /** Empty for most entries (directories, links); sized for the one entry most files have. */
+    final List<JsonEntry> dataEntries = new ArrayList<>(0);
     int links = 1;
     int subdirectories;
 
     Draft(String path, EntryType type) {
         this.path = path;
+        this.parent = path.isEmpty() ? null : EntryPaths.parent(path);
         this.type = type;
     }
 

@@ -14,9 +14,11 @@ public enum EntryType {
     FIFO(0010000);
 
     private final int formatBits;
+    private final String jsonName;
 
     EntryType(int formatBits) {
         this.formatBits = formatBits;
+        this.jsonName = name().toLowerCase(Locale.ROOT);
     }
 
     /** The {@code S_IFMT} bits of {@code st_mode} for this type (0 for hardlinks, which take their target's). */
@@ -26,6 +28,6 @@ public enum EntryType {
 
     /** The TOC JSON spelling, e.g. {@code "reg"}. */
     public String jsonName() {
-        return name().toLowerCase(Locale.ROOT);
+        return jsonName;
     }
 }

