@@ -6,6 +6,7 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -24,6 +25,9 @@ public final class FetchingLayer implements Closeable {
     private final ChunkLoader loader;
     private final LayerFetcher fetcher;
     private final Thread fetcherThread;
+    private final InodeTable table;
+    private final ThreadPoolExecutor readAhead;
+    private final LayerOps ops;
     private boolean mounted;
     private boolean closed;
 
@@ -39,6 +43,10 @@ public final class FetchingLayer implements Closeable {
                 options.activity, options.rangeLoads);
         this.fetcherThread = LayerFs.daemonThreads("lazysnap-fetch-" + LayerFs.shortName(layerDigest))
                 .newThread(fetcher);
+        this.table = InodeTable.of(layer.toc());
+        this.readAhead = LayerFs.readAheadPool(layerDigest);
+        this.ops = new LayerOps(table, new FileReader(loader, readAhead, options.readAheadBytes), counters,
+                options.timer);
         // Referenced from the start: what the prefetch caches is this layer's even before the mount.
         options.cache.reference(layer.toc());
         fetcherThread.start();
@@ -80,6 +88,7 @@ public final class FetchingLayer implements Closeable {
     public synchronized void close() {
         if (!mounted && !closed) {
             closed = true;
+            readAhead.shutdownNow();
             stopFetching();
             unreference();
         }
@@ -121,6 +130,18 @@ public final class FetchingLayer implements Closeable {
 
     LayerFetcher fetcher() {
         return fetcher;
+    }
+
+    InodeTable table() {
+        return table;
+    }
+
+    ThreadPoolExecutor readAhead() {
+        return readAhead;
+    }
+
+    LayerOps ops() {
+        return ops;
     }
 
     @Override

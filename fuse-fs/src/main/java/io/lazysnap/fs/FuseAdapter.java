@@ -1,317 +1,138 @@
 package io.lazysnap.fs;
 
-import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
-import java.util.List;
-import java.util.concurrent.CompletableFuture;
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import jnr.ffi.Pointer;
 import jnr.ffi.Struct;
-import jnr.ffi.provider.ParameterFlags;
 import jnr.ffi.types.off_t;
 import jnr.ffi.types.size_t;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import ru.serce.jnrfuse.ErrorCodes;
 import ru.serce.jnrfuse.FuseFillDir;
 import ru.serce.jnrfuse.FuseStubFS;
-import ru.serce.jnrfuse.flags.AccessConstants;
 import ru.serce.jnrfuse.struct.FileStat;
 import ru.serce.jnrfuse.struct.FuseFileInfo;
 import ru.serce.jnrfuse.struct.Statvfs;
 
 /**
- * The libfuse binding: translates FUSE callbacks into lookups in the {@link InodeTable} and reads through the
- * {@link FileReader}, and nothing more, each callback timed for the {@link OperationTimer}. Callbacks run on many
- * threads at once.
+ * The libfuse binding, one for the whole process: every mount runs libfuse's loop with these callbacks, and each
+ * callback goes to the {@link LayerOps} of the mount it is for. jnr-fuse loads and binds libfuse for each file
+ * system object it makes (10-50 ms on a busy 2-core node, and a generated class each time), so one object serves
+ * all mounts. A mount is told apart by libfuse's {@code private_data}, which carries the id it was started with;
+ * libfuse runs each mount's callbacks on that mount's own threads, so a thread looks it up once.
  */
 final class FuseAdapter extends FuseStubFS {
 
-    private static final Logger LOG = LoggerFactory.getLogger(FuseAdapter.class);
-    private static final int O_ACCMODE = 03;
-    private static final int BLOCK_SIZE = 4096;
+    private static final FuseAdapter INSTANCE = new FuseAdapter();
 
-    private final InodeTable table;
-    private final FileReader reader;
-    private final LayerCounters counters;
-    private final OperationTimer timer;
-    private final ConcurrentHashMap<Long, OpenFile> open = new ConcurrentHashMap<>();
-    private final AtomicLong handles = new AtomicLong();
-    private final CompletableFuture<Void> initialised = new CompletableFuture<>();
+    private final Map<Long, LayerOps> mounts = new ConcurrentHashMap<>();
+    private final AtomicLong ids = new AtomicLong();
+    private final ThreadLocal<LayerOps> current = new ThreadLocal<>();
 
-    private record OpenFile(Inode inode, FileReader.Cursor cursor) {
+    private FuseAdapter() {
     }
 
-    FuseAdapter(InodeTable table, FileReader reader, LayerCounters counters, OperationTimer timer) {
-        this.table = table;
-        this.reader = reader;
-        this.counters = counters;
-        this.timer = timer;
+    /** Runs libfuse's main loop serving {@code ops} until the file system is unmounted; returns its exit status. */
+    static int loop(LayerOps ops, String[] args) {
+        return INSTANCE.run(ops, args);
     }
 
-    /** Runs libfuse's main loop until the file system is unmounted; returns its exit status. */
-    int loop(String[] args) {
-        return libFuse.fuse_main_real(args.length, args, fuseOperations, Struct.size(fuseOperations), null);
+    private int run(LayerOps ops, String[] args) {
+        long id = ids.incrementAndGet();
+        mounts.put(id, ops);
+        try {
+            Pointer userData = Pointer.wrap(jnr.ffi.Runtime.getSystemRuntime(), id);
+            return libFuse.fuse_main_real(args.length, args, fuseOperations, Struct.size(fuseOperations), userData);
+        } finally {
+            mounts.remove(id);
+        }
     }
 
-    /** Completes when the kernel has sent FUSE_INIT, i.e. once the mount is live. */
-    CompletableFuture<Void> initialised() {
-        return initialised;
+    /** The mount this callback is for; null if it is gone. */
+    private LayerOps ops() {
+        LayerOps ops = current.get();
+        if (ops == null) {
+            Pointer data = getContext().private_data.get();
+            ops = data == null ? null : mounts.get(data.address());
+            current.set(ops);
+        }
+        return ops;
     }
 
     @Override
     public Pointer init(Pointer conn) {
-        initialised.complete(null);
-        return null;
+        Pointer userData = getContext().private_data.get();
+        LayerOps ops = userData == null ? null : mounts.get(userData.address());
+        if (ops != null) {
+            ops.init();
+        }
+        // What init returns becomes private_data for every later callback: keep the mount's id there.
+        return userData;
     }
 
     @Override
     public int getattr(String path, FileStat stat) {
-        long start = System.nanoTime();
-        return timed("getattr", start, doGetattr(path, stat));
-    }
-
-    private int doGetattr(String path, FileStat stat) {
-        Inode inode = table.lookup(path);
-        if (inode == null) {
-            return -ErrorCodes.ENOENT();
-        }
-        fill(inode, stat);
-        return 0;
+        LayerOps ops = ops();
+        return ops == null ? -ErrorCodes.EIO() : ops.getattr(path, stat);
     }
 
     @Override
     public int readlink(String path, Pointer buf, @size_t long size) {
-        long start = System.nanoTime();
-        return timed("readlink", start, doReadlink(path, buf, size));
-    }
-
-    private int doReadlink(String path, Pointer buf, long size) {
-        Inode inode = table.lookup(path);
-        if (inode == null) {
-            return -ErrorCodes.ENOENT();
-        }
-        if (inode.symlinkTarget() == null) {
-            return -ErrorCodes.EINVAL();
-        }
-        byte[] target = inode.symlinkTarget().getBytes(StandardCharsets.UTF_8);
-        int n = (int) Math.min(target.length, size - 1); // libfuse wants a NUL-terminated, truncated string
-        buf.put(0, target, 0, n);
-        buf.putByte(n, (byte) 0);
-        return 0;
+        LayerOps ops = ops();
+        return ops == null ? -ErrorCodes.EIO() : ops.readlink(path, buf, size);
     }
 
     @Override
     public int opendir(String path, FuseFileInfo fi) {
-        long start = System.nanoTime();
-        return timed("opendir", start, doOpendir(path, fi));
-    }
-
-    private int doOpendir(String path, FuseFileInfo fi) {
-        Inode inode = table.lookup(path);
-        return inode == null ? -ErrorCodes.ENOENT() : inode.isDirectory() ? 0 : -ErrorCodes.ENOTDIR();
+        LayerOps ops = ops();
+        return ops == null ? -ErrorCodes.EIO() : ops.opendir(path, fi);
     }
 
     @Override
     public int readdir(String path, Pointer buf, FuseFillDir filler, @off_t long offset, FuseFileInfo fi) {
-        long start = System.nanoTime();
-        return timed("readdir", start, doReaddir(path, buf, filler, offset, fi));
-    }
-
-    private int doReaddir(String path, Pointer buf, FuseFillDir filler, long offset, FuseFileInfo fi) {
-        Inode dir = table.lookup(path);
-        if (dir == null) {
-            return -ErrorCodes.ENOENT();
-        }
-        List<InodeTable.DirEntry> children = table.children(dir);
-        FileStat stat = new FileStat(jnr.ffi.Runtime.getSystemRuntime());
-        Pointer statMemory = Struct.getMemory(stat, ParameterFlags.DIRECT);
-        // Offsets: 1 is ".", 2 is "..", 3.. the children; the kernel resumes from the last one it kept.
-        for (long i = offset; i < children.size() + 2; i++) {
-            String name = i == 0 ? "." : i == 1 ? ".." : children.get((int) i - 2).name();
-            Inode inode = i == 0 ? dir : i == 1 ? null : children.get((int) i - 2).inode();
-            Pointer st = null;
-            if (inode != null) {
-                fill(inode, stat);
-                st = statMemory;
-            }
-            if (filler.apply(buf, cString(name), st, i + 1) != 0) {
-                break; // the kernel's buffer is full
-            }
-        }
-        return 0;
+        LayerOps ops = ops();
+        return ops == null ? -ErrorCodes.EIO() : ops.readdir(path, buf, filler, offset, fi);
     }
 
     @Override
     public int open(String path, FuseFileInfo fi) {
-        long start = System.nanoTime();
-        return timed("open", start, doOpen(path, fi));
-    }
-
-    private int doOpen(String path, FuseFileInfo fi) {
-        Inode inode = table.lookup(path);
-        if (inode == null) {
-            return -ErrorCodes.ENOENT();
-        }
-        if ((fi.flags.get() & O_ACCMODE) != 0) {
-            return -ErrorCodes.EROFS();
-        }
-        if (inode.isDirectory()) {
-            return -ErrorCodes.EISDIR();
-        }
-        long handle = handles.incrementAndGet();
-        open.put(handle, new OpenFile(inode, new FileReader.Cursor()));
-        fi.fh.set(handle);
-        return 0;
+        LayerOps ops = ops();
+        return ops == null ? -ErrorCodes.EIO() : ops.open(path, fi);
     }
 
     @Override
     public int read(String path, Pointer buf, @size_t long size, @off_t long offset, FuseFileInfo fi) {
-        long start = System.nanoTime();
-        return timed("read", start, doRead(path, buf, size, offset, fi));
-    }
-
-    private int doRead(String path, Pointer buf, long size, long offset, FuseFileInfo fi) {
-        OpenFile file = open.get(fi.fh.get());
-        if (file == null) {
-            return -ErrorCodes.EBADF();
-        }
-        try {
-            return reader.read(file.inode(), file.cursor(), offset, (int) Math.min(size, Integer.MAX_VALUE),
-                    (at, src, srcOffset, length) -> buf.put(at, src, srcOffset, length));
-        } catch (IOException | RuntimeException e) {
-            counters.readErrors.increment();
-            if (e instanceof RuntimeException) {
-                LOG.error("read of {} at {} failed", path, offset, e);
-            }
-            return -ErrorCodes.EIO();
-        }
+        LayerOps ops = ops();
+        return ops == null ? -ErrorCodes.EIO() : ops.read(path, buf, size, offset, fi);
     }
 
     @Override
     public int release(String path, FuseFileInfo fi) {
-        long start = System.nanoTime();
-        return timed("release", start, doRelease(path, fi));
-    }
-
-    private int doRelease(String path, FuseFileInfo fi) {
-        open.remove(fi.fh.get());
-        return 0;
+        LayerOps ops = ops();
+        return ops == null ? -ErrorCodes.EIO() : ops.release(path, fi);
     }
 
     @Override
     public int getxattr(String path, String name, Pointer value, @size_t long size) {
-        long start = System.nanoTime();
-        return timed("getxattr", start, doGetxattr(path, name, value, size));
-    }
-
-    private int doGetxattr(String path, String name, Pointer value, long size) {
-        Inode inode = table.lookup(path);
-        if (inode == null) {
-            return -ErrorCodes.ENOENT();
-        }
-        byte[] v = inode.xattr(name);
-        return v == null ? -ErrorCodes.ENODATA() : copyOut(v, value, size);
+        LayerOps ops = ops();
+        return ops == null ? -ErrorCodes.EIO() : ops.getxattr(path, name, value, size);
     }
 
     @Override
     public int listxattr(String path, Pointer list, @size_t long size) {
-        long start = System.nanoTime();
-        return timed("listxattr", start, doListxattr(path, list, size));
-    }
-
-    private int doListxattr(String path, Pointer list, long size) {
-        Inode inode = table.lookup(path);
-        if (inode == null) {
-            return -ErrorCodes.ENOENT();
-        }
-        StringBuilder names = new StringBuilder();
-        inode.xattrs().keySet().forEach(n -> names.append(n).append('\0'));
-        return copyOut(names.toString().getBytes(StandardCharsets.UTF_8), list, size);
+        LayerOps ops = ops();
+        return ops == null ? -ErrorCodes.EIO() : ops.listxattr(path, list, size);
     }
 
     @Override
     public int access(String path, int mask) {
-        long start = System.nanoTime();
-        return timed("access", start, doAccess(path, mask));
-    }
-
-    private int doAccess(String path, int mask) {
-        if (table.lookup(path) == null) {
-            return -ErrorCodes.ENOENT();
-        }
-        return (mask & AccessConstants.W_OK) != 0 ? -ErrorCodes.EROFS() : 0;
+        LayerOps ops = ops();
+        return ops == null ? -ErrorCodes.EIO() : ops.access(path, mask);
     }
 
     @Override
     public int statfs(String path, Statvfs stbuf) {
-        long start = System.nanoTime();
-        return timed("statfs", start, doStatfs(path, stbuf));
-    }
-
-    private int doStatfs(String path, Statvfs stbuf) {
-        stbuf.f_bsize.set(BLOCK_SIZE);
-        stbuf.f_frsize.set(BLOCK_SIZE);
-        stbuf.f_blocks.set((table.totalBytes() + BLOCK_SIZE - 1) / BLOCK_SIZE);
-        stbuf.f_bfree.set(0);
-        stbuf.f_bavail.set(0);
-        stbuf.f_files.set(table.inodeCount());
-        stbuf.f_ffree.set(0);
-        stbuf.f_favail.set(0);
-        stbuf.f_namemax.set(255);
-        stbuf.f_flag.set(Statvfs.ST_RDONLY);
-        return 0;
-    }
-
-    private int timed(String operation, long startNanos, int result) {
-        timer.completed(operation, System.nanoTime() - startNanos);
-        return result;
-    }
-
-    private static void fill(Inode inode, FileStat stat) {
-        stat.st_ino.set(inode.ino());
-        stat.st_mode.set(inode.mode());
-        stat.st_nlink.set(inode.nlink());
-        stat.st_uid.set(inode.uid());
-        stat.st_gid.set(inode.gid());
-        stat.st_rdev.set(makedev(inode.devMajor(), inode.devMinor()));
-        stat.st_size.set(inode.size());
-        stat.st_blksize.set(BLOCK_SIZE);
-        stat.st_blocks.set((inode.size() + 511) / 512);
-        long seconds = inode.mtime().getEpochSecond();
-        int nanos = inode.mtime().getNano();
-        stat.st_mtim.tv_sec.set(seconds);
-        stat.st_mtim.tv_nsec.set(nanos);
-        stat.st_atim.tv_sec.set(seconds);
-        stat.st_atim.tv_nsec.set(nanos);
-        stat.st_ctim.tv_sec.set(seconds);
-        stat.st_ctim.tv_nsec.set(nanos);
-    }
-
-    /** glibc's {@code makedev}. */
-    static long makedev(long major, long minor) {
-        return ((major & 0xfffff000L) << 32) | ((major & 0xfffL) << 8)
-                | ((minor & 0xffffff00L) << 12) | (minor & 0xffL);
-    }
-
-    /** The xattr protocol: size 0 asks for the length; a buffer too small is ERANGE. */
-    private static int copyOut(byte[] bytes, Pointer dst, long size) {
-        if (size == 0) {
-            return bytes.length;
-        }
-        if (size < bytes.length) {
-            return -ErrorCodes.ERANGE();
-        }
-        dst.put(0, bytes, 0, bytes.length);
-        return bytes.length;
-    }
-
-    /** A NUL-terminated UTF-8 name: jnr-fuse's own String overload would use the platform charset. */
-    private static ByteBuffer cString(String name) {
-        byte[] utf8 = name.getBytes(StandardCharsets.UTF_8);
-        return ByteBuffer.wrap(Arrays.copyOf(utf8, utf8.length + 1));
+        LayerOps ops = ops();
+        return ops == null ? -ErrorCodes.EIO() : ops.statfs(path, stbuf);
     }
 }

@@ -33,7 +33,7 @@ final class FuseMount {
     }
 
     /** Mounts and returns once the kernel serves the mount. */
-    static FuseMount mount(FuseAdapter fs, Path mountpoint, List<String> options, String threadName)
+    static FuseMount mount(LayerOps fs, Path mountpoint, List<String> options, String threadName)
             throws IOException {
         Path mp = mountpoint.toAbsolutePath().normalize();
         if (!Files.isDirectory(mp)) {
@@ -46,7 +46,7 @@ final class FuseMount {
         CompletableFuture<Integer> exit = new CompletableFuture<>();
         Thread loop = new Thread(() -> {
             try {
-                exit.complete(fs.loop(args));
+                exit.complete(FuseAdapter.loop(fs, args));
             } catch (Throwable t) {
                 exit.completeExceptionally(t);
             }

@@ -85,31 +85,26 @@ public final class LayerFs {
     /** The mount of a started layer. */
     static MountedLayer mount(FetchingLayer fetching, Path mountpoint) throws IOException {
         String layerDigest = fetching.layerDigest();
-        EstargzLayer layer = fetching.layer();
         LayerFsOptions options = fetching.options();
-        String tag = shortName(layerDigest);
-        InodeTable table = InodeTable.of(layer.toc());
-        ThreadPoolExecutor readAhead = new ThreadPoolExecutor(READ_AHEAD_THREADS, READ_AHEAD_THREADS, 30,
-                TimeUnit.SECONDS, new ArrayBlockingQueue<>(READ_AHEAD_QUEUE), daemonThreads("lazysnap-readahead-" + tag),
-                new ThreadPoolExecutor.DiscardPolicy());
-        readAhead.allowCoreThreadTimeOut(true);
-        FuseAdapter adapter = new FuseAdapter(table, new FileReader(fetching.loader(), readAhead,
-                options.readAheadBytes), fetching.counters(), options.timer);
-        FuseMount mount;
-        try {
-            mount = FuseMount.mount(adapter, mountpoint, mountOptions(layerDigest, options), "lazysnap-fuse-" + tag);
-        } catch (IOException | RuntimeException e) {
-            readAhead.shutdownNow();
-            throw e;
-        }
+        FuseMount mount = FuseMount.mount(fetching.ops(), mountpoint, mountOptions(layerDigest, options),
+                "lazysnap-fuse-" + shortName(layerDigest));
         MountedLayer[] self = new MountedLayer[1];
-        self[0] = new MountedLayer(fetching, mount, readAhead, () -> LIVE.remove(self[0]));
+        self[0] = new MountedLayer(fetching, mount, fetching.readAhead(), () -> LIVE.remove(self[0]));
         LIVE.add(self[0]);
         LOG.info("mounted layer {} at {}: {} inodes, {} bytes, prefetch {}, background fetch {}", layerDigest,
-                mount.mountpoint(), table.inodeCount(), table.totalBytes(),
-                options.prefetch && layer.prefetchRange().isPresent() ? "on" : "off",
+                mount.mountpoint(), fetching.table().inodeCount(), fetching.table().totalBytes(),
+                options.prefetch && fetching.layer().prefetchRange().isPresent() ? "on" : "off",
                 options.backgroundFetch && options.cache.hasDisk() ? "on" : "off");
         return self[0];
+    }
+
+    /** The pool that loads chunks ahead of a sequential reader of one layer: small, bounded, idle threads exit. */
+    static ThreadPoolExecutor readAheadPool(String layerDigest) {
+        ThreadPoolExecutor readAhead = new ThreadPoolExecutor(READ_AHEAD_THREADS, READ_AHEAD_THREADS, 30,
+                TimeUnit.SECONDS, new ArrayBlockingQueue<>(READ_AHEAD_QUEUE),
+                daemonThreads("lazysnap-readahead-" + shortName(layerDigest)), new ThreadPoolExecutor.DiscardPolicy());
+        readAhead.allowCoreThreadTimeOut(true);
+        return readAhead;
     }
 
     /** libfuse options for immutable content that containers of any uid share. */

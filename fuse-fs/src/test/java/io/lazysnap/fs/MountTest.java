@@ -181,7 +181,7 @@ class MountTest {
                 assertEquals(null, ino);
             }
             case 'l' -> assertEquals(target.link(), Files.readSymbolicLink(p).toString(), what);
-            case 'c', 'b' -> assertEquals(FuseAdapter.makedev(target.major(), target.minor()), a.get("rdev"), what);
+            case 'c', 'b' -> assertEquals(LayerOps.makedev(target.major(), target.minor()), a.get("rdev"), what);
             case 'd' -> {
                 try (Stream<Path> list = Files.list(p)) {
                     Set<String> names = list.map(c -> c.getFileName().toString()).collect(Collectors.toSet());

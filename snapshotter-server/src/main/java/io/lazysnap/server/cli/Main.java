@@ -1,5 +1,7 @@
 package io.lazysnap.server.cli;
 
+import java.util.Arrays;
+import java.util.Optional;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -12,6 +14,19 @@ import picocli.CommandLine.Command;
 public final class Main {
 
     public static void main(String[] args) {
+        Optional<Class<?>> sub = args.length == 0 ? Optional.empty() : subcommand(args[0]);
+        if (sub.isPresent()) {
+            // Only the command asked for: picocli models every subcommand it is given, a tenth of a second that a
+            // client on a container's start-up path (rpull) should not pay.
+            CommandLine one = new CommandLine(sub.get()).setCommandName("lazysnap " + args[0]);
+            System.exit(one.execute(Arrays.copyOfRange(args, 1, args.length)));
+        }
         System.exit(new CommandLine(new Main()).execute(args));
+    }
+
+    /** The subcommand class named {@code name}, as the {@code @Command} annotations list them. */
+    static Optional<Class<?>> subcommand(String name) {
+        return Arrays.stream(Main.class.getAnnotation(Command.class).subcommands())
+                .filter(c -> c.getAnnotation(Command.class).name().equals(name)).findFirst();
     }
 }

@@ -12,13 +12,15 @@ import org.slf4j.Logger;
 
 /**
  * Logback's configuration, in code rather than {@code logback.xml}: log lines go to standard error as
- * {@code time level [thread] logger - message}, INFO and up, netty's chatter muted. Found by logback through
+ * {@code time level [thread] logger - message}, INFO and up ({@link #LEVEL_PROPERTY}), netty's chatter muted. Found by logback through
  * {@code META-INF/services}; code, because parsing an XML configuration loads some 600 classes, a third of what
  * a short client command like {@code rpull} loads in all. {@link LogFormat} switches the daemon to JSON.
  */
 @ConfiguratorRank(ConfiguratorRank.CUSTOM_TOP_PRIORITY)
 public final class LogSetup extends ContextAwareBase implements Configurator {
 
+    /** The root level to start with (default INFO): set by the client commands' {@code --log-level}. */
+    public static final String LEVEL_PROPERTY = "lazysnap.log.level";
     static final String PATTERN = "%d{yyyy-MM-dd'T'HH:mm:ss.SSSXXX} %-5level [%thread] %logger{24} - %msg%n";
 
     @Override
@@ -34,7 +36,7 @@ public final class LogSetup extends ContextAwareBase implements Configurator {
         stderr.setEncoder(encoder);
         stderr.start();
         ch.qos.logback.classic.Logger root = context.getLogger(Logger.ROOT_LOGGER_NAME);
-        root.setLevel(Level.INFO);
+        root.setLevel(Level.toLevel(System.getProperty(LEVEL_PROPERTY), Level.INFO));
         root.addAppender(stderr);
         context.getLogger("io.grpc.netty").setLevel(Level.WARN);
         // Client channels on unix sockets ignore TCP options; netty warns about each.
