@@ -2,6 +2,7 @@ package io.lazysnap.estargz;
 
 import java.io.EOFException;
 import java.io.IOException;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -58,13 +59,18 @@ public final class EstargzLayer {
 
     static EstargzLayer open(BlobSource blob, Map<String, String> annotations, TocReader reader) throws IOException {
         Objects.requireNonNull(blob, "blob");
+        long start = System.nanoTime();
         TocReader.Result read = reader.read(blob, annotations);
+        long fetched = System.nanoTime();
         Footer footer = read.footer();
         String jsonDigest = Digests.sha256(read.json());
         boolean verified = TocVerification.verify(annotations, footer, jsonDigest, read.compressedDigest());
-        Toc toc = new TocBuilder(footer.dataEnd()).build(TocJson.parse(read.json()), jsonDigest);
-        LOG.debug("opened {} layer: {} entries, TOC {} bytes at {}, verified={}", footer.format(),
-                toc.entries().size(), read.json().length, footer.tocOffset(), verified);
+        List<JsonEntry> entries = TocJson.parse(read.json());
+        long parsed = System.nanoTime();
+        Toc toc = new TocBuilder(footer.dataEnd()).build(entries, jsonDigest);
+        LOG.debug("opened {} layer: {} entries, TOC {} bytes at {}, verified={}; read {} ms, parsed {} ms, built {} ms",
+                footer.format(), toc.entries().size(), read.json().length, footer.tocOffset(), verified,
+                (fetched - start) / 1_000_000, (parsed - fetched) / 1_000_000, (System.nanoTime() - parsed) / 1_000_000);
         return new EstargzLayer(blob, footer.format(), toc, verified);
     }
 
