@@ -71,16 +71,7 @@ final class ImagePuller {
     /** Pulls {@code reference} for {@code platform}; returns the containerd image name it was recorded under. */
     String pull(Reference reference, Platform platform) throws IOException, InterruptedException {
         // The registry's answers and containerd's lease are independent round trips: wait for both at once.
-        CompletableFuture<Fetched> fetching = new CompletableFuture<>();
-        Thread fetcher = new Thread(() -> {
-            try {
-                fetching.complete(fetch(reference, platform));
-            } catch (IOException | RuntimeException e) {
-                fetching.completeExceptionally(e);
-            }
-        }, "pull-resolve");
-        fetcher.setDaemon(true);
-        fetcher.start();
+        CompletableFuture<Fetched> fetching = inThread("pull-resolve", () -> fetch(reference, platform));
         try (Containerd containerd = Containerd.connect(socket, namespace)) {
             String lease = createLease(containerd);
             try {
@@ -88,27 +79,69 @@ final class ImagePuller {
                 Manifest manifest = fetched.image().manifest();
                 Containerd leased = containerd.inLease(lease);
                 ContentStore content = new ContentStore(leased);
-                Map<String, String> source = Map.of("containerd.io/distribution.source." + reference.registry(),
-                        reference.repository());
-                store(content, manifest.config(), fetched.config(), source);
-                store(content, manifest.descriptor(), manifest.bytes(),
-                        merge(source, GcLabels.children(children(manifest))));
-                Optional<Index> index = fetched.image().index();
-                if (index.isPresent()) {
-                    store(content, index.get().descriptor(), index.get().bytes(),
-                            merge(source, GcLabels.children(index.get().manifests())));
-                }
+                // containerd commits each blob to disk: the config and manifests go in while the layers unpack.
+                CompletableFuture<Fetched> stored = inThread("pull-store", () -> {
+                    storeMetadata(content, reference, fetched);
+                    return fetched;
+                });
                 List<String> chain = fetched.chain();
-                unpackLayers(leased, content, reference, manifest, fetched.diffIds(), chain);
+                try {
+                    unpackLayers(leased, content, reference, manifest, fetched.diffIds(), chain);
+                } finally {
+                    awaitQuietly(stored);
+                }
+                await(stored);
                 content.label(manifest.config().digest(),
                         Map.of(GcLabels.snapshotKey(snapshotter), chain.get(chain.size() - 1)));
-                Descriptor target = index.map(Index::descriptor).orElse(manifest.descriptor());
+                Descriptor target = fetched.image().index().map(Index::descriptor).orElse(manifest.descriptor());
                 String name = reference.toString();
                 record(leased, name, target);
                 return name;
             } finally {
                 deleteLease(containerd, lease);
             }
+        }
+    }
+
+    /** The image's config, manifest and index (if any) into containerd's content store, with their GC labels. */
+    private static void storeMetadata(ContentStore content, Reference reference, Fetched fetched) throws IOException {
+        Manifest manifest = fetched.image().manifest();
+        Map<String, String> source = Map.of("containerd.io/distribution.source." + reference.registry(),
+                reference.repository());
+        store(content, manifest.config(), fetched.config(), source);
+        store(content, manifest.descriptor(), manifest.bytes(), merge(source, GcLabels.children(children(manifest))));
+        Optional<Index> index = fetched.image().index();
+        if (index.isPresent()) {
+            store(content, index.get().descriptor(), index.get().bytes(),
+                    merge(source, GcLabels.children(index.get().manifests())));
+        }
+    }
+
+    private interface IoCall<T> {
+        T call() throws IOException;
+    }
+
+    /** Runs {@code call} on a thread of its own (a pull's few side tasks; each lasts a round trip or two). */
+    private static <T> CompletableFuture<T> inThread(String name, IoCall<T> call) {
+        CompletableFuture<T> result = new CompletableFuture<>();
+        Thread thread = new Thread(() -> {
+            try {
+                result.complete(call.call());
+            } catch (IOException | RuntimeException e) {
+                result.completeExceptionally(e);
+            }
+        }, name);
+        thread.setDaemon(true);
+        thread.start();
+        return result;
+    }
+
+    /** Waits for {@code task} whatever its outcome, so that nothing writes under the lease once it is deleted. */
+    private static void awaitQuietly(CompletableFuture<?> task) throws InterruptedException {
+        try {
+            task.get();
+        } catch (ExecutionException e) {
+            // reported by whoever awaits its result
         }
     }
 
@@ -124,9 +157,9 @@ final class ImagePuller {
         return new Fetched(image, config, diffIds, ChainIds.of(diffIds));
     }
 
-    private static Fetched await(CompletableFuture<Fetched> fetching) throws IOException, InterruptedException {
+    private static <T> T await(CompletableFuture<T> task) throws IOException, InterruptedException {
         try {
-            return fetching.get();
+            return task.get();
         } catch (ExecutionException e) {
             if (e.getCause() instanceof IOException io) {
                 throw io;
