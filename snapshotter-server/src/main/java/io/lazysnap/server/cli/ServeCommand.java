@@ -4,6 +4,7 @@ import ch.qos.logback.classic.Level;
 import io.lazysnap.server.Daemon;
 import io.lazysnap.server.DaemonConfig;
 import io.lazysnap.server.logging.LogFormat;
+import io.lazysnap.server.logging.LogSetup;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -39,6 +40,7 @@ final class ServeCommand implements Callable<Integer> {
         DaemonConfig settings = (config == null ? DaemonConfig.defaults() : DaemonConfig.load(config))
                 .withOverrides(root, address);
         LogFormat.apply(settings.logFormat());
+        LogSetup.routeJavaUtilLogging();
         Daemon daemon = Daemon.start(settings);
         CountDownLatch stop = new CountDownLatch(1);
         // Handled signals (rather than a shutdown hook) let a requested stop exit 0, as service managers expect.
