@@ -107,7 +107,11 @@ public final class ControlServer implements AutoCloseable {
                 sink.send(PullEvents.error("malformed pull request: " + e.getMessage()));
                 return;
             }
-            sink.send(pull(handler, request, sink));
+            log.debug("pull of {} into containerd at {} (namespace {}) requested", request.reference(),
+                    request.containerd(), request.namespace());
+            String outcome = pull(handler, request, sink);
+            log.debug("pull of {} answered: {}", request.reference(), outcome);
+            sink.send(outcome);
         } catch (IOException e) {
             log.debug("control connection: {}", e.toString());
         } finally {

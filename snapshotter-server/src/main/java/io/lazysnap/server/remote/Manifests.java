@@ -7,7 +7,12 @@ import io.lazysnap.registry.Platform;
 import io.lazysnap.registry.Reference;
 import io.lazysnap.registry.RegistryClient;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 
 /**
  * The image manifests the daemon works with, one cache for the signature gate, the layer resolver and pulls:
@@ -21,6 +26,7 @@ public final class Manifests {
     private final RegistryClient registry;
     private final Platform platform;
     private final Cache<String, Manifest> byDigest = Caffeine.newBuilder().maximumSize(256).build();
+    private final Map<String, CompletableFuture<Manifest>> fetching = new ConcurrentHashMap<>();
     private final Cache<String, Manifest> byTag = Caffeine.newBuilder()
             .maximumSize(256).expireAfterWrite(Duration.ofMinutes(1)).build();
 
@@ -29,15 +35,45 @@ public final class Manifests {
         this.platform = platform;
     }
 
-    /** Manifest {@code digest} of {@code image}'s repository. */
+    /**
+     * Manifest {@code digest} of {@code image}'s repository. Callers asking for a digest that is being fetched share
+     * that fetch: a first Prepare has the gate, the resolver and the layers opened ahead all wanting it at once.
+     */
     public Manifest pinned(Reference image, String digest) throws IOException {
         Manifest cached = byDigest.getIfPresent(digest);
         if (cached != null) {
             return cached;
         }
-        Manifest fetched = registry.manifest(image.withDigest(digest));
-        add(fetched);
-        return fetched;
+        CompletableFuture<Manifest> mine = new CompletableFuture<>();
+        CompletableFuture<Manifest> other = fetching.putIfAbsent(digest, mine);
+        if (other != null) {
+            return await(other);
+        }
+        try {
+            Manifest fetched = registry.manifest(image.withDigest(digest));
+            add(fetched);
+            mine.complete(fetched);
+            return fetched;
+        } catch (IOException | RuntimeException e) {
+            mine.completeExceptionally(e);
+            throw e;
+        } finally {
+            fetching.remove(digest, mine);
+        }
+    }
+
+    private static Manifest await(CompletableFuture<Manifest> fetch) throws IOException {
+        try {
+            return fetch.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while another caller fetched the manifest");
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof IOException io) {
+                throw new IOException(io.getMessage(), io);
+            }
+            throw new IOException(e.getCause());
+        }
     }
 
     /** The manifest (for this node's platform) that {@code image} names now. */

@@ -9,6 +9,7 @@ import io.lazysnap.estargz.EstargzLayer;
 import io.lazysnap.estargz.LayerConverter;
 import io.lazysnap.registry.MediaTypes;
 import io.lazysnap.registry.Platform;
+import io.lazysnap.registry.Reference;
 import io.lazysnap.registry.RegistryClient;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -54,6 +55,7 @@ class RegistryLayerProviderTest {
     private final Map<String, byte[]> manifests = new HashMap<>();
     private final ConcurrentLinkedQueue<String> paths = new ConcurrentLinkedQueue<>();
     private final ExecutorService background = Executors.newFixedThreadPool(2);
+    private volatile long manifestDelayMillis;
     private RegistryClient registry;
 
     @BeforeEach
@@ -65,6 +67,11 @@ class RegistryLayerProviderTest {
                 paths.add(path);
                 String last = path.substring(path.lastIndexOf('/') + 1);
                 if (path.contains("/manifests/") && manifests.containsKey(path)) {
+                    try {
+                        Thread.sleep(manifestDelayMillis);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
                     return new MockResponse.Builder().addHeader("Content-Type", MediaTypes.OCI_MANIFEST)
                             .body(new Buffer().write(manifests.get(path))).build();
                 }
@@ -139,6 +146,27 @@ class RegistryLayerProviderTest {
     }
 
     /** Serves an image of {@code first} (if any) and {@code second} with {@code secondAnnotations}; its digest. */
+    @Test
+    void callersWantingAManifestThatIsBeingFetchedShareTheFetch() throws Exception {
+        String digest = publish("team/a", null, convert("x").annotations(), convert("x"));
+        Manifests manifests = new Manifests(registry, Platform.LINUX_AMD64);
+        Reference image = Reference.parse(host() + "/team/a:v1");
+        manifestDelayMillis = 300;
+        ExecutorService callers = Executors.newFixedThreadPool(6);
+        try {
+            List<java.util.concurrent.Future<io.lazysnap.registry.Manifest>> answers = new ArrayList<>();
+            for (int i = 0; i < 6; i++) {
+                answers.add(callers.submit(() -> manifests.pinned(image, digest)));
+            }
+            for (var answer : answers) {
+                assertEquals(digest, answer.get().descriptor().digest());
+            }
+        } finally {
+            callers.shutdownNow();
+        }
+        assertEquals(1, paths.stream().filter(p -> p.endsWith("/manifests/" + digest)).count(), paths.toString());
+    }
+
     private String publish(String repository, ConversionResult first, Map<String, String> secondAnnotations,
                            ConversionResult second) throws NoSuchAlgorithmException {
         List<String> layers = new ArrayList<>();
