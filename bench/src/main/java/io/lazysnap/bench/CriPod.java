@@ -102,10 +102,34 @@ final class CriPod implements AutoCloseable {
     @Override
     public void close() {
         try {
-            runtime.stopPodSandbox(StopPodSandboxRequest.newBuilder().setPodSandboxId(podId).build());
+            stopPod();
             runtime.removePodSandbox(RemovePodSandboxRequest.newBuilder().setPodSandboxId(podId).build());
         } finally {
             channel.shutdownNow();
+        }
+    }
+
+    /**
+     * Stops the pod. containerd 1.6 can answer "ttrpc: closed" when the stop races the exit of a container whose
+     * shim is going away (the workload has printed and exited): asked again a moment later, it finds it gone.
+     */
+    private void stopPod() {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                runtime.stopPodSandbox(StopPodSandboxRequest.newBuilder().setPodSandboxId(podId).build());
+                return;
+            } catch (io.grpc.StatusRuntimeException e) {
+                String message = String.valueOf(e.getStatus().getDescription());
+                if (attempt == 5 || !message.contains("ttrpc: closed")) {
+                    throw e;
+                }
+                try {
+                    Thread.sleep(200);
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
         }
     }
 }
