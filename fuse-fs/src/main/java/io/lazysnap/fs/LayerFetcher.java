@@ -103,6 +103,10 @@ final class LayerFetcher implements Runnable {
         long start = System.nanoTime();
         try {
             for (List<FileChunk> batch : batches(wanted, MAX_REQUEST_BYTES)) {
+                if (stopped) {
+                    LOG.debug("layer {}: prefetch stopped", layerDigest);
+                    return;
+                }
                 loadRange(batch, ChunkLoader.Purpose.PREFETCH);
             }
             LOG.info("layer {}: prefetched {} chunks of prioritised files ({} bytes) in {} ms", layerDigest,

@@ -40,6 +40,8 @@ public final class LogSetup extends ContextAwareBase implements Configurator {
         ch.qos.logback.classic.Logger root = context.getLogger(Logger.ROOT_LOGGER_NAME);
         root.setLevel(Level.toLevel(System.getProperty(LEVEL_PROPERTY), Level.INFO));
         root.addAppender(stderr);
+        // gRPC's own debug lines (java.util.logging FINE, routed here) would drown the daemon's at --log-level debug.
+        context.getLogger("io.grpc").setLevel(Level.INFO);
         context.getLogger("io.grpc.netty").setLevel(Level.WARN);
         // Client channels on unix sockets ignore TCP options; netty warns about each.
         context.getLogger("io.grpc.netty.shaded.io.netty.bootstrap").setLevel(Level.ERROR);
