@@ -16,7 +16,6 @@ import io.lazysnap.server.mount.Mounter;
 import io.lazysnap.server.snapshot.RemoteLayerProvider;
 import java.io.Closeable;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -26,6 +25,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,6 +42,12 @@ import org.slf4j.LoggerFactory;
 public final class RegistryLayerProvider implements RemoteLayerProvider {
 
     private static final Logger log = LoggerFactory.getLogger(RegistryLayerProvider.class);
+    /**
+     * How long a Prepare waits for its layer's open ahead: one still queued behind a large image's other layers,
+     * or stuck on a stalled registry, is then given up (skipped if it has not started) and the layer is opened
+     * by the Prepare itself.
+     */
+    private static final Duration AHEAD_PATIENCE = Duration.ofSeconds(10);
     private static final Set<String> SEEKABLE_MEDIA_TYPES = Set.of(
             "application/vnd.oci.image.layer.v1.tar+gzip",
             "application/vnd.docker.image.rootfs.diff.tar.gzip",
@@ -66,6 +73,7 @@ public final class RegistryLayerProvider implements RemoteLayerProvider {
     private final LayerMounter mounter;
     private final boolean allowUnverifiedToc;
     private final ExecutorService background;
+    private final Duration aheadPatience;
     /** Layers opened ahead of their Prepare; one whose Prepare never comes stops fetching when it expires. */
     private final Cache<AheadKey, CompletableFuture<OpenedLayer>> ahead = Caffeine.newBuilder()
             .maximumSize(1024).expireAfterWrite(Duration.ofMinutes(5)).scheduler(Scheduler.systemScheduler())
@@ -82,11 +90,18 @@ public final class RegistryLayerProvider implements RemoteLayerProvider {
 
     public RegistryLayerProvider(RegistryClient registry, Manifests manifests, LayerMounter mounter,
                                  boolean allowUnverifiedToc, ExecutorService background) {
+        this(registry, manifests, mounter, allowUnverifiedToc, background, AHEAD_PATIENCE);
+    }
+
+    /** @param aheadPatience how long a Prepare waits for its layer's open ahead before opening it itself */
+    RegistryLayerProvider(RegistryClient registry, Manifests manifests, LayerMounter mounter,
+                          boolean allowUnverifiedToc, ExecutorService background, Duration aheadPatience) {
         this.registry = registry;
         this.resolver = new LayerResolver(manifests);
         this.mounter = mounter;
         this.allowUnverifiedToc = allowUnverifiedToc;
         this.background = background;
+        this.aheadPatience = aheadPatience;
     }
 
     @Override
@@ -98,7 +113,8 @@ public final class RegistryLayerProvider implements RemoteLayerProvider {
         LayerLabels layer = parsed.get();
         openAhead(layer);
         CompletableFuture<OpenedLayer> pending = ahead.asMap().remove(AheadKey.of(layer, layer.layerDigest()));
-        Optional<OpenedLayer> opened = pending != null ? await(pending) : open(layer, layer.layerDigest());
+        Optional<Optional<OpenedLayer>> early = pending == null ? Optional.empty() : await(pending, layer);
+        Optional<OpenedLayer> opened = early.isPresent() ? early.get() : open(layer, layer.layerDigest());
         return opened.map(o -> new MountingLayer(o, layer));
     }
 
@@ -185,25 +201,45 @@ public final class RegistryLayerProvider implements RemoteLayerProvider {
         Optional<OpenedLayer> open() throws IOException;
     }
 
+    /**
+     * Opens a layer on the background pool. A future given up before its task starts skips the task; one given up
+     * while it runs has the layer it opened closed.
+     */
     private CompletableFuture<OpenedLayer> opening(Opening opening) {
-        return CompletableFuture.supplyAsync(() -> {
-            try {
-                return opening.open().orElse(null);
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
+        CompletableFuture<OpenedLayer> result = new CompletableFuture<>();
+        background.execute(() -> {
+            if (result.isDone()) {
+                return;
             }
-        }, background);
+            try {
+                OpenedLayer opened = opening.open().orElse(null);
+                if (!result.complete(opened) && opened != null) {
+                    opened.started().close();
+                }
+            } catch (IOException | RuntimeException e) {
+                result.completeExceptionally(e);
+            }
+        });
+        return result;
     }
 
-    private static Optional<OpenedLayer> await(CompletableFuture<OpenedLayer> pending) throws IOException {
+    /** The layer opened ahead; empty if that took longer than {@link #aheadPatience} (it is given up). */
+    private Optional<Optional<OpenedLayer>> await(CompletableFuture<OpenedLayer> pending, LayerLabels layer)
+            throws IOException {
         try {
-            return Optional.ofNullable(pending.get());
+            return Optional.of(Optional.ofNullable(pending.get(aheadPatience.toMillis(), TimeUnit.MILLISECONDS)));
+        } catch (TimeoutException e) {
+            if (!pending.cancel(false)) {
+                return await(pending, layer); // it finished just now
+            }
+            log.info("layer {} of {} was not opened ahead within {} s: opening it now", layer.layerDigest(),
+                    layer.imageRef(), aheadPatience.toSeconds());
+            return Optional.empty();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted while opening a layer", e);
         } catch (ExecutionException | CompletionException e) {
-            Throwable cause = e.getCause() instanceof UncheckedIOException u ? u.getCause() : e.getCause();
-            throw cause instanceof IOException io ? io : new IOException(cause);
+            throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
         }
     }
 

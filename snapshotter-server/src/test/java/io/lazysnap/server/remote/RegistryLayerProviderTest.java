@@ -30,6 +30,7 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import mockwebserver3.Dispatcher;
@@ -145,7 +146,42 @@ class RegistryLayerProviderTest {
                         Arrays.stream(imageLayers).map(ConversionResult::blobDigest).toList()));
     }
 
-    /** Serves an image of {@code first} (if any) and {@code second} with {@code secondAnnotations}; its digest. */
+    @Test
+    @org.junit.jupiter.api.Timeout(30)
+    void aPrepareWhoseLayerIsStillQueuedToBeOpenedAheadOpensItItselfAndTheQueuedOpenIsSkipped() throws Exception {
+        ConversionResult base = convert("base");
+        ConversionResult app = convert("app");
+        String manifest = publish("team/q", base, app.annotations(), app);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        ExecutorService busy = Executors.newSingleThreadExecutor();
+        busy.execute(() -> {
+            try {
+                release.await();   // the opener pool is busy with another image's layers
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        try {
+            RegistryLayerProvider provider = new RegistryLayerProvider(registry,
+                    new Manifests(registry, Platform.LINUX_AMD64), new NoMounts(), false, busy,
+                    Duration.ofMillis(200));
+            assertTrue(provider.open(labels("team/q", manifest, base, base, app)).isPresent());
+            long start = System.nanoTime();
+            assertTrue(provider.open(labels("team/q", manifest, app, base, app)).isPresent(),
+                    "the layer queued to be opened ahead is opened by its own Prepare");
+            assertTrue(System.nanoTime() - start < Duration.ofSeconds(5).toNanos(), "without waiting for the queue");
+            long appReads = paths.stream().filter(p -> p.endsWith("/blobs/" + app.blobDigest())).count();
+            release.countDown();
+            busy.shutdown();
+            assertTrue(busy.awaitTermination(5, TimeUnit.SECONDS));
+            assertEquals(appReads, paths.stream().filter(p -> p.endsWith("/blobs/" + app.blobDigest())).count(),
+                    "the open ahead that was given up never ran: " + paths);
+        } finally {
+            release.countDown();
+            busy.shutdownNow();
+        }
+    }
+
     @Test
     void callersWantingAManifestThatIsBeingFetchedShareTheFetch() throws Exception {
         String digest = publish("team/a", null, convert("x").annotations(), convert("x"));
@@ -167,6 +203,7 @@ class RegistryLayerProviderTest {
         assertEquals(1, paths.stream().filter(p -> p.endsWith("/manifests/" + digest)).count(), paths.toString());
     }
 
+    /** Serves an image of {@code first} (if any) and {@code second} with {@code secondAnnotations}; its digest. */
     private String publish(String repository, ConversionResult first, Map<String, String> secondAnnotations,
                            ConversionResult second) throws NoSuchAlgorithmException {
         List<String> layers = new ArrayList<>();
