@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.security.MessageDigest;
@@ -102,7 +103,8 @@ final class DiskChunkCache {
         }
         Path temp = tmp.resolve(name + "." + tempNames.incrementAndGet());
         try {
-            Files.write(temp, data);
+            // A new file or nothing: whatever sits at the name (a symlink included) is never written through.
+            Files.write(temp, data, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
             Path target = path(name);
             Files.createDirectories(target.getParent());
             Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);

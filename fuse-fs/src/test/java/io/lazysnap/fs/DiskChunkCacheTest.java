@@ -27,6 +27,24 @@ class DiskChunkCacheTest {
     private final Random random = new Random(5);
 
     @Test
+    void aSymlinkPlantedAtATemporaryNameIsNeverWrittenThrough() throws Exception {
+        byte[] data = bytes(1000);
+        ChunkKey key = key(data);
+        DiskChunkCache cache = bytesOnly(dir, 1 << 20, 1 << 19);
+        Path outside = Files.writeString(Files.createTempFile("outside", ".txt"), "untouched");
+        try {
+            for (int i = 1; i <= 3; i++) {
+                Files.createSymbolicLink(dir.resolve("tmp").resolve(key.diskName() + "." + i), outside);
+            }
+            cache.put(key, data);
+            assertEquals("untouched", Files.readString(outside));
+            assertEquals(null, cache.get(key, data.length), "the write was refused rather than redirected");
+        } finally {
+            Files.deleteIfExists(outside);
+        }
+    }
+
+    @Test
     void chunksSurviveARestart() throws Exception {
         byte[] data = bytes(1000);
         ChunkKey key = key(data);

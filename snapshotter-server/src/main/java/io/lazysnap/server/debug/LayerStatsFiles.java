@@ -5,9 +5,11 @@ import io.lazysnap.fs.LayerStats;
 import io.lazysnap.fs.MountedLayer;
 import java.io.Closeable;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -74,7 +76,12 @@ public final class LayerStatsFiles implements Closeable {
                 try {
                     Path file = file(layer.layerDigest());
                     Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-                    JSON.writeValue(tmp.toFile(), now);
+                    // A new file or nothing: a leftover or planted name (a symlink included) is removed, not followed.
+                    Files.deleteIfExists(tmp);
+                    try (OutputStream out = Files.newOutputStream(tmp, StandardOpenOption.CREATE_NEW,
+                            StandardOpenOption.WRITE)) {
+                        JSON.writeValue(out, now);
+                    }
                     Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
                     if (!written.replace(layer, last, now)) {
                         Files.deleteIfExists(file); // unmounted meanwhile
