@@ -18,11 +18,9 @@ import java.util.concurrent.TimeUnit;
 public final class FetchingLayer implements Closeable {
 
     private final String layerDigest;
-    private final BlobSource blob;
     private final EstargzLayer layer;
     private final LayerFsOptions options;
     private final LayerCounters counters = new LayerCounters();
-    private final ChunkLoader loader;
     private final LayerFetcher fetcher;
     private final Thread fetcherThread;
     private final InodeTable table;
@@ -33,13 +31,12 @@ public final class FetchingLayer implements Closeable {
 
     FetchingLayer(String layerDigest, BlobSource blob, EstargzLayer layer, LayerFsOptions options) {
         this.layerDigest = layerDigest;
-        this.blob = blob;
         this.layer = layer;
         this.options = options;
-        this.loader = new ChunkLoader(layerDigest, layer, blob, options.cache, counters, options.fetchAttempts,
+        ChunkLoader loader = new ChunkLoader(layerDigest, layer, blob, options.cache, counters, options.fetchAttempts,
                 options.retryBackoff.toMillis(), options.activity);
         this.fetcher = new LayerFetcher(layerDigest, layer.toc(), loader, counters, options.prefetch,
-                options.backgroundFetch && options.cache.hasDisk(), options.backgroundFetchBytesPerSecond,
+                options.fetchesInBackground(), options.backgroundFetchBytesPerSecond,
                 options.activity, options.rangeLoads);
         this.fetcherThread = LayerFs.daemonThreads("lazysnap-fetch-" + LayerFs.shortName(layerDigest))
                 .newThread(fetcher);
@@ -108,10 +105,6 @@ public final class FetchingLayer implements Closeable {
         }
     }
 
-    BlobSource blob() {
-        return blob;
-    }
-
     EstargzLayer layer() {
         return layer;
     }
@@ -122,10 +115,6 @@ public final class FetchingLayer implements Closeable {
 
     LayerCounters counters() {
         return counters;
-    }
-
-    ChunkLoader loader() {
-        return loader;
     }
 
     LayerFetcher fetcher() {

@@ -52,17 +52,21 @@ final class FuseAdapter extends FuseStubFS {
     private LayerOps ops() {
         LayerOps ops = current.get();
         if (ops == null) {
-            Pointer data = getContext().private_data.get();
-            ops = data == null ? null : mounts.get(data.address());
+            ops = mountOf(getContext().private_data.get());
             current.set(ops);
         }
         return ops;
     }
 
+    /** The mount whose id {@code userData} carries; null if it is gone. */
+    private LayerOps mountOf(Pointer userData) {
+        return userData == null ? null : mounts.get(userData.address());
+    }
+
     @Override
     public Pointer init(Pointer conn) {
         Pointer userData = getContext().private_data.get();
-        LayerOps ops = userData == null ? null : mounts.get(userData.address());
+        LayerOps ops = mountOf(userData);
         if (ops != null) {
             ops.init();
         }

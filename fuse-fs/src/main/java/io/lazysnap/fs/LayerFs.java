@@ -89,12 +89,12 @@ public final class LayerFs {
         FuseMount mount = FuseMount.mount(fetching.ops(), mountpoint, mountOptions(layerDigest, options),
                 "lazysnap-fuse-" + shortName(layerDigest));
         MountedLayer[] self = new MountedLayer[1];
-        self[0] = new MountedLayer(fetching, mount, fetching.readAhead(), () -> LIVE.remove(self[0]));
+        self[0] = new MountedLayer(fetching, mount, () -> LIVE.remove(self[0]));
         LIVE.add(self[0]);
         LOG.info("mounted layer {} at {}: {} inodes, {} bytes, prefetch {}, background fetch {}", layerDigest,
                 mount.mountpoint(), fetching.table().inodeCount(), fetching.table().totalBytes(),
                 options.prefetch && fetching.layer().prefetchRange().isPresent() ? "on" : "off",
-                options.backgroundFetch && options.cache.hasDisk() ? "on" : "off");
+                options.fetchesInBackground() ? "on" : "off");
         return self[0];
     }
 

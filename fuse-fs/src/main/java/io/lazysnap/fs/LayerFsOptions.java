@@ -38,6 +38,11 @@ public final class LayerFsOptions {
         this.timer = b.timer;
     }
 
+    /** Whether layers fetch their rest in the background: asked for, and there is a disk cache to fetch into. */
+    boolean fetchesInBackground() {
+        return backgroundFetch && cache.hasDisk();
+    }
+
     /** Options that cache chunks in {@code cache} (share one cache between all layers). */
     public static Builder builder(ChunkCache cache) {
         return new Builder(cache);

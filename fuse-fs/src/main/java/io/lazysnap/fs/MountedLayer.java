@@ -15,14 +15,12 @@ public final class MountedLayer implements Closeable {
 
     private final FetchingLayer fetching;
     private final FuseMount mount;
-    private final ThreadPoolExecutor readAhead;
     private final Runnable onClose;
     private boolean closed;
 
-    MountedLayer(FetchingLayer fetching, FuseMount mount, ThreadPoolExecutor readAhead, Runnable onClose) {
+    MountedLayer(FetchingLayer fetching, FuseMount mount, Runnable onClose) {
         this.fetching = fetching;
         this.mount = mount;
-        this.readAhead = readAhead;
         this.onClose = onClose;
     }
 
@@ -56,6 +54,7 @@ public final class MountedLayer implements Closeable {
         closed = true;
         // No interrupts: they would close a blob source's channels under reads that a busy mount still serves.
         fetching.fetcher().stop();
+        ThreadPoolExecutor readAhead = fetching.readAhead();
         readAhead.getQueue().clear();
         readAhead.shutdown();
         try {

@@ -80,9 +80,9 @@ final class ImagePuller {
                 Containerd leased = containerd.inLease(lease);
                 ContentStore content = new ContentStore(leased);
                 // containerd commits each blob to disk: the config and manifests go in while the layers unpack.
-                CompletableFuture<Fetched> stored = inThread("pull-store", () -> {
+                CompletableFuture<Void> stored = inThread("pull-store", () -> {
                     storeMetadata(content, reference, fetched);
-                    return fetched;
+                    return null;
                 });
                 List<String> chain = fetched.chain();
                 try {

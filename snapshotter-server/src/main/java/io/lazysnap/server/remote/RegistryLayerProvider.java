@@ -113,8 +113,7 @@ public final class RegistryLayerProvider implements RemoteLayerProvider {
         LayerLabels layer = parsed.get();
         openAhead(layer);
         CompletableFuture<OpenedLayer> pending = ahead.asMap().remove(AheadKey.of(layer, layer.layerDigest()));
-        Optional<Optional<OpenedLayer>> early = pending == null ? Optional.empty() : await(pending, layer);
-        Optional<OpenedLayer> opened = early.isPresent() ? early.get() : open(layer, layer.layerDigest());
+        Optional<OpenedLayer> opened = pending != null ? await(pending, layer) : open(layer, layer.layerDigest());
         return opened.map(o -> new MountingLayer(o, layer));
     }
 
@@ -223,18 +222,21 @@ public final class RegistryLayerProvider implements RemoteLayerProvider {
         return result;
     }
 
-    /** The layer opened ahead; empty if that took longer than {@link #aheadPatience} (it is given up). */
-    private Optional<Optional<OpenedLayer>> await(CompletableFuture<OpenedLayer> pending, LayerLabels layer)
+    /**
+     * The layer opened ahead; if that takes longer than {@link #aheadPatience}, it is given up and the layer opened
+     * here.
+     */
+    private Optional<OpenedLayer> await(CompletableFuture<OpenedLayer> pending, LayerLabels layer)
             throws IOException {
         try {
-            return Optional.of(Optional.ofNullable(pending.get(aheadPatience.toMillis(), TimeUnit.MILLISECONDS)));
+            return Optional.ofNullable(pending.get(aheadPatience.toMillis(), TimeUnit.MILLISECONDS));
         } catch (TimeoutException e) {
             if (!pending.cancel(false)) {
                 return await(pending, layer); // it finished just now
             }
             log.info("layer {} of {} was not opened ahead within {} s: opening it now", layer.layerDigest(),
                     layer.imageRef(), aheadPatience.toSeconds());
-            return Optional.empty();
+            return open(layer, layer.layerDigest());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted while opening a layer", e);
