@@ -43,7 +43,7 @@ public final class FetchingLayer implements Closeable {
         this.table = InodeTable.of(layer.toc());
         this.readAhead = LayerFs.readAheadPool(layerDigest);
         this.ops = new LayerOps(table, new FileReader(loader, readAhead, options.readAheadBytes), counters,
-                options.timer);
+                options.timer, options.entryTimeout, options.attrTimeout);
         // Referenced from the start: what the prefetch caches is this layer's even before the mount.
         options.cache.reference(layer.toc());
         fetcherThread.start();

@@ -32,11 +32,18 @@ final class InodeTable {
 
     private final Map<String, Inode> byPath;
     private final Map<Long, List<DirEntry>> children;
+    /** Every object by its inode number; index 0 is unused. */
+    private final Inode[] byIno;
+    /** The inode number of each directory's parent (the root's own for the root), by inode number. */
+    private final long[] parents;
     private final long totalBytes;
 
-    private InodeTable(Map<String, Inode> byPath, Map<Long, List<DirEntry>> children, long totalBytes) {
+    private InodeTable(Map<String, Inode> byPath, Map<Long, List<DirEntry>> children, Inode[] byIno, long[] parents,
+                       long totalBytes) {
         this.byPath = byPath;
         this.children = children;
+        this.byIno = byIno;
+        this.parents = parents;
         this.totalBytes = totalBytes;
     }
 
@@ -55,6 +62,39 @@ final class InodeTable {
             start++;
         }
         return byPath.get(start == 0 ? path : path.substring(start));
+    }
+
+    /**
+     * The object with inode number {@code ino}, or null. Numbers follow the TOC's order, so a layer's numbers are
+     * the same in every process that serves it: a mount handed to a new process keeps them.
+     */
+    Inode inode(long ino) {
+        return ino > 0 && ino < byIno.length ? byIno[(int) ino] : null;
+    }
+
+    /** The entry {@code name} of directory {@code dir}, or null. */
+    Inode child(Inode dir, String name) {
+        List<DirEntry> entries = children(dir);
+        int low = 0;
+        int high = entries.size() - 1;
+        while (low <= high) {
+            int mid = (low + high) >>> 1;
+            int c = entries.get(mid).name().compareTo(name);
+            if (c == 0) {
+                return entries.get(mid).inode();
+            } else if (c < 0) {
+                low = mid + 1;
+            } else {
+                high = mid - 1;
+            }
+        }
+        return null;
+    }
+
+    /** The inode number of a directory's parent ({@code ..}); the root is its own parent. */
+    long parentOf(Inode dir) {
+        long p = dir.ino() < parents.length ? parents[(int) dir.ino()] : 0;
+        return p == 0 ? dir.ino() : p;
     }
 
     /** A directory's entries sorted by name (without {@code .} and {@code ..}); empty for other objects. */
@@ -103,13 +143,23 @@ final class InodeTable {
                 byPath.put(dir, opaqueCopy(byPath.get(dir)));
             }
             Map<Long, List<DirEntry>> children = new HashMap<>();
+            Inode[] byIno = new Inode[(int) nextIno];
+            long[] parents = new long[(int) nextIno];
+            byPath.values().forEach(i -> byIno[(int) i.ino()] = i);
             names.forEach((dir, set) -> {
                 List<DirEntry> list = new ArrayList<>(set.size());
-                set.stream().sorted().forEach(n -> list.add(new DirEntry(n, byPath.get(join(dir, n)))));
-                children.put(byPath.get(dir).ino(), List.copyOf(list));
+                long dirIno = byPath.get(dir).ino();
+                set.stream().sorted().forEach(n -> {
+                    Inode child = byPath.get(join(dir, n));
+                    list.add(new DirEntry(n, child));
+                    if (child.isDirectory()) {
+                        parents[(int) child.ino()] = dirIno;
+                    }
+                });
+                children.put(dirIno, List.copyOf(list));
             });
             long total = objects.values().stream().mapToLong(Inode::size).sum();
-            return new InodeTable(Map.copyOf(byPath), Map.copyOf(children), total);
+            return new InodeTable(Map.copyOf(byPath), Map.copyOf(children), byIno, parents, total);
         }
 
         private void add(TocEntry e) {

@@ -3,12 +3,11 @@ package io.lazysnap.fs;
 import io.lazysnap.estargz.BlobSource;
 import io.lazysnap.estargz.EstargzLayer;
 import java.io.IOException;
-import java.nio.charset.Charset;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.ArrayList;
+import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import java.util.OptionalInt;
 import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
@@ -37,7 +36,6 @@ import org.slf4j.LoggerFactory;
 public final class LayerFs {
 
     private static final Logger LOG = LoggerFactory.getLogger(LayerFs.class);
-    private static final int MAX_READ = 128 << 10; // the most libfuse2 ever gets from the kernel at once
     private static final int READ_AHEAD_THREADS = 2;
     private static final int READ_AHEAD_QUEUE = 64;
     /** Mounts that are still up, unmounted when the JVM exits: a FUSE mount without its process is dead. */
@@ -63,11 +61,6 @@ public final class LayerFs {
         Objects.requireNonNull(blob, "blob");
         Objects.requireNonNull(layer, "layer");
         Objects.requireNonNull(options, "options");
-        if (!Charset.defaultCharset().equals(StandardCharsets.UTF_8)) {
-            // jnr-ffi decodes the paths the kernel sends with the default charset; anything else loses names.
-            throw new IllegalStateException("file names need the JVM's default charset to be UTF-8, not "
-                    + Charset.defaultCharset() + ": run java with -Dfile.encoding=UTF-8 (or under a UTF-8 locale)");
-        }
         return new FetchingLayer(layerDigest, blob, layer, options);
     }
 
@@ -75,7 +68,7 @@ public final class LayerFs {
      * Mounts {@code layer} at {@code mountpoint} (an existing empty directory) and returns once the kernel serves
      * it: {@link #start} and {@link FetchingLayer#mount} in one.
      *
-     * @throws IOException if libfuse cannot mount
+     * @throws IOException if the mount fails
      */
     public static MountedLayer mount(String layerDigest, BlobSource blob, EstargzLayer layer, Path mountpoint,
                                      LayerFsOptions options) throws IOException {
@@ -86,16 +79,49 @@ public final class LayerFs {
     static MountedLayer mount(FetchingLayer fetching, Path mountpoint) throws IOException {
         String layerDigest = fetching.layerDigest();
         LayerFsOptions options = fetching.options();
-        FuseMount mount = FuseMount.mount(fetching.ops(), mountpoint, mountOptions(layerDigest, options),
-                "lazysnap-fuse-" + shortName(layerDigest));
+        FuseMount mount = connect(fetching, mountpoint.toAbsolutePath().normalize(), options.connections);
         MountedLayer[] self = new MountedLayer[1];
-        self[0] = new MountedLayer(fetching, mount, () -> LIVE.remove(self[0]));
+        self[0] = new MountedLayer(fetching, mount, options.connections, () -> LIVE.remove(self[0]));
         LIVE.add(self[0]);
-        LOG.info("mounted layer {} at {}: {} inodes, {} bytes, prefetch {}, background fetch {}", layerDigest,
+        LOG.info("{} layer {} at {}: {} inodes, {} bytes, prefetch {}, background fetch {}",
+                mount.adopted() ? "took over the mount of" : "mounted", layerDigest,
                 mount.mountpoint(), fetching.table().inodeCount(), fetching.table().totalBytes(),
                 options.prefetch && fetching.layer().prefetchRange().isPresent() ? "on" : "off",
                 options.fetchesInBackground() ? "on" : "off");
         return self[0];
+    }
+
+    /** Serves the mount an earlier process handed over at {@code mp}, if it is still there, or mounts anew. */
+    private static FuseMount connect(FetchingLayer fetching, Path mp, ConnectionStore store) throws IOException {
+        String name = "lazysnap-fuse-" + shortName(fetching.layerDigest());
+        OptionalInt handed = store == null ? OptionalInt.empty() : store.take(mp);
+        if (handed.isPresent()) {
+            if (FuseMount.MountInfo.isMountPoint(mp)) {
+                return FuseMount.adopt(fetching.ops(), mp, handed.getAsInt(), name);
+            }
+            LOG.info("the mount at {} was handed over but is gone: mounting it again", mp);
+            Syscalls.closeQuietly(handed.getAsInt());
+            store.drop(mp);
+        }
+        FuseMount mount = FuseMount.mount(fetching.ops(), mp, fetching.layerDigest(), fetching.options().allowOther,
+                name);
+        if (store != null) {
+            store.keep(mp, mount.connection());
+        }
+        return mount;
+    }
+
+    /**
+     * Stops serving every mount whose connection is kept in a {@link ConnectionStore}, leaving it mounted for the
+     * next process, after the reads in flight are answered (for at most {@code drain}). Requests that arrive
+     * meanwhile wait in the kernel. Later {@link MountedLayer#close()} calls then leave those mounts alone.
+     */
+    public static void handOverAll(Duration drain) {
+        for (MountedLayer m : List.copyOf(LIVE)) {
+            if (m.handOver(drain)) {
+                LIVE.remove(m);
+            }
+        }
     }
 
     /** The pool that loads chunks ahead of a sequential reader of one layer: small, bounded, idle threads exit. */
@@ -107,20 +133,12 @@ public final class LayerFs {
         return readAhead;
     }
 
-    /** libfuse options for immutable content that containers of any uid share. */
-    static List<String> mountOptions(String layerDigest, LayerFsOptions options) {
-        long entry = options.entryTimeout.toSeconds();
-        List<String> o = new ArrayList<>(List.of("ro", "default_permissions", "kernel_cache", "use_ino",
-                "max_read=" + MAX_READ, "entry_timeout=" + entry, "attr_timeout=" + options.attrTimeout.toSeconds(),
-                "negative_timeout=" + entry, "fsname=" + layerDigest.replace(",", "_"), "subtype=lazysnap"));
-        if (options.allowOther) {
-            o.add("allow_other");
-        }
-        return o;
-    }
-
+    /** At exit, mounts whose connections are not kept elsewhere are unmounted: nothing could serve them. */
     private static void unmountAll() {
         for (MountedLayer m : List.copyOf(LIVE)) {
+            if (m.kept()) {
+                continue;
+            }
             try {
                 m.close();
             } catch (IOException | RuntimeException e) {

@@ -21,6 +21,7 @@ public final class LayerFsOptions {
     final Duration entryTimeout;
     final Duration attrTimeout;
     final boolean allowOther;
+    final ConnectionStore connections;
     final OperationTimer timer;
 
     private LayerFsOptions(Builder b) {
@@ -35,6 +36,7 @@ public final class LayerFsOptions {
         this.entryTimeout = b.entryTimeout;
         this.attrTimeout = b.attrTimeout;
         this.allowOther = b.allowOther;
+        this.connections = b.connections;
         this.timer = b.timer;
     }
 
@@ -61,6 +63,7 @@ public final class LayerFsOptions {
         private Duration entryTimeout = Duration.ofHours(1);
         private Duration attrTimeout = Duration.ofHours(1);
         private boolean allowOther = true;
+        private ConnectionStore connections;
         private OperationTimer timer = OperationTimer.NONE;
 
         private Builder(ChunkCache cache) {
@@ -148,6 +151,15 @@ public final class LayerFsOptions {
          * Let every user, not only the mounting one, see the mount (default on; containers run as any uid).
          * Unprivileged mounters need {@code user_allow_other} in {@code /etc/fuse.conf}.
          */
+        /**
+         * Where mounts keep their FUSE connections, so that they outlive this process (see {@link ConnectionStore});
+         * a mount whose connection an earlier process left there is served again instead of mounted anew.
+         */
+        public Builder connections(ConnectionStore store) {
+            this.connections = store;
+            return this;
+        }
+
         public Builder allowOther(boolean on) {
             this.allowOther = on;
             return this;

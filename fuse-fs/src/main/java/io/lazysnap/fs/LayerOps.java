@@ -1,248 +1,252 @@
 package io.lazysnap.fs;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
+import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 import jnr.ffi.Pointer;
-import jnr.ffi.Struct;
-import jnr.ffi.provider.ParameterFlags;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import ru.serce.jnrfuse.ErrorCodes;
-import ru.serce.jnrfuse.FuseFillDir;
-import ru.serce.jnrfuse.flags.AccessConstants;
-import ru.serce.jnrfuse.struct.FileStat;
-import ru.serce.jnrfuse.struct.FuseFileInfo;
-import ru.serce.jnrfuse.struct.Statvfs;
 
 /**
- * One mounted layer's file system operations, as {@link FuseAdapter} hands them the kernel's requests: lookups in
- * the {@link InodeTable} and reads through the {@link FileReader}, and nothing more, each timed for the
- * {@link OperationTimer}. Called on many threads at once.
+ * One mounted layer's file system operations on the kernel's terms (inode numbers, file handles, offsets): lookups
+ * in the {@link InodeTable} and reads through the {@link FileReader}, each timed for the {@link OperationTimer}.
+ * Each operation writes its reply's body into {@code out} (after the header) and returns its length, or returns
+ * {@code -errno}. Holds no state the kernel depends on beyond open files' read-ahead positions, so a mount handed
+ * over from another process is served from its first request: a handle this process never opened is rebuilt from
+ * the inode number the kernel sends with it. Called on many threads at once.
  */
 final class LayerOps {
 
     private static final Logger LOG = LoggerFactory.getLogger(LayerOps.class);
+    static final int ENOENT = 2;
+    static final int EIO = 5;
+    static final int EISDIR = 21;
+    static final int ENOTDIR = 20;
+    static final int EINVAL = 22;
+    static final int EROFS = 30;
+    static final int ERANGE = 34;
+    static final int ENOSYS = 38;
+    static final int ENODATA = 61;
     private static final int O_ACCMODE = 03;
     private static final int BLOCK_SIZE = 4096;
+    private static final int BODY = FuseWire.OUT_HEADER;
 
     private final InodeTable table;
     private final FileReader reader;
     private final LayerCounters counters;
     private final OperationTimer timer;
+    private final long entrySeconds;
+    private final long attrSeconds;
     private final ConcurrentHashMap<Long, OpenFile> open = new ConcurrentHashMap<>();
-    private final AtomicLong handles = new AtomicLong();
-    private final CompletableFuture<Void> initialised = new CompletableFuture<>();
+    /** Handles start at a random point: numbers another process handed out stay told apart from ours. */
+    private final AtomicLong handles = new AtomicLong(ThreadLocalRandom.current().nextLong(1L << 40, 1L << 62));
 
     private record OpenFile(Inode inode, FileReader.Cursor cursor) {
     }
 
-    LayerOps(InodeTable table, FileReader reader, LayerCounters counters, OperationTimer timer) {
+    LayerOps(InodeTable table, FileReader reader, LayerCounters counters, OperationTimer timer,
+             Duration entryTimeout, Duration attrTimeout) {
         this.table = table;
         this.reader = reader;
         this.counters = counters;
         this.timer = timer;
+        this.entrySeconds = entryTimeout.toSeconds();
+        this.attrSeconds = attrTimeout.toSeconds();
     }
 
-    /** Completes when the kernel has sent FUSE_INIT, i.e. once the mount is live. */
-    CompletableFuture<Void> initialised() {
-        return initialised;
-    }
-
-    void init() {
-        initialised.complete(null);
-    }
-
-    int getattr(String path, FileStat stat) {
+    int lookup(long parent, String name, Pointer out) {
         long start = System.nanoTime();
-        return timed("getattr", start, doGetattr(path, stat));
-    }
-
-    private int doGetattr(String path, FileStat stat) {
-        Inode inode = table.lookup(path);
-        if (inode == null) {
-            return -ErrorCodes.ENOENT();
-        }
-        fill(inode, stat);
-        return 0;
-    }
-
-    int readlink(String path, Pointer buf, long size) {
-        long start = System.nanoTime();
-        return timed("readlink", start, doReadlink(path, buf, size));
-    }
-
-    private int doReadlink(String path, Pointer buf, long size) {
-        Inode inode = table.lookup(path);
-        if (inode == null) {
-            return -ErrorCodes.ENOENT();
-        }
-        if (inode.symlinkTarget() == null) {
-            return -ErrorCodes.EINVAL();
-        }
-        byte[] target = inode.symlinkTarget().getBytes(StandardCharsets.UTF_8);
-        int n = (int) Math.min(target.length, size - 1); // libfuse wants a NUL-terminated, truncated string
-        buf.put(0, target, 0, n);
-        buf.putByte(n, (byte) 0);
-        return 0;
-    }
-
-    int opendir(String path, FuseFileInfo fi) {
-        long start = System.nanoTime();
-        return timed("opendir", start, doOpendir(path, fi));
-    }
-
-    private int doOpendir(String path, FuseFileInfo fi) {
-        Inode inode = table.lookup(path);
-        return inode == null ? -ErrorCodes.ENOENT() : inode.isDirectory() ? 0 : -ErrorCodes.ENOTDIR();
-    }
-
-    int readdir(String path, Pointer buf, FuseFillDir filler, long offset, FuseFileInfo fi) {
-        long start = System.nanoTime();
-        return timed("readdir", start, doReaddir(path, buf, filler, offset, fi));
-    }
-
-    private int doReaddir(String path, Pointer buf, FuseFillDir filler, long offset, FuseFileInfo fi) {
-        Inode dir = table.lookup(path);
+        Inode dir = table.inode(parent);
+        int result;
         if (dir == null) {
-            return -ErrorCodes.ENOENT();
-        }
-        List<InodeTable.DirEntry> children = table.children(dir);
-        FileStat stat = new FileStat(jnr.ffi.Runtime.getSystemRuntime());
-        Pointer statMemory = Struct.getMemory(stat, ParameterFlags.DIRECT);
-        // Offsets: 1 is ".", 2 is "..", 3.. the children; the kernel resumes from the last one it kept.
-        for (long i = offset; i < children.size() + 2; i++) {
-            String name = i == 0 ? "." : i == 1 ? ".." : children.get((int) i - 2).name();
-            Inode inode = i == 0 ? dir : i == 1 ? null : children.get((int) i - 2).inode();
-            Pointer st = null;
-            if (inode != null) {
-                fill(inode, stat);
-                st = statMemory;
+            result = -ENOENT;
+        } else if (!dir.isDirectory()) {
+            result = -ENOTDIR;
+        } else {
+            Inode found = name.equals(".") ? dir : name.equals("..") ? table.inode(table.parentOf(dir))
+                    : table.child(dir, name);
+            // Not found is an entry with inode 0: the kernel caches the absence for the entry timeout.
+            out.putLong(BODY, found == null ? 0 : found.ino());
+            out.putLong(BODY + 8, 0); // generation
+            out.putLong(BODY + 16, entrySeconds);
+            out.putLong(BODY + 24, attrSeconds);
+            out.putInt(BODY + 32, 0);
+            out.putInt(BODY + 36, 0);
+            if (found != null) {
+                FuseWire.putAttr(out, BODY + 40, found);
+            } else {
+                out.setMemory(BODY + 40, FuseWire.ATTR, (byte) 0);
             }
-            if (filler.apply(buf, cString(name), st, i + 1) != 0) {
-                break; // the kernel's buffer is full
-            }
+            result = FuseWire.ENTRY_OUT;
         }
-        return 0;
+        return timed("lookup", start, result);
     }
 
-    int open(String path, FuseFileInfo fi) {
+    int getattr(long nodeid, Pointer out) {
         long start = System.nanoTime();
-        return timed("open", start, doOpen(path, fi));
+        Inode inode = table.inode(nodeid);
+        int result = -ENOENT;
+        if (inode != null) {
+            out.putLong(BODY, attrSeconds);
+            out.putInt(BODY + 8, 0);
+            out.putInt(BODY + 12, 0);
+            FuseWire.putAttr(out, BODY + 16, inode);
+            result = FuseWire.ATTR_OUT;
+        }
+        return timed("getattr", start, result);
     }
 
-    private int doOpen(String path, FuseFileInfo fi) {
-        Inode inode = table.lookup(path);
+    int readlink(long nodeid, Pointer out, int capacity) {
+        long start = System.nanoTime();
+        Inode inode = table.inode(nodeid);
+        int result;
         if (inode == null) {
-            return -ErrorCodes.ENOENT();
+            result = -ENOENT;
+        } else if (inode.symlinkTarget() == null) {
+            result = -EINVAL;
+        } else {
+            byte[] target = inode.symlinkTarget().getBytes(StandardCharsets.UTF_8);
+            int n = Math.min(target.length, capacity);
+            out.put(BODY, target, 0, n);
+            result = n;
         }
-        if ((fi.flags.get() & O_ACCMODE) != 0) {
-            return -ErrorCodes.EROFS();
-        }
-        if (inode.isDirectory()) {
-            return -ErrorCodes.EISDIR();
-        }
-        long handle = handles.incrementAndGet();
-        open.put(handle, new OpenFile(inode, new FileReader.Cursor()));
-        fi.fh.set(handle);
-        return 0;
+        return timed("readlink", start, result);
     }
 
-    int read(String path, Pointer buf, long size, long offset, FuseFileInfo fi) {
+    int open(long nodeid, int flags, Pointer out) {
         long start = System.nanoTime();
-        return timed("read", start, doRead(path, buf, size, offset, fi));
+        Inode inode = table.inode(nodeid);
+        int result;
+        if (inode == null) {
+            result = -ENOENT;
+        } else if ((flags & O_ACCMODE) != 0) {
+            result = -EROFS;
+        } else if (inode.isDirectory()) {
+            result = -EISDIR;
+        } else {
+            long handle = handles.incrementAndGet();
+            open.put(handle, new OpenFile(inode, new FileReader.Cursor()));
+            result = openReply(out, handle, FuseWire.FOPEN_KEEP_CACHE);
+        }
+        return timed("open", start, result);
     }
 
-    private int doRead(String path, Pointer buf, long size, long offset, FuseFileInfo fi) {
-        OpenFile file = open.get(fi.fh.get());
-        if (file == null) {
-            return -ErrorCodes.EBADF();
+    int read(long nodeid, long handle, long offset, int size, Pointer out) {
+        long start = System.nanoTime();
+        return timed("read", start, doRead(nodeid, handle, offset, size, out));
+    }
+
+    private int doRead(long nodeid, long handle, long offset, int size, Pointer out) {
+        OpenFile file = open.get(handle);
+        if (file == null || file.inode().ino() != nodeid) {
+            Inode inode = table.inode(nodeid);
+            if (inode == null) {
+                return -ENOENT;
+            }
+            file = open.computeIfAbsent(handle, h -> new OpenFile(inode, new FileReader.Cursor()));
+            if (file.inode().ino() != nodeid) {
+                file = new OpenFile(inode, new FileReader.Cursor());
+            }
         }
         try {
-            return reader.read(file.inode(), file.cursor(), offset, (int) Math.min(size, Integer.MAX_VALUE),
-                    (at, src, srcOffset, length) -> buf.put(at, src, srcOffset, length));
+            return reader.read(file.inode(), file.cursor(), offset, size,
+                    (at, src, srcOffset, length) -> out.put(BODY + at, src, srcOffset, length));
         } catch (IOException | RuntimeException e) {
             counters.readErrors.increment();
             if (e instanceof RuntimeException) {
-                LOG.error("read of {} at {} failed", path, offset, e);
+                LOG.error("read of {} at {} failed", file.inode().path(), offset, e);
             }
-            return -ErrorCodes.EIO();
+            return -EIO;
         }
     }
 
-    int release(String path, FuseFileInfo fi) {
+    int release(long handle) {
         long start = System.nanoTime();
-        return timed("release", start, doRelease(path, fi));
+        open.remove(handle);
+        return timed("release", start, 0);
     }
 
-    private int doRelease(String path, FuseFileInfo fi) {
-        open.remove(fi.fh.get());
-        return 0;
-    }
-
-    int getxattr(String path, String name, Pointer value, long size) {
+    int opendir(long nodeid, Pointer out) {
         long start = System.nanoTime();
-        return timed("getxattr", start, doGetxattr(path, name, value, size));
+        Inode inode = table.inode(nodeid);
+        int result = inode == null ? -ENOENT : !inode.isDirectory() ? -ENOTDIR
+                : openReply(out, 0, FuseWire.FOPEN_KEEP_CACHE | FuseWire.FOPEN_CACHE_DIR);
+        return timed("opendir", start, result);
     }
 
-    private int doGetxattr(String path, String name, Pointer value, long size) {
-        Inode inode = table.lookup(path);
+    /** Entries from index {@code offset} ({@code .}, {@code ..}, then the children) that fit in {@code size}. */
+    int readdir(long nodeid, long offset, int size, Pointer out) {
+        long start = System.nanoTime();
+        Inode dir = table.inode(nodeid);
+        if (dir == null) {
+            return timed("readdir", start, -ENOENT);
+        }
+        List<InodeTable.DirEntry> children = table.children(dir);
+        int used = 0;
+        for (long i = Math.max(0, offset); i < children.size() + 2; i++) {
+            String name = i == 0 ? "." : i == 1 ? ".." : children.get((int) i - 2).name();
+            long ino = i == 0 ? dir.ino() : i == 1 ? table.parentOf(dir) : children.get((int) i - 2).inode().ino();
+            int mode = i < 2 ? Inode.S_IFDIR : children.get((int) i - 2).inode().mode();
+            byte[] bytes = name.getBytes(StandardCharsets.UTF_8);
+            int entry = FuseWire.direntSize(bytes.length);
+            if (used + entry > size) {
+                break; // the kernel asks again from the next offset
+            }
+            int at = BODY + used;
+            out.putLong(at, ino);
+            out.putLong(at + 8, i + 1);
+            out.putInt(at + 16, bytes.length);
+            out.putInt(at + 20, (mode & Inode.S_IFMT) >>> 12);
+            out.put(at + 24, bytes, 0, bytes.length);
+            out.setMemory(at + 24 + bytes.length, entry - FuseWire.DIRENT_HEADER - bytes.length, (byte) 0);
+            used += entry;
+        }
+        return timed("readdir", start, used);
+    }
+
+    int getxattr(long nodeid, String name, int size, Pointer out) {
+        long start = System.nanoTime();
+        Inode inode = table.inode(nodeid);
+        int result;
         if (inode == null) {
-            return -ErrorCodes.ENOENT();
+            result = -ENOENT;
+        } else {
+            byte[] v = inode.xattr(name);
+            result = v == null ? -ENODATA : xattrReply(v, size, out);
         }
-        byte[] v = inode.xattr(name);
-        return v == null ? -ErrorCodes.ENODATA() : copyOut(v, value, size);
+        return timed("getxattr", start, result);
     }
 
-    int listxattr(String path, Pointer list, long size) {
+    int listxattr(long nodeid, int size, Pointer out) {
         long start = System.nanoTime();
-        return timed("listxattr", start, doListxattr(path, list, size));
-    }
-
-    private int doListxattr(String path, Pointer list, long size) {
-        Inode inode = table.lookup(path);
+        Inode inode = table.inode(nodeid);
+        int result;
         if (inode == null) {
-            return -ErrorCodes.ENOENT();
+            result = -ENOENT;
+        } else {
+            StringBuilder names = new StringBuilder();
+            inode.xattrs().keySet().forEach(n -> names.append(n).append('\0'));
+            result = xattrReply(names.toString().getBytes(StandardCharsets.UTF_8), size, out);
         }
-        StringBuilder names = new StringBuilder();
-        inode.xattrs().keySet().forEach(n -> names.append(n).append('\0'));
-        return copyOut(names.toString().getBytes(StandardCharsets.UTF_8), list, size);
+        return timed("listxattr", start, result);
     }
 
-    int access(String path, int mask) {
+    int statfs(Pointer out) {
         long start = System.nanoTime();
-        return timed("access", start, doAccess(path, mask));
-    }
-
-    private int doAccess(String path, int mask) {
-        if (table.lookup(path) == null) {
-            return -ErrorCodes.ENOENT();
-        }
-        return (mask & AccessConstants.W_OK) != 0 ? -ErrorCodes.EROFS() : 0;
-    }
-
-    int statfs(String path, Statvfs stbuf) {
-        long start = System.nanoTime();
-        return timed("statfs", start, doStatfs(path, stbuf));
-    }
-
-    private int doStatfs(String path, Statvfs stbuf) {
-        stbuf.f_bsize.set(BLOCK_SIZE);
-        stbuf.f_frsize.set(BLOCK_SIZE);
-        stbuf.f_blocks.set((table.totalBytes() + BLOCK_SIZE - 1) / BLOCK_SIZE);
-        stbuf.f_bfree.set(0);
-        stbuf.f_bavail.set(0);
-        stbuf.f_files.set(table.inodeCount());
-        stbuf.f_ffree.set(0);
-        stbuf.f_favail.set(0);
-        stbuf.f_namemax.set(255);
-        stbuf.f_flag.set(Statvfs.ST_RDONLY);
-        return 0;
+        out.putLong(BODY, (table.totalBytes() + BLOCK_SIZE - 1) / BLOCK_SIZE); // blocks
+        out.putLong(BODY + 8, 0); // bfree
+        out.putLong(BODY + 16, 0); // bavail
+        out.putLong(BODY + 24, table.inodeCount()); // files
+        out.putLong(BODY + 32, 0); // ffree
+        out.putInt(BODY + 40, BLOCK_SIZE); // bsize
+        out.putInt(BODY + 44, 255); // namelen
+        out.putInt(BODY + 48, BLOCK_SIZE); // frsize
+        out.setMemory(BODY + 52, FuseWire.STATFS_OUT - 52, (byte) 0);
+        return timed("statfs", start, FuseWire.STATFS_OUT);
     }
 
     private int timed(String operation, long startNanos, int result) {
@@ -250,47 +254,24 @@ final class LayerOps {
         return result;
     }
 
-    private static void fill(Inode inode, FileStat stat) {
-        stat.st_ino.set(inode.ino());
-        stat.st_mode.set(inode.mode());
-        stat.st_nlink.set(inode.nlink());
-        stat.st_uid.set(inode.uid());
-        stat.st_gid.set(inode.gid());
-        stat.st_rdev.set(makedev(inode.devMajor(), inode.devMinor()));
-        stat.st_size.set(inode.size());
-        stat.st_blksize.set(BLOCK_SIZE);
-        stat.st_blocks.set((inode.size() + 511) / 512);
-        long seconds = inode.mtime().getEpochSecond();
-        int nanos = inode.mtime().getNano();
-        stat.st_mtim.tv_sec.set(seconds);
-        stat.st_mtim.tv_nsec.set(nanos);
-        stat.st_atim.tv_sec.set(seconds);
-        stat.st_atim.tv_nsec.set(nanos);
-        stat.st_ctim.tv_sec.set(seconds);
-        stat.st_ctim.tv_nsec.set(nanos);
-    }
-
-    /** glibc's {@code makedev}. */
-    static long makedev(long major, long minor) {
-        return ((major & 0xfffff000L) << 32) | ((major & 0xfffL) << 8)
-                | ((minor & 0xffffff00L) << 12) | (minor & 0xffL);
+    private static int openReply(Pointer out, long handle, int openFlags) {
+        out.putLong(BODY, handle);
+        out.putInt(BODY + 8, openFlags);
+        out.putInt(BODY + 12, 0);
+        return FuseWire.OPEN_OUT;
     }
 
     /** The xattr protocol: size 0 asks for the length; a buffer too small is ERANGE. */
-    private static int copyOut(byte[] bytes, Pointer dst, long size) {
+    private static int xattrReply(byte[] bytes, int size, Pointer out) {
         if (size == 0) {
-            return bytes.length;
+            out.putInt(BODY, bytes.length);
+            out.putInt(BODY + 4, 0);
+            return FuseWire.GETXATTR_OUT;
         }
         if (size < bytes.length) {
-            return -ErrorCodes.ERANGE();
+            return -ERANGE;
         }
-        dst.put(0, bytes, 0, bytes.length);
+        out.put(BODY, bytes, 0, bytes.length);
         return bytes.length;
-    }
-
-    /** A NUL-terminated UTF-8 name: jnr-fuse's own String overload would use the platform charset. */
-    private static ByteBuffer cString(String name) {
-        byte[] utf8 = name.getBytes(StandardCharsets.UTF_8);
-        return ByteBuffer.wrap(Arrays.copyOf(utf8, utf8.length + 1));
     }
 }

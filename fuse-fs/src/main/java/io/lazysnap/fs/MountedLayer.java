@@ -15,12 +15,15 @@ public final class MountedLayer implements Closeable {
 
     private final FetchingLayer fetching;
     private final FuseMount mount;
+    private final ConnectionStore store;
     private final Runnable onClose;
     private boolean closed;
+    private boolean handedOver;
 
-    MountedLayer(FetchingLayer fetching, FuseMount mount, Runnable onClose) {
+    MountedLayer(FetchingLayer fetching, FuseMount mount, ConnectionStore store, Runnable onClose) {
         this.fetching = fetching;
         this.mount = mount;
+        this.store = store;
         this.onClose = onClose;
     }
 
@@ -41,9 +44,33 @@ public final class MountedLayer implements Closeable {
         return fetching.awaitPrefetch(timeout);
     }
 
-    /** Whether libfuse is still serving the mount (after a lazy unmount, until its last file is closed). */
+    /** Whether the mount is still served (after a lazy unmount, until its last file is closed). */
     public boolean isServing() {
         return mount.isServing();
+    }
+
+    /** Whether this process took the mount over from an earlier one rather than mounting it. */
+    public boolean wasHandedOver() {
+        return mount.adopted();
+    }
+
+    /** Whether the mount's connection is kept outside this process. */
+    boolean kept() {
+        return store != null;
+    }
+
+    /**
+     * Stops serving the mount but leaves it mounted for the next process (see {@link LayerFs#handOverAll}); false
+     * if its connection is not kept anywhere or it is closed.
+     */
+    synchronized boolean handOver(Duration drain) {
+        if (store == null || closed || handedOver) {
+            return false;
+        }
+        handedOver = true;
+        fetching.fetcher().stop();
+        mount.release(drain.toMillis());
+        return true;
     }
 
     @Override
@@ -58,7 +85,12 @@ public final class MountedLayer implements Closeable {
         readAhead.getQueue().clear();
         readAhead.shutdown();
         try {
-            mount.unmount();
+            if (!handedOver) {
+                mount.unmount();
+                if (store != null) {
+                    store.drop(mount.mountpoint());
+                }
+            }
         } finally {
             fetching.stopFetching();
             try {

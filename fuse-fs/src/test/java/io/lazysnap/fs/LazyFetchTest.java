@@ -148,7 +148,7 @@ class LazyFetchTest {
         while (m.isServing() && System.nanoTime() < deadline) {
             Thread.sleep(20);
         }
-        assertFalse(m.isServing(), "libfuse's loop ended with the last open file");
+        assertFalse(m.isServing(), "the session ended with the last open file");
         Thread.sleep(200);
         List<String> threads = Thread.getAllStackTraces().keySet().stream().map(Thread::getName)
                 .filter(n -> n.startsWith("lazysnap-") && n.contains("abababababab")).toList();

@@ -2,6 +2,8 @@ package io.lazysnap.server;
 
 import io.grpc.ServerInterceptors;
 import io.lazysnap.fs.ChunkCache;
+import io.lazysnap.fs.ConnectionStore;
+import io.lazysnap.fs.LayerFs;
 import io.lazysnap.fs.LayerFsOptions;
 import io.lazysnap.registry.RegistryClient;
 import io.lazysnap.server.cache.RootLock;
@@ -51,6 +53,8 @@ public final class Daemon implements AutoCloseable {
     private final Optional<ControlServer> control;
     private final Optional<MetricsEndpoint> metricsEndpoint;
     private final List<Closeable> resources;
+    /** How long a stop waits for reads in flight before leaving the mounts to the next daemon; empty: unmount. */
+    private volatile Optional<Duration> handOver = Optional.empty();
 
     private Daemon(Snapshotter snapshotter, SocketServer server, Optional<ControlServer> control,
                    Optional<MetricsEndpoint> metricsEndpoint, List<Closeable> resources) {
@@ -91,13 +95,21 @@ public final class Daemon implements AutoCloseable {
             closeAll(resources);
             throw e;
         }
-        return start(config, lazy.map(LazyLayers::provider), gate, metrics, resources,
+        Daemon daemon = start(config, lazy.map(LazyLayers::provider), gate, metrics, resources,
                 lazy.<ToLongFunction<String>>map(l -> l.mounter()::fetchedBytes).orElse(layer -> 0),
                 Optional.of(pulls));
+        lazy.flatMap(LazyLayers::connections).ifPresent(store -> {
+            store.discardUnclaimed(); // every snapshot that has a mount has claimed it by now
+            daemon.handOver = Optional.of(Duration.ofSeconds(config.fuse().drainTimeout()));
+            log.info("mounts survive this daemon: their FUSE connections are kept by {} ({} taken over now)",
+                    store.describe(), store.handOvers());
+        });
+        return daemon;
     }
 
-    /** What serves layers lazily: the registry provider and the FUSE mounter behind it. */
-    private record LazyLayers(RegistryLayerProvider provider, FuseLayerMounter mounter) {
+    /** What serves layers lazily: the registry provider, the FUSE mounter behind it, where mounts outlive us. */
+    private record LazyLayers(RegistryLayerProvider provider, FuseLayerMounter mounter,
+                              Optional<ConnectionStore> connections) {
     }
 
     private static LazyLayers lazyLayers(DaemonConfig config, RegistryClient registry, Manifests manifests,
@@ -114,17 +126,30 @@ public final class Daemon implements AutoCloseable {
                 .diskUsagePercent(config.cache().diskHighPercent(), config.cache().diskLowPercent())
                 .build();
         metrics.watch(cache);
+        Optional<ConnectionStore> connections = connectionStore(config);
+        connections.ifPresent(metrics::watch);
         LayerFsOptions fsOptions = LayerFsOptions.builder(cache).prefetch(!config.noPrefetch())
                 .backgroundFetch(!config.noBackgroundFetch())
                 .attrTimeout(Duration.ofSeconds(config.fuse().attrTimeout()))
                 .entryTimeout(Duration.ofSeconds(config.fuse().entryTimeout()))
-                .operationTimer(metrics.fuseOperations()).build();
+                .operationTimer(metrics.fuseOperations()).connections(connections.orElse(null)).build();
         LayerStatsFiles statsFiles = new LayerStatsFiles(Path.of(config.root()));
         resources.add(statsFiles);
         FuseLayerMounter mounter = new FuseLayerMounter(cache, fsOptions,
                 Duration.ofSeconds(config.prefetchTimeoutSec()), metrics, statsFiles);
         return new LazyLayers(new RegistryLayerProvider(registry, manifests, mounter, config.allowUnverifiedToc(),
-                opener), mounter);
+                opener), mounter, connections);
+    }
+
+    /** Where mounts keep their FUSE connections; none (mounts end with the daemon) if it cannot be had. */
+    private static Optional<ConnectionStore> connectionStore(DaemonConfig config) {
+        try {
+            return ConnectionStore.open(config.fuse().handoverMode(), Path.of(config.root()));
+        } catch (IOException | RuntimeException e) {
+            log.warn("mounts will NOT survive a restart of this daemon: cannot keep FUSE connections ({}); fix it,"
+                    + " or set [fuse] handover = \"off\" to silence this", e.getMessage());
+            return Optional.empty();
+        }
     }
 
     /**
@@ -207,11 +232,18 @@ public final class Daemon implements AutoCloseable {
         return config.registryClient().userAgent("lazysnap/0.1.0").listener(metrics.registryExchanges());
     }
 
-    /** Graceful stop: no new calls, running calls finish, then layers are unmounted and the store closed. */
+    /**
+     * Graceful stop: no new calls, running calls finish, then layers are unmounted (or, when their connections are
+     * kept, left mounted for the next daemon once their reads in flight are answered) and the store closed.
+     */
     @Override
     public void close() {
         control.ifPresent(ControlServer::close);
         server.close();
+        handOver.ifPresent(drain -> {
+            LayerFs.handOverAll(drain);
+            log.info("lazily served layers stay mounted for the next daemon");
+        });
         snapshotter.close();
         closeAll(resources);
         resources.clear();

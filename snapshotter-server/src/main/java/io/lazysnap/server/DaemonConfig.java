@@ -1,6 +1,7 @@
 package io.lazysnap.server;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import io.lazysnap.fs.ConnectionStore;
 import io.lazysnap.registry.RegistryClient;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -8,6 +9,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -189,13 +191,24 @@ public record DaemonConfig(@JsonProperty("root") String root,
     /**
      * @param attrTimeout   seconds the kernel may cache a file's attributes
      * @param entryTimeout  seconds the kernel may cache a name (and a missing name)
+     * @param handover      where mounts' FUSE connections are kept so that they survive the daemon
+     *                      ({@code auto}, {@code systemd}, {@code keeper}, {@code off}; see docs/handover.md)
+     * @param drainTimeout  seconds a stop waits for reads in flight before it leaves the mounts to the next daemon
      */
     public record Fuse(@JsonProperty("attr_timeout") Long attrTimeout,
-                       @JsonProperty("entry_timeout") Long entryTimeout) {
+                       @JsonProperty("entry_timeout") Long entryTimeout,
+                       @JsonProperty("handover") String handover,
+                       @JsonProperty("drain_timeout") Long drainTimeout) {
 
         public Fuse {
             attrTimeout = atLeast(0, "attr_timeout", attrTimeout == null ? 3600 : attrTimeout);
             entryTimeout = atLeast(0, "entry_timeout", entryTimeout == null ? 3600 : entryTimeout);
+            handover = handover == null ? "auto" : ConnectionStore.Mode.parse(handover).name().toLowerCase(Locale.ROOT);
+            drainTimeout = atLeast(0, "drain_timeout", drainTimeout == null ? 10 : drainTimeout);
+        }
+
+        public ConnectionStore.Mode handoverMode() {
+            return ConnectionStore.Mode.parse(handover);
         }
     }
 
@@ -209,7 +222,7 @@ public record DaemonConfig(@JsonProperty("root") String root,
         registry = registry == null ? new Registry(null, null, null) : registry;
         cache = cache == null ? new Cache(null, null, null, null, null) : cache;
         blob = blob == null ? new Blob(null, null, null, null) : blob;
-        fuse = fuse == null ? new Fuse(null, null) : fuse;
+        fuse = fuse == null ? new Fuse(null, null, null, null) : fuse;
         logFormat = logFormat == null ? "text" : logFormat;
         resolver = resolver == null ? new Resolver(null) : resolver;
         directoryCache = directoryCache == null ? new DirectoryCache(null) : directoryCache;

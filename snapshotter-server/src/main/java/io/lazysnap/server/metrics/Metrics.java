@@ -3,6 +3,8 @@ package io.lazysnap.server.metrics;
 import io.grpc.ServerInterceptor;
 import io.lazysnap.estargz.BlobSource;
 import io.lazysnap.fs.ChunkCache;
+import io.lazysnap.fs.ConnectionStore;
+import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.lazysnap.fs.MountedLayer;
 import io.lazysnap.fs.OperationTimer;
 import io.lazysnap.registry.RegistryListener;
@@ -62,6 +64,13 @@ public final class Metrics {
     /** Reports what the chunk cache holds. */
     public void watch(ChunkCache cache) {
         CacheMetrics.register(registry, cache);
+    }
+
+    /** Counts the mounts taken over from an earlier daemon through {@code store}. */
+    public void watch(ConnectionStore store) {
+        CounterWithCallback.builder().name("lazysnap_fuse_handovers_total")
+                .help("FUSE mounts this daemon took over, still mounted, from the daemon before it")
+                .callback(cb -> cb.call(store.handOvers())).register(registry);
     }
 
     /** Counts the signature gate's verdicts by outcome and deciding rule. */

@@ -12,7 +12,6 @@ import io.lazysnap.registry.Descriptor;
 import io.lazysnap.registry.Manifest;
 import io.lazysnap.registry.Reference;
 import io.lazysnap.registry.RegistryClient;
-import io.lazysnap.server.mount.Mounter;
 import io.lazysnap.server.snapshot.RemoteLayerProvider;
 import java.io.Closeable;
 import java.io.IOException;
@@ -151,12 +150,8 @@ public final class RegistryLayerProvider implements RemoteLayerProvider {
 
     @Override
     public Closeable restore(Path snapshotDir) throws IOException {
+        // A mount left there is served again if its connection was kept, else detached first (by fuse-fs).
         Path fs = snapshotDir.resolve("fs");
-        if (Mounter.isMountPoint(fs)) {
-            // Left by a daemon that was killed: its FUSE connection is gone ("transport endpoint is not connected").
-            log.info("detaching stale mount {}", fs);
-            Mounter.unmount(fs);
-        }
         LayerState state = LayerState.load(snapshotDir);
         BlobSource blob = recordedBlob(snapshotDir, state);
         return mounter.start(state.digest(), blob, EstargzLayer.open(blob, state.layer().descriptor().annotations()))
