@@ -1,10 +1,13 @@
 package io.lazysnap.systest;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 
 /** {@code bin/lazysnap serve} as its own process, the way an operator runs it. */
 final class LazysnapProcess implements AutoCloseable {
@@ -16,6 +19,7 @@ final class LazysnapProcess implements AutoCloseable {
     private Process process;
     private int starts;
     private List<String> wrapper = List.of();
+    private Map<String, String> environment = Map.of();
 
     /** {@code config} may be null: the daemon's defaults apply. */
     LazysnapProcess(Path root, Path socket, Path config, Path logDir) {
@@ -30,6 +34,11 @@ final class LazysnapProcess implements AutoCloseable {
         this.wrapper = List.copyOf(prefix);
     }
 
+    /** Later starts run with these environment variables added (e.g. {@code LAZYSNAP_JAR}: another build). */
+    void environment(Map<String, String> variables) {
+        this.environment = Map.copyOf(variables);
+    }
+
     /** Starts the daemon and returns once it accepts calls. */
     void start() throws Exception {
         Path log = log(++starts);
@@ -39,7 +48,7 @@ final class LazysnapProcess implements AutoCloseable {
         if (config != null) {
             command.addAll(List.of("--config", config.toString()));
         }
-        process = Processes.start(log, command);
+        process = Processes.start(log, command, environment);
         Processes.waitFor("lazysnap", Duration.ofSeconds(60), process, log,
                 () -> Files.exists(socket) && Processes.tail(log).contains("lazysnap ready"));
     }
@@ -53,16 +62,40 @@ final class LazysnapProcess implements AutoCloseable {
         Processes.kill9(process);
     }
 
-    String log() throws java.io.IOException {
+    String log() throws IOException {
         return Processes.tail(log(starts));
+    }
+
+    /** The lazysnap-fdkeeper of this root, while it runs. */
+    Optional<ProcessHandle> keeper() throws IOException {
+        Path pidFile = root.resolve("handover/keeper.pid");
+        if (!Files.exists(pidFile)) {
+            return Optional.empty();
+        }
+        long pid = Long.parseLong(Files.readString(pidFile).trim());
+        Path cmdline = Path.of("/proc/" + pid + "/cmdline");
+        try {
+            return Files.readString(cmdline).startsWith("lazysnap-fdkeeper\0") ? ProcessHandle.of(pid)
+                    : Optional.empty();
+        } catch (IOException gone) {
+            return Optional.empty();
+        }
     }
 
     private Path log(int n) {
         return logDir.resolve("lazysnap-" + n + ".log");
     }
 
+    /**
+     * Stops the daemon, then the keeper that holds its mounts' FUSE connections for the next daemon: the mounts
+     * end with it (they are detached by the caller).
+     */
     @Override
-    public void close() throws InterruptedException {
+    public void close() throws Exception {
         Processes.stop(process);
+        keeper().ifPresent(p -> {
+            p.destroyForcibly();
+            p.onExit().join();
+        });
     }
 }

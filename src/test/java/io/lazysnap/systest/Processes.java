@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /** Running commands and services for system tests; every failure message carries the command's output. */
@@ -45,8 +46,14 @@ final class Processes {
 
     /** Starts a long-running service with its output appended to {@code log}. */
     static Process start(Path log, List<String> command) throws IOException {
-        return new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+        return start(log, command, Map.of());
+    }
+
+    static Process start(Path log, List<String> command, Map<String, String> environment) throws IOException {
+        ProcessBuilder b = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        b.environment().putAll(environment);
+        return b.start();
     }
 
     /** SIGTERM, then SIGKILL after a grace period; returns the exit code. */

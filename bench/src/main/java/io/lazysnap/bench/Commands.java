@@ -78,6 +78,31 @@ final class Commands {
         return String.join("\n", lines.subList(Math.max(0, lines.size() - 30), lines.size()));
     }
 
+    /**
+     * Kills the lazysnap-fdkeeper of every lazysnap root below {@code dir}: it holds the mounts' FUSE connections
+     * for a next daemon, which a finished node never has.
+     */
+    static void stopFdKeeper(Path dir) throws IOException {
+        try (var files = Files.find(dir, 3, (p, a) -> p.endsWith("handover/keeper.pid"))) {
+            for (Path pidFile : files.toList()) {
+                long pid = Long.parseLong(Files.readString(pidFile).trim());
+                String cmdline;
+                try {
+                    cmdline = Files.readString(Path.of("/proc/" + pid + "/cmdline"));
+                } catch (IOException gone) {
+                    continue;
+                }
+                // A recycled pid runs something else.
+                if (cmdline.startsWith("lazysnap-fdkeeper\0")) {
+                    ProcessHandle.of(pid).ifPresent(p -> {
+                        p.destroyForcibly();
+                        p.onExit().join();
+                    });
+                }
+            }
+        }
+    }
+
     /** Mount points at or below {@code dir}, deepest first. */
     static List<String> mountsUnder(Path dir) throws IOException {
         List<String> found = new ArrayList<>();

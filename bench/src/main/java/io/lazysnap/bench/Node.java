@@ -178,6 +178,7 @@ final class Node implements AutoCloseable {
                         .filter(p -> p.info().commandLine().orElse("").matches("\\S*containerd-shim.*" + dir + ".*"))
                         .forEach(ProcessHandle::destroyForcibly))
                 .step(() -> Commands.stop(snapshotter))
+                .step(() -> Commands.stopFdKeeper(dir))
                 .step(() -> {
                     for (String mount : Commands.mountsUnder(dir)) {
                         Commands.run("umount", "-l", mount);

@@ -3,6 +3,7 @@ package io.lazysnap.fs;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -57,15 +58,18 @@ public abstract class ConnectionStore implements Closeable {
     /**
      * Opens the store for {@code mode}, taking back what an earlier daemon of {@code stateDir} left in it.
      *
+     * @param orphanWait how long a keeper process holds the connections once no daemon owns them (systemd's store
+     *                   keeps them while a restart of the service is pending, and drops them when it stops)
      * @return empty for {@link Mode#OFF}
      * @throws IOException if the store cannot be reached (then mounts would not survive: the caller decides)
      */
-    public static Optional<ConnectionStore> open(Mode mode, Path stateDir) throws IOException {
+    public static Optional<ConnectionStore> open(Mode mode, Path stateDir, Duration orphanWait) throws IOException {
         Mode m = mode == Mode.AUTO ? (System.getenv("NOTIFY_SOCKET") != null ? Mode.SYSTEMD : Mode.KEEPER) : mode;
         if (m == Mode.OFF) {
             return Optional.empty();
         }
-        ConnectionStore store = m == Mode.SYSTEMD ? SystemdFdStore.open() : FdKeeper.open(stateDir.resolve("handover"));
+        ConnectionStore store = m == Mode.SYSTEMD ? SystemdFdStore.open(System.getenv()) : FdKeeper.open(stateDir.resolve("handover"),
+                orphanWait);
         if (!store.recovered.isEmpty()) {
             LOG.info("{} FUSE connection(s) handed over by the previous daemon ({})", store.recovered.size(),
                     store.describe());

@@ -39,6 +39,7 @@ final class Syscalls {
     static final int SOL_SOCKET = 1;
     static final int SCM_RIGHTS = 1;
     static final int EFD_CLOEXEC = 02000000;
+    static final int SIGKILL = 9;
     static final int F_SETFD = 2;
     static final int FD_CLOEXEC = 1;
     private static final long SYS_PIDFD_OPEN = 434;
@@ -98,6 +99,10 @@ final class Syscalls {
                         @In String[] envp);
 
         int getpid();
+
+        int kill(int pid, int signal);
+
+        int waitpid(int pid, @Out int[] status, int options);
 
         int geteuid();
 

@@ -1,6 +1,7 @@
 package io.lazysnap.fs;
 
 import java.io.IOException;
+import java.util.Map;
 
 /**
  * systemd's file descriptor store: {@code FDSTORE=1} messages with the descriptor to {@code $NOTIFY_SOCKET}; systemd
@@ -16,15 +17,16 @@ final class SystemdFdStore extends ConnectionStore {
         this.notifySocket = notifySocket;
     }
 
-    static SystemdFdStore open() throws IOException {
-        String socket = System.getenv("NOTIFY_SOCKET");
+    /** The store of the service whose environment is {@code env} (this process's, but for tests). */
+    static SystemdFdStore open(Map<String, String> env) throws IOException {
+        String socket = env.get("NOTIFY_SOCKET");
         if (socket == null || socket.isEmpty()) {
             throw new IOException("NOTIFY_SOCKET is not set: not run by systemd (use handover mode keeper)");
         }
         SystemdFdStore store = new SystemdFdStore(socket);
-        String pid = System.getenv("LISTEN_PID");
-        String count = System.getenv("LISTEN_FDS");
-        String names = System.getenv("LISTEN_FDNAMES");
+        String pid = env.get("LISTEN_PID");
+        String count = env.get("LISTEN_FDS");
+        String names = env.get("LISTEN_FDNAMES");
         if (pid != null && count != null && Long.parseLong(pid.trim()) == ProcessHandle.current().pid()) {
             String[] n = names == null ? new String[0] : names.split(":", -1);
             for (int i = 0; i < Integer.parseInt(count.trim()); i++) {

@@ -9,6 +9,7 @@ import io.lazysnap.registry.RegistryClient;
 import io.lazysnap.server.cache.RootLock;
 import io.lazysnap.server.control.ControlServer;
 import io.lazysnap.server.control.ControlSocket;
+import io.lazysnap.server.debug.HandoverStatus;
 import io.lazysnap.server.debug.LayerStatsFiles;
 import io.lazysnap.server.gate.SignatureGate;
 import io.lazysnap.server.grpc.SnapshotsService;
@@ -98,12 +99,20 @@ public final class Daemon implements AutoCloseable {
         Daemon daemon = start(config, lazy.map(LazyLayers::provider), gate, metrics, resources,
                 lazy.<ToLongFunction<String>>map(l -> l.mounter()::fetchedBytes).orElse(layer -> 0),
                 Optional.of(pulls));
-        lazy.flatMap(LazyLayers::connections).ifPresent(store -> {
-            store.discardUnclaimed(); // every snapshot that has a mount has claimed it by now
+        Optional<ConnectionStore> store = lazy.flatMap(LazyLayers::connections);
+        store.ifPresent(s -> {
+            s.discardUnclaimed(); // every snapshot that has a mount has claimed it by now
             daemon.handOver = Optional.of(Duration.ofSeconds(config.fuse().drainTimeout()));
             log.info("mounts survive this daemon: their FUSE connections are kept by {} ({} taken over now)",
-                    store.describe(), store.handOvers());
+                    s.describe(), s.handOvers());
         });
+        try {
+            new HandoverStatus(store.map(ConnectionStore::describe).orElse("off"),
+                    store.map(s -> s.adopted().stream().map(Path::toString).toList()).orElse(List.of()))
+                    .write(Path.of(config.root()));
+        } catch (IOException e) {
+            log.warn("cannot record the mounts taken over for lazysnap ls: {}", e.toString());
+        }
         return daemon;
     }
 
@@ -127,7 +136,10 @@ public final class Daemon implements AutoCloseable {
                 .build();
         metrics.watch(cache);
         Optional<ConnectionStore> connections = connectionStore(config);
-        connections.ifPresent(metrics::watch);
+        connections.ifPresent(store -> {
+            metrics.watch(store);
+            resources.add(store);
+        });
         LayerFsOptions fsOptions = LayerFsOptions.builder(cache).prefetch(!config.noPrefetch())
                 .backgroundFetch(!config.noBackgroundFetch())
                 .attrTimeout(Duration.ofSeconds(config.fuse().attrTimeout()))
@@ -144,7 +156,8 @@ public final class Daemon implements AutoCloseable {
     /** Where mounts keep their FUSE connections; none (mounts end with the daemon) if it cannot be had. */
     private static Optional<ConnectionStore> connectionStore(DaemonConfig config) {
         try {
-            return ConnectionStore.open(config.fuse().handoverMode(), Path.of(config.root()));
+            return ConnectionStore.open(config.fuse().handoverMode(), Path.of(config.root()),
+                    Duration.ofSeconds(config.fuse().handoverTimeout()));
         } catch (IOException | RuntimeException e) {
             log.warn("mounts will NOT survive a restart of this daemon: cannot keep FUSE connections ({}); fix it,"
                     + " or set [fuse] handover = \"off\" to silence this", e.getMessage());
@@ -233,17 +246,32 @@ public final class Daemon implements AutoCloseable {
     }
 
     /**
-     * Graceful stop: no new calls, running calls finish, then layers are unmounted (or, when their connections are
-     * kept, left mounted for the next daemon once their reads in flight are answered) and the store closed.
+     * The stop of a service manager's stop or restart: as {@link #close()}, but lazily served layers whose FUSE
+     * connections are kept stay mounted for the next daemon, once their reads in flight are answered; requests
+     * that arrive meanwhile wait in the kernel.
+     */
+    public void closeForRestart() {
+        close(true);
+    }
+
+    /**
+     * Graceful stop: no new calls, running calls finish, then layers are unmounted and the store closed (busy
+     * mounts are detached and end with this process).
      */
     @Override
     public void close() {
+        close(false);
+    }
+
+    private void close(boolean leaveMounts) {
         control.ifPresent(ControlServer::close);
         server.close();
-        handOver.ifPresent(drain -> {
-            LayerFs.handOverAll(drain);
-            log.info("lazily served layers stay mounted for the next daemon");
-        });
+        if (leaveMounts) {
+            handOver.ifPresent(drain -> {
+                LayerFs.handOverAll(drain);
+                log.info("lazily served layers stay mounted for the next daemon");
+            });
+        }
         snapshotter.close();
         closeAll(resources);
         resources.clear();

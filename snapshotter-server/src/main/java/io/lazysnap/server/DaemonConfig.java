@@ -194,17 +194,21 @@ public record DaemonConfig(@JsonProperty("root") String root,
      * @param handover      where mounts' FUSE connections are kept so that they survive the daemon
      *                      ({@code auto}, {@code systemd}, {@code keeper}, {@code off}; see docs/handover.md)
      * @param drainTimeout  seconds a stop waits for reads in flight before it leaves the mounts to the next daemon
+     * @param handoverTimeout seconds a {@code keeper} holds the mounts of a daemon that is gone: after that, reads
+     *                      fail (ENOTCONN) instead of waiting for a daemon that does not come back
      */
     public record Fuse(@JsonProperty("attr_timeout") Long attrTimeout,
                        @JsonProperty("entry_timeout") Long entryTimeout,
                        @JsonProperty("handover") String handover,
-                       @JsonProperty("drain_timeout") Long drainTimeout) {
+                       @JsonProperty("drain_timeout") Long drainTimeout,
+                       @JsonProperty("handover_timeout") Long handoverTimeout) {
 
         public Fuse {
             attrTimeout = atLeast(0, "attr_timeout", attrTimeout == null ? 3600 : attrTimeout);
             entryTimeout = atLeast(0, "entry_timeout", entryTimeout == null ? 3600 : entryTimeout);
             handover = handover == null ? "auto" : ConnectionStore.Mode.parse(handover).name().toLowerCase(Locale.ROOT);
             drainTimeout = atLeast(0, "drain_timeout", drainTimeout == null ? 10 : drainTimeout);
+            handoverTimeout = atLeast(1, "handover_timeout", handoverTimeout == null ? 120 : handoverTimeout);
         }
 
         public ConnectionStore.Mode handoverMode() {
@@ -222,7 +226,7 @@ public record DaemonConfig(@JsonProperty("root") String root,
         registry = registry == null ? new Registry(null, null, null) : registry;
         cache = cache == null ? new Cache(null, null, null, null, null) : cache;
         blob = blob == null ? new Blob(null, null, null, null) : blob;
-        fuse = fuse == null ? new Fuse(null, null, null, null) : fuse;
+        fuse = fuse == null ? new Fuse(null, null, null, null, null) : fuse;
         logFormat = logFormat == null ? "text" : logFormat;
         resolver = resolver == null ? new Resolver(null) : resolver;
         directoryCache = directoryCache == null ? new DirectoryCache(null) : directoryCache;

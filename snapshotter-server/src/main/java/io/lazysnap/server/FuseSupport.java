@@ -5,14 +5,13 @@ import io.lazysnap.server.mount.Mounter;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * What serving layers through FUSE needs from the node: the {@code /dev/fuse} device, read-write, and libfuse 2
- * (the library the mounts are made with). The daemon checks at start, then mounts and reads a test layer
+ * What serving layers through FUSE needs from the node: the {@code /dev/fuse} device, read-write (the mounts are
+ * made with mount(2) by the daemon itself, so no libfuse and no fusermount). The daemon checks at start, then mounts and reads a test layer
  * ({@link FuseSelfTest}), so that a missing package or a broken FUSE turns lazy pulling off with one clear warning
  * instead of failing every lazy Prepare later; {@code lazysnap doctor} shows the same findings.
  */
@@ -20,14 +19,8 @@ public final class FuseSupport {
 
     private static final Logger log = LoggerFactory.getLogger(FuseSupport.class);
 
-    /** Where the dynamic loader finds libraries on Debian-like and other common layouts. */
-    private static final List<String> LIBRARY_DIRS = List.of("/lib", "/usr/lib", "/lib64", "/usr/lib64",
-            "/usr/local/lib", "/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu", "/lib/aarch64-linux-gnu",
-            "/usr/lib/aarch64-linux-gnu");
-    public static final String LIBFUSE = "libfuse.so.2";
     /** Under the root: where the start-up self-test mounts its layer. */
     static final String SELF_TEST_DIR = "fuse-self-test";
-    public static final String LIBFUSE_FIX = "apt-get install libfuse2 (Debian 12: libfuse2; the mounts use libfuse 2)";
 
     /** A thing FUSE lacks, and how to fix it. */
     public record Problem(String what, String fix) {
@@ -42,8 +35,7 @@ public final class FuseSupport {
 
     /** The first thing this node lacks for FUSE mounts, if any. */
     public static Optional<Problem> check() {
-        return device(Path.of("/dev/fuse")).or(() -> libfuse().isPresent() ? Optional.empty()
-                : Optional.of(new Problem(LIBFUSE + " is not installed", LIBFUSE_FIX)));
+        return device(Path.of("/dev/fuse"));
     }
 
     /**
@@ -78,10 +70,5 @@ public final class FuseSupport {
                     "run lazysnap as root"));
         }
         return Optional.empty();
-    }
-
-    /** Where libfuse 2 is installed. */
-    public static Optional<Path> libfuse() {
-        return LIBRARY_DIRS.stream().map(d -> Path.of(d, LIBFUSE)).filter(Files::exists).findFirst();
     }
 }

@@ -41,7 +41,7 @@ class DaemonConfigTest {
         assertEquals(85, c.cache().diskHighPercent());
         assertEquals(80, c.cache().diskLowPercent());
         assertEquals(new DaemonConfig.Blob(30L, 4, 200L, 10_000L), c.blob());
-        assertEquals(new DaemonConfig.Fuse(3600L, 3600L, "auto", 10L), c.fuse());
+        assertEquals(new DaemonConfig.Fuse(3600L, 3600L, "auto", 10L, 120L), c.fuse());
         assertEquals(Map.of(), c.resolver().host());
         assertEquals(true, c.directoryCache().syncAdd());
     }
@@ -103,7 +103,7 @@ class DaemonConfigTest {
                 "/root/.docker/other.json"), c.registry());
         assertEquals(new DaemonConfig.Cache(1024L, 4096L, 2048L, 95, 90), c.cache());
         assertEquals(new DaemonConfig.Blob(7L, 0, 30L, 300L), c.blob());
-        assertEquals(new DaemonConfig.Fuse(1L, 2L, "auto", 10L), c.fuse());
+        assertEquals(new DaemonConfig.Fuse(1L, 2L, "auto", 10L, 120L), c.fuse());
         assertEquals(false, c.directoryCache().syncAdd());
         List<DaemonConfig.Mirror> mirrors = c.resolver().host().get("docker.io").mirrors();
         assertEquals(new DaemonConfig.Mirror("mirror.example.com", false, Map.of()), mirrors.get(0));

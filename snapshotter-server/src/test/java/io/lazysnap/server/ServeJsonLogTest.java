@@ -47,6 +47,8 @@ class ServeJsonLogTest {
                     Files.createDirectories(tmp.resolve("i2")), false);
             Path config = Files.writeString(tmp.resolve("config.toml"), String.join("\n",
                     "log_format = \"json\"",
+                    "[fuse]",
+                    "handover = \"off\"", // a stop unmounts: nothing is kept for a next daemon here
                     "[registry]",
                     "plain_http = [\"" + registry.host() + "\"]",
                     "hosts_dir = \"" + tmp.resolve("no-certs.d") + "\"", ""));

@@ -51,7 +51,7 @@ final class ServeCommand implements Callable<Integer> {
             });
         }
         stop.await();
-        daemon.close();
+        daemon.closeForRestart();
         return 0;
     }
 }

@@ -2,6 +2,7 @@ package io.lazysnap.server.debug;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.dataformat.toml.TomlMapper;
+import io.lazysnap.fs.ConnectionStore;
 import io.lazysnap.server.DaemonConfig;
 import io.lazysnap.server.FuseSupport;
 import java.io.IOException;
@@ -54,8 +55,7 @@ public final class Doctor {
     List<Check> run() {
         List<Check> checks = new ArrayList<>();
         checks.add(fuseDevice(Path.of("/dev/fuse")));
-        checks.add(libfuse());
-        checks.add(fusermount());
+        checks.add(handover(config, Path.of(config.root())));
         checks.add(overlay());
         checks.add(socket(Path.of(config.address())));
         checks.addAll(containerd());
@@ -71,19 +71,29 @@ public final class Doctor {
                 .orElseGet(() -> Check.ok(subject, "present, read-write"));
     }
 
-    private static Check libfuse() {
-        return FuseSupport.libfuse().map(p -> Check.ok("libfuse", p.toString()))
-                .orElseGet(() -> Check.fail("libfuse", FuseSupport.LIBFUSE + " not found in the usual library"
-                        + " directories", FuseSupport.LIBFUSE_FIX));
-    }
-
-    private static Check fusermount() {
-        Optional<Path> found = Stream.of(System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(":"))
-                .flatMap(d -> Stream.of(Path.of(d, "fusermount"), Path.of(d, "fusermount3")))
-                .filter(Files::isExecutable).findFirst();
-        return found.map(p -> Check.ok("fusermount", p.toString()))
-                .orElseGet(() -> Check.warn("fusermount", "not on PATH: busy mounts cannot be detached lazily by"
-                        + " users other than root", "apt-get install fuse3"));
+    /** Whether running containers survive a restart of the daemon: how its mounts' connections are kept. */
+    static Check handover(DaemonConfig config, Path root) {
+        String subject = "mount hand-over";
+        if (config.fuse().handoverMode() == ConnectionStore.Mode.OFF) {
+            return Check.warn(subject, "off: running containers lose their lazily served files when the daemon"
+                    + " restarts", "set [fuse] handover = \"auto\" (docs/handover.md)");
+        }
+        try {
+            Optional<HandoverStatus> status = HandoverStatus.read(root);
+            if (status.isEmpty()) {
+                return Check.warn(subject, "no daemon of " + root + " has said how it keeps its mounts",
+                        "start lazysnap");
+            }
+            if (status.get().keptBy().equals("off")) {
+                return Check.warn(subject, "the daemon could not keep its mounts' FUSE connections (its log says"
+                        + " why): running containers lose their lazily served files when it restarts",
+                        "journalctl -u lazysnap | grep 'NOT survive'");
+            }
+            return Check.ok(subject, "connections kept by " + status.get().keptBy() + "; "
+                    + status.get().takenOver().size() + " mount(s) taken over at the daemon's start");
+        } catch (IOException e) {
+            return Check.warn(subject, "cannot read the hand-over status: " + e.getMessage(), "run as root");
+        }
     }
 
     private static Check overlay() {

@@ -23,6 +23,7 @@ public final class SnapshotListing {
 
     static List<Entry> entries(Path root) throws IOException {
         Map<Path, String> mounts = MountTable.read();
+        List<String> takenOver = HandoverStatus.read(root).map(HandoverStatus::takenOver).orElse(List.of());
         List<Entry> entries = new ArrayList<>();
         for (RootSnapshots.Row row : RootSnapshots.read(root)) {
             Path dir = root.resolve("snapshots").resolve(Long.toString(row.id()));
@@ -34,8 +35,10 @@ public final class SnapshotListing {
                 layer = recorded.digest();
                 image = recorded.repository();
             }
-            String type = mounts.get(dir.resolve("fs"));
-            String mount = type != null ? type : remote ? "MISSING" : "";
+            Path fs = dir.resolve("fs");
+            String type = mounts.get(fs);
+            String mount = type == null ? (remote ? "MISSING" : "")
+                    : takenOver.contains(fs.toAbsolutePath().normalize().toString()) ? type + " (taken over)" : type;
             entries.add(new Entry(row, remote, layer, image, mount));
         }
         return entries;
