@@ -26,6 +26,8 @@ final class FuseSession {
     private static final int EPROTO = 71;
     private static final int ECONNABORTED = 103;
     private static final int READ_THREADS = 32;
+    /** The kernel reads a link's target into one page, NUL included. */
+    private static final int READLINK_MAX = 4095;
     /** Reads of all mounts; when every thread is busy, the mount's own thread reads: a bound, not a queue. */
     private static final ThreadPoolExecutor READS = new ThreadPoolExecutor(0, READ_THREADS, 30, TimeUnit.SECONDS,
             new SynchronousQueue<>(), LayerFs.daemonThreads("lazysnap-fuse-read"),
@@ -102,10 +104,11 @@ final class FuseSession {
 
     /** Waits for the receiver to end (after an unmount) and closes the session's descriptors. */
     void awaitEnd(long timeoutMillis) {
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+        long start = System.nanoTime();
+        long wait = TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
         try {
             receiver.join(Math.max(1, timeoutMillis));
-            while (inFlight.get() > 0 && System.nanoTime() < deadline) {
+            while (inFlight.get() > 0 && System.nanoTime() - start < wait) {
                 Thread.sleep(5);
             }
         } catch (InterruptedException e) {
@@ -150,7 +153,7 @@ final class FuseSession {
             }
             try {
                 handle(request, (int) n);
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | Error e) { // answered, whatever happened: an unanswered request hangs its caller
                 LOG.error("{}: a request failed", name, e);
                 reply(request.getLong(8), -LayerOps.EIO, REPLIES.get());
             }
@@ -169,9 +172,16 @@ final class FuseSession {
                 int size = Math.min(in.getInt(at + 16), MAX_READ);
                 inFlight.incrementAndGet();
                 READS.execute(() -> {
+                    Pointer out = REPLIES.get();
+                    int result;
                     try {
-                        Pointer out = REPLIES.get();
-                        reply(unique, ops.read(nodeid, handle, offset, size, out), out);
+                        result = ops.read(nodeid, handle, offset, size, out);
+                    } catch (RuntimeException | Error e) {
+                        LOG.error("{}: a read failed", name, e);
+                        result = -LayerOps.EIO;
+                    }
+                    try {
+                        reply(unique, result, out);
                     } finally {
                         inFlight.decrementAndGet();
                     }
@@ -193,7 +203,7 @@ final class FuseSession {
             case FuseWire.INIT -> init(in, at, out);
             case FuseWire.LOOKUP -> ops.lookup(nodeid, cString(in, at, length), out);
             case FuseWire.GETATTR -> ops.getattr(nodeid, out);
-            case FuseWire.READLINK -> ops.readlink(nodeid, out, REPLY_BUFFER - FuseWire.OUT_HEADER);
+            case FuseWire.READLINK -> ops.readlink(nodeid, out, READLINK_MAX);
             case FuseWire.OPEN -> ops.open(nodeid, in.getInt(at), out);
             case FuseWire.RELEASE -> ops.release(in.getLong(at));
             case FuseWire.OPENDIR -> ops.opendir(nodeid, out);
@@ -223,7 +233,8 @@ final class FuseSession {
         out.putInt(body, FuseWire.KERNEL_VERSION);
         out.putInt(body + 4, Math.min(minor, FuseWire.OUR_MINOR));
         out.putInt(body + 8, maxReadahead);
-        out.putInt(body + 12, flags & (FuseWire.ASYNC_READ | FuseWire.PARALLEL_DIROPS | FuseWire.CACHE_SYMLINKS));
+        out.putInt(body + 12, flags & (FuseWire.ASYNC_READ | FuseWire.PARALLEL_DIROPS | FuseWire.CACHE_SYMLINKS
+                | FuseWire.MAX_PAGES));
         out.putShort(body + 16, (short) 64); // max_background: reads the kernel may have queued at once
         out.putShort(body + 18, (short) 48); // congestion_threshold
         out.putInt(body + 20, FuseWire.MAX_WRITE);

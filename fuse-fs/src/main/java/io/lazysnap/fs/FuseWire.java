@@ -47,6 +47,7 @@ final class FuseWire {
     static final int ASYNC_READ = 1;
     static final int PARALLEL_DIROPS = 1 << 18;
     static final int CACHE_SYMLINKS = 1 << 23;
+    static final int MAX_PAGES = 1 << 22;
     static final int FOPEN_KEEP_CACHE = 1 << 1;
     static final int FOPEN_CACHE_DIR = 1 << 3;
     /** The most the kernel may write to us at once; a read-only file system gets no writes. */

@@ -189,10 +189,12 @@ final class InodeTable {
             for (String n : e.xattrNames()) {
                 xattrs.put(n, e.xattr(n));
             }
-            return new Inode(nextIno++, e.path(), e.fileMode(), e.uid(), e.gid(), e.size(), e.modTime(),
-                    Math.max(1, e.numLink()), e.devMajor(), e.devMinor(),
-                    e.type() == EntryType.SYMLINK ? e.linkName() : null, Collections.unmodifiableMap(xattrs),
-                    e.type() == EntryType.REG ? e : null);
+            boolean symlink = e.type() == EntryType.SYMLINK;
+            // A symlink's size is its target's length: the kernel's cached symlinks (FUSE_CACHE_SYMLINKS) end there.
+            long size = symlink ? e.linkName().getBytes(StandardCharsets.UTF_8).length : e.size();
+            return new Inode(nextIno++, e.path(), e.fileMode(), e.uid(), e.gid(), size, e.modTime(),
+                    Math.max(1, e.numLink()), e.devMajor(), e.devMinor(), symlink ? e.linkName() : null,
+                    Collections.unmodifiableMap(xattrs), e.type() == EntryType.REG ? e : null);
         }
 
         private Inode whiteout(TocEntry marker, String path) {

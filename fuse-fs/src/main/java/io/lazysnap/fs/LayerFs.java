@@ -5,6 +5,7 @@ import io.lazysnap.estargz.EstargzLayer;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.OptionalInt;
@@ -96,10 +97,15 @@ public final class LayerFs {
         String name = "lazysnap-fuse-" + shortName(fetching.layerDigest());
         OptionalInt handed = store == null ? OptionalInt.empty() : store.take(mp);
         if (handed.isPresent()) {
-            if (FuseMount.MountInfo.isMountPoint(mp)) {
-                return FuseMount.adopt(fetching.ops(), mp, handed.getAsInt(), name);
+            try {
+                if (FuseMount.MountInfo.isMountPoint(mp)) {
+                    return FuseMount.adopt(fetching.ops(), mp, handed.getAsInt(), name);
+                }
+                LOG.info("the mount at {} was handed over but is gone: mounting it again", mp);
+            } catch (IOException | RuntimeException e) {
+                LOG.warn("cannot serve the mount at {} that was handed over ({}): mounting it again", mp, e.toString());
+                Syscalls.C.umount2(Syscalls.cString(mp.toString()), Syscalls.MNT_DETACH);
             }
-            LOG.info("the mount at {} was handed over but is gone: mounting it again", mp);
             Syscalls.closeQuietly(handed.getAsInt());
             store.drop(mp);
         }
@@ -117,9 +123,23 @@ public final class LayerFs {
      * meanwhile wait in the kernel. Later {@link MountedLayer#close()} calls then leave those mounts alone.
      */
     public static void handOverAll(Duration drain) {
+        // All at once: the drain is a bound on the whole stop, not per mount (a service manager's stop timeout).
+        List<Thread> drains = new ArrayList<>();
         for (MountedLayer m : List.copyOf(LIVE)) {
-            if (m.handOver(drain)) {
-                LIVE.remove(m);
+            Thread t = daemonThreads("lazysnap-handover").newThread(() -> {
+                if (m.handOver(drain)) {
+                    LIVE.remove(m);
+                }
+            });
+            t.start();
+            drains.add(t);
+        }
+        for (Thread t : drains) {
+            try {
+                t.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
             }
         }
     }

@@ -180,7 +180,11 @@ class MountTest {
                 assertEquals(Files.getAttribute(first, "unix:ino"), a.get("ino"), "hardlinks share an inode: " + what);
                 assertEquals(null, ino);
             }
-            case 'l' -> assertEquals(target.link(), Files.readSymbolicLink(p).toString(), what);
+            case 'l' -> {
+                assertEquals(target.link(), Files.readSymbolicLink(p).toString(), what);
+                // Kernels before 6.13 cut a cached symlink's target at its size.
+                assertEquals((long) target.link().getBytes(StandardCharsets.UTF_8).length, a.get("size"), what);
+            }
             case 'c', 'b' -> assertEquals(makedev(target.major(), target.minor()), a.get("rdev"), what);
             case 'd' -> {
                 try (Stream<Path> list = Files.list(p)) {
