@@ -23,10 +23,18 @@ final class Processes {
     }
 
     static String run(Duration timeout, List<String> command) throws IOException, InterruptedException {
+        return run(timeout, Map.of(), command);
+    }
+
+    /** Runs {@code command} with {@code environment} added to this process's. */
+    static String run(Duration timeout, Map<String, String> environment, List<String> command)
+            throws IOException, InterruptedException {
         Path out = Files.createTempFile("cmd", ".out");
         Path err = Files.createTempFile("cmd", ".err");
         try {
-            Process p = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+            ProcessBuilder b = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile());
+            b.environment().putAll(environment);
+            Process p = b.start();
             if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
                 p.destroyForcibly().waitFor();
                 throw new IOException(String.join(" ", command) + " timed out after " + timeout + "; stderr: "

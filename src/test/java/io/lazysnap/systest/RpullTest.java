@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -122,6 +123,24 @@ class RpullTest {
         IOException noRegistry = assertThrows(IOException.class,
                 () -> LazysnapCli.rpull(stack, "127.0.0.1:1/systest/rpull:v1"));
         assertTrue(noRegistry.getMessage().contains("127.0.0.1:1"), noRegistry.getMessage());
+    }
+
+    @Test
+    @Order(6)
+    void theJavaClientAndTheLaunchersRelayAnswerAlike() throws Exception {
+        Map<String, String> java = Map.of("LAZYSNAP_RPULL_JVM", "1");
+        assertEquals(LazysnapCli.rpull(stack, image), LazysnapCli.rpull(java, stack, image));
+        IOException relayed = assertThrows(IOException.class,
+                () -> LazysnapCli.rpull(stack, "--snapshotter", "nosuch", image));
+        IOException inJava = assertThrows(IOException.class,
+                () -> LazysnapCli.rpull(java, stack, "--snapshotter", "nosuch", image));
+        assertEquals(stderr(inJava), stderr(relayed));
+        String help = Processes.run(Duration.ofMinutes(1), "bin/lazysnap", "rpull", "--help");
+        assertTrue(help.contains("--hosts-dir"), "options the relay does not take go to the Java client: " + help);
+    }
+
+    private static String stderr(IOException e) {
+        return e.getMessage().substring(e.getMessage().indexOf("stderr"));
     }
 
     private static long count(String text, String word) {

@@ -3,7 +3,6 @@ package io.lazysnap.server.cli;
 import io.lazysnap.server.DaemonConfig;
 import io.lazysnap.server.control.PullClient;
 import io.lazysnap.server.control.PullRequest;
-import io.lazysnap.server.progress.Progress;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -55,12 +54,12 @@ final class RpullCommand implements Callable<Integer> {
         logging.apply();
         PullRequest request = new PullRequest(ref, address.toAbsolutePath().toString(), namespace, snapshotter,
                 platform, registry.plainHttp, registry.hostsDir == null ? null
-                : registry.hostsDir.toAbsolutePath().toString());
-        try (Progress progress = Progress.toStdout()) {
-            String name = PullClient.pull(daemon, request, progress);
-            progress.message("pulled " + name + " with snapshotter " + snapshotter);
+                : registry.hostsDir.toAbsolutePath().toString(), System.console() != null);
+        try {
+            PullClient.pull(daemon, request, System.out);
             return 0;
         } catch (IOException e) {
+            System.out.flush();
             return CliErrors.report("rpull", e);
         }
     }

@@ -5,8 +5,7 @@ import io.lazysnap.server.socket.SocketFiles;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.io.OutputStreamWriter;
-import java.io.Writer;
+import java.io.PrintStream;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.Channels;
@@ -24,9 +23,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The daemon's control socket: {@code lazysnap rpull} sends one pull request as a JSON line and reads the pull's
- * progress back as JSON lines ({@link PullEvents}). The pull itself runs in the daemon, warm, so that the client on a
- * container's start-up path costs no more than a small process start.
+ * The daemon's control socket: {@code lazysnap rpull} sends one pull request as a JSON line and gets back the pull's
+ * console output, rendered here for the client's terminal (or as plain lines), then the {@link PullOutcome}. The
+ * pull runs in the daemon, warm, and the client only copies bytes, so that the client on a container's start-up
+ * path is a small process start (the launcher's Perl relay, or the JVM's).
  */
 public final class ControlServer implements AutoCloseable {
 
@@ -90,28 +90,33 @@ public final class ControlServer implements AutoCloseable {
             try {
                 pulls.execute(() -> serve(client, handler));
             } catch (RejectedExecutionException busy) {
-                answer(client, PullEvents.error("the daemon is running " + MAX_PULLS
-                        + " pulls already; try again when one has finished"));
+                try (client) {
+                    answer(new PrintStream(Channels.newOutputStream(client), false, StandardCharsets.UTF_8),
+                            PullOutcome.error("the daemon is running " + MAX_PULLS
+                                    + " pulls already; try again when one has finished"));
+                } catch (IOException e) {
+                    log.debug("control connection: {}", e.toString());
+                }
             }
         }
     }
 
     private void serve(SocketChannel client, PullHandler handler) {
         try (client) {
-            Writer out = new OutputStreamWriter(Channels.newOutputStream(client), StandardCharsets.UTF_8);
-            EventSink sink = new EventSink(out, Thread.currentThread());
+            PrintStream console = new PrintStream(new ClientStream(Channels.newOutputStream(client),
+                    Thread.currentThread()), false, StandardCharsets.UTF_8);
             PullRequest request;
             try {
                 request = PullRequest.fromJson(readRequest(client));
             } catch (IOException e) {
-                sink.send(PullEvents.error("malformed pull request: " + e.getMessage()));
+                answer(console, PullOutcome.error("malformed pull request: " + e.getMessage()));
                 return;
             }
             log.debug("pull of {} into containerd at {} (namespace {}) requested", request.reference(),
                     request.containerd(), request.namespace());
-            String outcome = pull(handler, request, sink);
-            log.debug("pull of {} answered: {}", request.reference(), outcome);
-            sink.send(outcome);
+            String outcome = pull(handler, request, console);
+            log.debug("pull of {} answered: {}", request.reference(), outcome.substring(1));
+            answer(console, outcome);
         } catch (IOException e) {
             log.debug("control connection: {}", e.toString());
         } finally {
@@ -119,18 +124,20 @@ public final class ControlServer implements AutoCloseable {
         }
     }
 
-    /** The last event of a pull: no exception, not even an {@link Error} of a missing library, escapes. */
-    private static String pull(PullHandler handler, PullRequest request, EventSink sink) {
-        try (Progress progress = Progress.to(sink)) {
-            return PullEvents.pulled(handler.pull(request, progress));
+    /** The outcome line of a pull: no exception, not even an {@link Error} of a missing library, escapes. */
+    private static String pull(PullHandler handler, PullRequest request, PrintStream console) {
+        try (Progress progress = Progress.to(console, request.terminal())) {
+            String image = handler.pull(request, progress);
+            progress.message("pulled " + image + " with snapshotter " + request.snapshotter());
+            return PullOutcome.pulled(image);
         } catch (IOException e) {
             log.warn("pull of {} failed: {}", request.reference(), e.getMessage());
-            return PullEvents.error(e.getMessage());
+            return PullOutcome.error(e.getMessage());
         } catch (InterruptedException e) {
-            return PullEvents.error("pull of " + request.reference() + " interrupted");
+            return PullOutcome.error("pull of " + request.reference() + " interrupted");
         } catch (RuntimeException | LinkageError e) {
             log.error("pull of {} failed", request.reference(), e);
-            return PullEvents.error("pull of " + request.reference() + " failed in the daemon: " + e
+            return PullOutcome.error("pull of " + request.reference() + " failed in the daemon: " + e
                     + " (see the daemon's log)");
         }
     }
@@ -151,14 +158,9 @@ public final class ControlServer implements AutoCloseable {
         return line.toString();
     }
 
-    private static void answer(SocketChannel client, String line) {
-        try (client) {
-            Writer out = new OutputStreamWriter(Channels.newOutputStream(client), StandardCharsets.UTF_8);
-            out.write(line + "\n");
-            out.flush();
-        } catch (IOException e) {
-            log.debug("control connection: {}", e.toString());
-        }
+    private static void answer(PrintStream console, String outcome) {
+        console.print(outcome + "\n");
+        console.flush();
     }
 
     /** Stops taking requests; pulls in progress are interrupted. */

@@ -1,31 +1,35 @@
 package io.lazysnap.server.control;
 
-import io.lazysnap.server.progress.Progress;
-import java.io.BufferedReader;
+import java.io.BufferedInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.io.OutputStreamWriter;
-import java.io.Writer;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** The client side of {@link ControlServer}: asks the daemon for a pull and shows its progress here. */
+/**
+ * The client side of {@link ControlServer}: asks the daemon for a pull and copies the daemon's rendering of its
+ * progress to a console. The launcher's Perl relay ({@code packaging/rpull.pl}) does the same without a JVM.
+ */
 public final class PullClient {
 
     private PullClient() {
     }
 
     /**
-     * Pulls through the daemon serving containerd on {@code daemonAddress}; returns the containerd image name.
+     * Pulls through the daemon serving containerd on {@code daemonAddress}, copying its output to {@code console};
+     * returns the containerd image name.
      *
      * @throws IOException with the daemon's reason when the pull failed, or naming the socket when no daemon listens
      */
-    public static String pull(Path daemonAddress, PullRequest request, Progress progress) throws IOException {
+    public static String pull(Path daemonAddress, PullRequest request, OutputStream console) throws IOException {
         Path socket = ControlSocket.of(daemonAddress);
         if (!Files.exists(socket)) {
             throw new IOException("no lazysnap daemon takes pulls at " + socket + ": start it (systemctl start"
@@ -38,17 +42,21 @@ public final class PullClient {
                 throw new IOException("cannot reach the lazysnap daemon at " + socket + " (" + e.getMessage()
                         + "): is it running?", e);
             }
-            Writer out = new OutputStreamWriter(Channels.newOutputStream(channel), StandardCharsets.UTF_8);
-            out.write(request.toJson() + "\n");
-            out.flush();
-            BufferedReader in = new BufferedReader(new InputStreamReader(Channels.newInputStream(channel),
-                    StandardCharsets.UTF_8));
-            PullEvents.Replay replay = new PullEvents.Replay(progress);
-            for (String line = in.readLine(); line != null; line = in.readLine()) {
-                String image = replay.apply(line);
-                if (image != null) {
-                    return image;
+            channel.write(ByteBuffer.wrap((request.toJson() + "\n").getBytes(StandardCharsets.UTF_8)));
+            InputStream in = new BufferedInputStream(Channels.newInputStream(channel));
+            ByteArrayOutputStream line = new ByteArrayOutputStream();
+            for (int b = in.read(); b >= 0; b = in.read()) {
+                line.write(b);
+                if (b != '\n') {
+                    continue;
                 }
+                String text = line.toString(StandardCharsets.UTF_8);
+                if (PullOutcome.isOutcome(text)) {
+                    return PullOutcome.image(text.substring(0, text.length() - 1));
+                }
+                line.writeTo(console);
+                console.flush();
+                line.reset();
             }
             throw new IOException("the lazysnap daemon closed the connection before the pull ended (see its log)");
         }

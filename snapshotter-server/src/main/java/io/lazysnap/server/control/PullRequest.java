@@ -15,9 +15,10 @@ import java.util.Map;
  * @param platform    os/arch[/variant] to pick from an index, or null for the daemon's own
  * @param plainHttp   talk plain HTTP to the reference's registry for this pull
  * @param hostsDir    a certs.d directory of hosts.toml files for this pull, or null for the daemon's
+ * @param terminal    the client's output is a terminal: progress is drawn as bars, else printed as plain lines
  */
 public record PullRequest(String reference, String containerd, String namespace, String snapshotter, String platform,
-                          boolean plainHttp, String hostsDir) {
+                          boolean plainHttp, String hostsDir, boolean terminal) {
 
     String toJson() {
         Map<String, Object> fields = new LinkedHashMap<>();
@@ -28,6 +29,7 @@ public record PullRequest(String reference, String containerd, String namespace,
         fields.put("platform", platform);
         fields.put("plain_http", plainHttp);
         fields.put("hosts_dir", hostsDir);
+        fields.put("terminal", terminal);
         return FlatJson.write(fields);
     }
 
@@ -36,7 +38,7 @@ public record PullRequest(String reference, String containerd, String namespace,
         Map<String, Object> f = FlatJson.read(line);
         PullRequest request = new PullRequest(string(f, "reference"), string(f, "containerd"), string(f, "namespace"),
                 string(f, "snapshotter"), string(f, "platform"), FlatJson.flag(f, "plain_http"),
-                string(f, "hosts_dir"));
+                string(f, "hosts_dir"), FlatJson.flag(f, "terminal"));
         for (String required : new String[] {"reference", "containerd", "namespace", "snapshotter"}) {
             if (string(f, required) == null) {
                 throw new IOException("the request has no \"" + required + "\"");

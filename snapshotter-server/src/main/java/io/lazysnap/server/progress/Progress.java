@@ -6,7 +6,8 @@ import java.util.List;
 
 /**
  * Progress of a command that works through a list of tasks (image layers): one line per task, shown by a
- * {@link ProgressSink} (the console, or a client on the other end of a socket). Thread-safe.
+ * {@link ProgressSink}: a console, this process's or a pull client's at the other end of the control socket.
+ * Thread-safe.
  */
 public final class Progress implements AutoCloseable {
 
@@ -26,10 +27,11 @@ public final class Progress implements AutoCloseable {
         return new Progress(System.out, System.console() != null);
     }
 
-    /** Progress shown by {@code sink}. */
-    public static Progress to(ProgressSink sink) {
-        return new Progress(sink);
+    /** Progress on {@code out}: bars for a terminal, plain lines otherwise. */
+    public static Progress to(PrintStream out, boolean terminal) {
+        return new Progress(out, terminal);
     }
+
 
     /** Adds a task line; {@code total} is its size in bytes, or 0 if unknown. */
     public synchronized Task task(String name, long total) {

@@ -3,7 +3,7 @@ package io.lazysnap.server.progress;
 import java.util.List;
 
 /** Shows a {@link Progress}; called with the progress's lock held, with every task so far. */
-public interface ProgressSink {
+interface ProgressSink {
 
     /** {@code task} was added ({@code statusChanged} true) or changed. */
     void changed(List<Task> tasks, Task task, boolean statusChanged);

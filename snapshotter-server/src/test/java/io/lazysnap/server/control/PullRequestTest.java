@@ -1,6 +1,7 @@
 package io.lazysnap.server.control;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -12,7 +13,7 @@ class PullRequestTest {
     @Test
     void roundTripsEveryFieldIncludingNullsAndCharactersJsonMustEscape() throws IOException {
         PullRequest request = new PullRequest("reg.test:5000/a/b:v1", "/run/c \"d\"\n.sock", "k8s.io", "lazysnap",
-                null, true, "/etc/certs.d/é");
+                null, true, "/etc/certs.d/é", true);
         assertEquals(request, PullRequest.fromJson(request.toJson()));
         assertTrue(request.toJson().contains("\"plain_http\":true"), request.toJson());
     }
@@ -27,11 +28,12 @@ class PullRequestTest {
     }
 
     @Test
-    void eventsRoundTripThroughTheReplay() throws IOException {
-        assertEquals("{\"type\":\"pulled\",\"image\":\"x/y:z\"}", PullEvents.pulled("x/y:z"));
-        IOException e = assertThrows(IOException.class,
-                () -> new PullEvents.Replay(null).apply(PullEvents.error("no such image")));
-        assertEquals("no such image", e.getMessage());
-        assertEquals("x/y:z", new PullEvents.Replay(null).apply(PullEvents.pulled("x/y:z")));
+    void theOutcomeLineCarriesTheImageOrTheReason() throws IOException {
+        assertEquals("\0pulled x/y:z", PullOutcome.pulled("x/y:z"));
+        assertEquals("x/y:z", PullOutcome.image(PullOutcome.pulled("x/y:z")));
+        IOException e = assertThrows(IOException.class, () -> PullOutcome.image(PullOutcome.error("no such\nimage")));
+        assertEquals("no such image", e.getMessage(), "one line, whatever the reason held");
+        assertFalse(PullOutcome.isOutcome("abc123  applied"));
+        assertThrows(IOException.class, () -> PullOutcome.image("\0shrug"));
     }
 }
