@@ -3,7 +3,6 @@ package io.lazysnap.bench;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -21,8 +20,8 @@ final class Lazysnap {
 
     /**
      * The command line for {@code lazysnap args...}: the checkout's {@code bin/lazysnap}, the launcher users run
-     * (daemon options from {@code packaging/serve.jvm}; clients on the quick JIT tier with a class-data archive),
-     * on the private jar when there is one.
+     * (daemon options from {@code packaging/serve.jvm}; rpull through the Perl relay), on the private jar when there
+     * is one.
      */
     static List<String> command(String... args) {
         return onJar(System.getProperty(JAR_PROPERTY), args);
@@ -36,22 +35,6 @@ final class Lazysnap {
         command.add(home().resolve("bin/lazysnap").toString());
         command.addAll(List.of(args));
         return command;
-    }
-
-    /**
-     * Runs {@code rpull} once on the private jar, against no daemon, so that the launcher records the command's
-     * class-data archive now, as an installation's first run would, rather than during a measured pull.
-     */
-    static void recordClientArchive(Path jar, Path work) throws IOException, InterruptedException {
-        try {
-            Commands.run(Duration.ofMinutes(2), onJar(jar.toString(), "rpull", "--daemon",
-                    work.resolve("none.sock").toString(), "127.0.0.1:1/bench/none:none"));
-        } catch (IOException expected) {
-            // No daemon there: the pull fails, after loading what a pull's client loads.
-        }
-        if (!Files.exists(Path.of(jar + ".rpull.jsa"))) {
-            throw new IOException("the launcher recorded no class-data archive for rpull next to " + jar);
-        }
     }
 
     /** A private copy of the checkout's daemon jar (built by {@code mvn package}). */

@@ -40,7 +40,6 @@ public final class Main {
     private static void run(Profile profile, boolean micro, Path work) throws Exception {
         Path side = work.resolve("side.jsonl");
         Path jar = Lazysnap.copyJar(work);
-        Lazysnap.recordClientArchive(jar, work);
         String home = Lazysnap.home().toString();
         long started = System.nanoTime();
 

@@ -183,4 +183,22 @@ class DoctorTest {
         return new Doctor(DaemonConfig.defaults().withOverrides(tmp.resolve("root"), tmp.resolve("lazysnap.sock")),
                 file, tmp.resolve("kubelet.yaml"));
     }
+
+    @Test
+    void theHandOverLineSaysHowMountsOutliveTheDaemon() throws Exception {
+        Path root = tmp.resolve("root");
+        DaemonConfig config = DaemonConfig.at(root, tmp.resolve("l.sock"));
+        assertEquals(Check.Status.WARN, Doctor.handover(config, root).status(), "no daemon has started yet");
+        new HandoverStatus("keeper pid 42", List.of(root + "/snapshots/3/fs", root + "/snapshots/4/fs")).write(root);
+        Check kept = Doctor.handover(config, root);
+        assertEquals(Check.Status.OK, kept.status(), kept.toString());
+        assertTrue(kept.toString().contains("keeper pid 42") && kept.toString().contains("2 mount(s) taken over"),
+                kept.toString());
+        new HandoverStatus("off", List.of()).write(root);
+        assertEquals(Check.Status.WARN, Doctor.handover(config, root).status(), "the daemon could not keep them");
+        Path off = Files.writeString(tmp.resolve("off.toml"), "[fuse]\nhandover = \"off\"\n");
+        Check disabled = Doctor.handover(DaemonConfig.load(off), root);
+        assertEquals(Check.Status.WARN, disabled.status());
+        assertTrue(disabled.fix().contains("handover = \"auto\""), disabled.toString());
+    }
 }
