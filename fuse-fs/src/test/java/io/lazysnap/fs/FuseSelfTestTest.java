@@ -41,7 +41,7 @@ class FuseSelfTestTest {
     void itsTarIsOneRegularFileAsTarToolsReadIt() throws Exception {
         byte[] content = "abc".getBytes(StandardCharsets.US_ASCII);
         try (TarArchiveInputStream in = new TarArchiveInputStream(
-                new java.io.ByteArrayInputStream(FuseSelfTest.tar("f", content)))) {
+                new java.io.ByteArrayInputStream(FuseSelfTest.tar(java.util.Map.of("f", content))))) {
             TarArchiveEntry entry = in.getNextEntry();
             assertEquals("f", entry.getName());
             assertTrue(entry.isFile());
