@@ -18,13 +18,16 @@ import java.util.Set;
  * The immutable tree a layer presents, built from its TOC the way overlayfs expects a {@code lowerdir} to look:
  * a whiteout {@code .wh.NAME} becomes a character device 0/0 named {@code NAME}, a directory holding
  * {@code .wh..wh..opq} carries {@code trusted.overlay.opaque=y}, and the marker files themselves (and the
- * prefetch landmarks) are hidden. Knows nothing about FUSE.
+ * prefetch landmarks) are hidden. A layer's own {@code trusted.overlay.*} attributes are dropped: overlayfs would
+ * read them as its own metadata (redirects, metacopy, opaque), which only this translation may set. Knows nothing
+ * about FUSE.
  */
 final class InodeTable {
 
     static final String WHITEOUT_PREFIX = ".wh.";
     static final String OPAQUE_MARKER = ".wh..wh..opq";
     static final String OPAQUE_XATTR = "trusted.overlay.opaque";
+    private static final String OVERLAY_XATTRS = "trusted.overlay.";
 
     /** A name in a directory. */
     record DirEntry(String name, Inode inode) {
@@ -170,8 +173,9 @@ final class InodeTable {
             }
             if (name.equals(OPAQUE_MARKER)) {
                 opaque.add(dir);
-            } else if (name.startsWith(WHITEOUT_PREFIX + WHITEOUT_PREFIX)) {
-                return; // other overlay metadata (e.g. .wh..wh.plnk) is never part of the tree
+            } else if (name.startsWith(WHITEOUT_PREFIX + WHITEOUT_PREFIX) || name.equals(WHITEOUT_PREFIX)) {
+                // other overlay metadata (e.g. .wh..wh.plnk) is never part of the tree; ".wh." whites out nothing
+                return;
             } else if (name.startsWith(WHITEOUT_PREFIX)) {
                 whiteouts.add(e);
             } else {
@@ -187,7 +191,9 @@ final class InodeTable {
         private Inode inode(TocEntry e) {
             Map<String, byte[]> xattrs = new LinkedHashMap<>();
             for (String n : e.xattrNames()) {
-                xattrs.put(n, e.xattr(n));
+                if (!n.startsWith(OVERLAY_XATTRS)) {
+                    xattrs.put(n, e.xattr(n));
+                }
             }
             boolean symlink = e.type() == EntryType.SYMLINK;
             // A symlink's size is its target's length: the kernel's cached symlinks (FUSE_CACHE_SYMLINKS) end there.

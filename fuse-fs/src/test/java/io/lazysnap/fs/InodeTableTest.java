@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import io.lazysnap.estargz.EstargzLayer;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /** The served tree, without FUSE. */
@@ -39,6 +41,19 @@ class InodeTableTest {
         assertEquals(1, table.root().ino());
         assertEquals(table.inodeCount(), table.root() == null ? 0 : distinctInodes(table));
         assertNotEquals(table.lookup("d/gone").ino(), table.lookup("d/both").ino());
+    }
+
+    @Test
+    void aLayersOwnOverlayXattrsAreNotServedAndAnEmptyWhiteoutNameIsIgnored() throws Exception {
+        SourceLayer source = new SourceLayer()
+                .dir("d/", 0755, Map.of("trusted.overlay.redirect", "/etc", "trusted.overlay.opaque", "y",
+                        "trusted.overlay.metacopy", "", "user.kept", "1"))
+                .file("d/.wh.", new byte[0], 0644)
+                .file("d/f", "x".getBytes(StandardCharsets.UTF_8), 0644);
+        InodeTable table = table(source);
+        Inode d = table.lookup("d");
+        assertEquals(Set.of("user.kept"), d.xattrs().keySet(), "overlayfs reads trusted.overlay.* as its own");
+        assertEquals(List.of("f"), table.children(d).stream().map(InodeTable.DirEntry::name).toList());
     }
 
     private static long distinctInodes(InodeTable table) {

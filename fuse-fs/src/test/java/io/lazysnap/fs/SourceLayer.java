@@ -102,7 +102,11 @@ final class SourceLayer {
     }
 
     SourceLayer dir(String name, int mode) throws IOException {
-        return add(entry(name, TarConstants.LF_DIR, mode), new byte[0], null, Map.of());
+        return dir(name, mode, Map.of());
+    }
+
+    SourceLayer dir(String name, int mode, Map<String, String> xattrs) throws IOException {
+        return add(entry(name, TarConstants.LF_DIR, mode), new byte[0], null, xattrs);
     }
 
     SourceLayer file(String name, byte[] content, int mode) throws IOException {
