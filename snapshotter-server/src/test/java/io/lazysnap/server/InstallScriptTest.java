@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.lazysnap.verifier.Mode;
+import io.lazysnap.verifier.Policy;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -49,7 +51,12 @@ class InstallScriptTest {
         assertTrue(out.contains("the target needs: openjdk-17-jre-headless"), out);
         Path config = dest.resolve("etc/lazysnap/config.toml");
         assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(config)));
-        DaemonConfig.load(config); // the shipped example is a valid config
+        DaemonConfig shipped = DaemonConfig.load(config); // the shipped example is a valid config
+        // Safe on first run: signatures enforced, nobody trusted until the operator says whom.
+        assertEquals("/etc/lazysnap/policy.toml", shipped.policy());
+        Path policy = dest.resolve("etc/lazysnap/policy.toml");
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(policy)));
+        assertEquals(Mode.ENFORCE, Policy.load(policy).defaultMode());
         String unit = Files.readString(dest.resolve("etc/systemd/system/lazysnap.service"));
         for (String line : List.of("ExecStart=/opt/lazysnap/bin/lazysnap serve --config /etc/lazysnap/config.toml",
                 "KillMode=process", "Before=containerd.service", "Restart=on-failure", "LimitNOFILE=1048576")) {
@@ -60,6 +67,9 @@ class InstallScriptTest {
         Files.writeString(config, "root = \"/srv/lazysnap\"\n");
         install(dest, jar);
         assertEquals("root = \"/srv/lazysnap\"\n", Files.readString(config), "an edited config survives a reinstall");
+        Files.writeString(policy, "[default]\nmode = \"warn\"\n");
+        install(dest, jar);
+        assertEquals("[default]\nmode = \"warn\"\n", Files.readString(policy), "so does an edited policy");
     }
 
     @Test

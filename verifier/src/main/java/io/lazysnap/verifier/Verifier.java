@@ -118,6 +118,15 @@ public final class Verifier {
     }
 
     private Verdict decide(Rule rule, Reference image, String digest, String key) {
+        if (rule.signers().keys().isEmpty() && rule.signers().identities().isEmpty()) {
+            // The shipped first-run policy: enforce, nobody trusted yet. Say what to configure, ask no registry.
+            Verdict nobody = failed(rule, image, digest, "the rule trusts no signer yet: add the public key its images"
+                    + " are signed with (keys = [\"cosign.pub\"]) or a keyless identity to the policy, or a skip or"
+                    + " warn rule for images nobody signs (verifier/README.md)");
+            LOG.warn("{}", nobody);
+            cache.put(key, nobody);
+            return nobody;
+        }
         Verdict verdict;
         try {
             verdict = new Verdict(image.toString(), digest, rule.toString(), Verdict.Outcome.VERIFIED,

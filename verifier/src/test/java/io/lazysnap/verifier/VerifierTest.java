@@ -64,6 +64,18 @@ class VerifierTest {
     }
 
     @Test
+    void aRuleThatTrustsNobodyRefusesWithWhatToConfigure() throws Exception {
+        try (RegistryClient registry = unreachable()) {
+            Verifier verifier = Verifier.builder(Fixtures.policy("[default]\nmode = \"enforce\"\n"), registry).build();
+            Verdict verdict = verifier.verify(Reference.parse(NOBODY + "/app:1"), DIGEST);
+            assertEquals(Verdict.Outcome.REFUSED, verdict.outcome());
+            assertTrue(verdict.reason().contains("trusts no signer yet") && verdict.reason().contains("keys = ["),
+                    verdict.reason());
+            assertFalse(verdict.reason().contains("cannot read"), "no registry asked: " + verdict.reason());
+        }
+    }
+
+    @Test
     void malformedDigestsAreAProgrammingError() throws Exception {
         try (RegistryClient registry = unreachable()) {
             Verifier verifier = Verifier.builder(Fixtures.policy("[default]\n"), registry).build();
