@@ -68,8 +68,8 @@ public abstract class ConnectionStore implements Closeable {
         if (m == Mode.OFF) {
             return Optional.empty();
         }
-        ConnectionStore store = m == Mode.SYSTEMD ? SystemdFdStore.open(System.getenv()) : FdKeeper.open(stateDir.resolve("handover"),
-                orphanWait);
+        ConnectionStore store = m == Mode.SYSTEMD ? SystemdFdStore.open(System.getenv())
+                : FdKeeper.open(stateDir.resolve("handover"), orphanWait);
         if (!store.recovered.isEmpty()) {
             LOG.info("{} FUSE connection(s) handed over by the previous daemon ({})", store.recovered.size(),
                     store.describe());

@@ -1,6 +1,7 @@
 package io.lazysnap.fs;
 
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -217,8 +218,12 @@ final class FdKeeper extends ConnectionStore {
             if (System.nanoTime() > deadline) {
                 throw new IOException(NAME + " (pid " + pid + ") did not start: is " + SHELL + " there?");
             }
-            Thread.onSpinWait();
-            Thread.yield();
+            try {
+                Thread.sleep(1);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new InterruptedIOException("interrupted while starting " + NAME);
+            }
         }
     }
 

@@ -10,13 +10,13 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.nio.file.LinkOption;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.stream.Stream;
-import java.util.Locale;
 
 /**
  * Mounts a small eStargz layer built in memory, reads a file through the kernel and unmounts it: proof that this

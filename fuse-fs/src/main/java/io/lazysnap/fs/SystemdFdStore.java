@@ -32,12 +32,12 @@ final class SystemdFdStore extends ConnectionStore {
             for (int i = 0; i < Integer.parseInt(count.trim()); i++) {
                 int fd = FIRST_FD + i;
                 Syscalls.C.fcntl(fd, Syscalls.F_SETFD, Syscalls.FD_CLOEXEC);
-                if (i < n.length && ConnectionStore.mountpointOf(n[i]) != null) {
-                    store.recovered(n[i], fd);
-                } else if (i < n.length && n[i].startsWith("lzs")) {
-                    // Another inode numbering: never served by this build, so its mount must not wait on it.
-                    store.recovered(n[i], fd);
-                    store.unstore(n[i]);
+                if (i >= n.length || !n[i].startsWith("lzs")) {
+                    continue; // not a connection of ours
+                }
+                store.recovered(n[i], fd); // kept, or closed if of another inode numbering...
+                if (ConnectionStore.mountpointOf(n[i]) == null) {
+                    store.unstore(n[i]); // ...and then out of systemd's store: its mount must not wait on it
                 }
             }
         }

@@ -11,8 +11,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * What serving layers through FUSE needs from the node: the {@code /dev/fuse} device, read-write (the mounts are
- * made with mount(2) by the daemon itself, so no libfuse and no fusermount). The daemon checks at start, then mounts and reads a test layer
- * ({@link FuseSelfTest}), so that a missing package or a broken FUSE turns lazy pulling off with one clear warning
+ * made with mount(2) by the daemon itself, so no libfuse and no fusermount). The daemon checks at start, then
+ * mounts and reads a test layer ({@link FuseSelfTest}), so that a missing package or a broken FUSE turns lazy pulling off with one clear warning
  * instead of failing every lazy Prepare later; {@code lazysnap doctor} shows the same findings.
  */
 public final class FuseSupport {

@@ -76,14 +76,6 @@ final class FlatJson {
         return fields;
     }
 
-    static String text(Map<String, Object> fields, String name) {
-        return fields.get(name) instanceof String s ? s : "";
-    }
-
-    static long number(Map<String, Object> fields, String name) {
-        return fields.get(name) instanceof Long n ? n : 0;
-    }
-
     static boolean flag(Map<String, Object> fields, String name) {
         return fields.get(name) instanceof Boolean b && b;
     }

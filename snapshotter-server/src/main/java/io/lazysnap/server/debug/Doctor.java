@@ -23,7 +23,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.stream.Stream;
 
 /**
  * {@code lazysnap doctor}: checks a node's set-up for the failures seen in the field (no FUSE, no overlayfs, the

@@ -1,13 +1,9 @@
 package io.lazysnap.server.debug;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.Optional;
 
@@ -21,7 +17,6 @@ import java.util.Optional;
 public record HandoverStatus(@JsonProperty("keptBy") String keptBy,
                              @JsonProperty("takenOver") List<String> takenOver) {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     public HandoverStatus {
         takenOver = takenOver == null ? List.of() : List.copyOf(takenOver);
@@ -35,18 +30,11 @@ public record HandoverStatus(@JsonProperty("keptBy") String keptBy,
     public void write(Path root) throws IOException {
         Path file = file(root);
         Files.createDirectories(file.getParent());
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        Files.deleteIfExists(tmp);
-        try (OutputStream out = Files.newOutputStream(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-            JSON.writeValue(out, this);
-        }
-        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        JsonFiles.replace(file, this);
     }
 
     /** What the last daemon of {@code root} wrote, if any. */
     static Optional<HandoverStatus> read(Path root) throws IOException {
-        Path file = file(root);
-        return Files.isRegularFile(file) ? Optional.of(JSON.readValue(file.toFile(), HandoverStatus.class))
-                : Optional.empty();
+        return JsonFiles.read(file(root), HandoverStatus.class);
     }
 }

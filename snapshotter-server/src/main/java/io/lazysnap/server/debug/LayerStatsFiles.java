@@ -1,15 +1,11 @@
 package io.lazysnap.server.debug;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.lazysnap.fs.LayerStats;
 import io.lazysnap.fs.MountedLayer;
 import java.io.Closeable;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -26,7 +22,6 @@ import org.slf4j.LoggerFactory;
 public final class LayerStatsFiles implements Closeable {
 
     private static final Logger log = LoggerFactory.getLogger(LayerStatsFiles.class);
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final long PERIOD_SECONDS = 5;
 
     private final Path dir;
@@ -65,8 +60,7 @@ public final class LayerStatsFiles implements Closeable {
     /** The counters last written for a mounted layer, if it is mounted. */
     static Optional<LayerStats> read(Path root, String layerDigest) throws IOException {
         Path file = root.resolve("stats").resolve(hex(layerDigest) + ".json");
-        return Files.isRegularFile(file) ? Optional.of(JSON.readValue(file.toFile(), LayerStats.class))
-                : Optional.empty();
+        return JsonFiles.read(file, LayerStats.class);
     }
 
     private void writeChanged() {
@@ -75,14 +69,7 @@ public final class LayerStatsFiles implements Closeable {
             if (!now.equals(last)) {
                 try {
                     Path file = file(layer.layerDigest());
-                    Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-                    // A new file or nothing: a leftover or planted name (a symlink included) is removed, not followed.
-                    Files.deleteIfExists(tmp);
-                    try (OutputStream out = Files.newOutputStream(tmp, StandardOpenOption.CREATE_NEW,
-                            StandardOpenOption.WRITE)) {
-                        JSON.writeValue(out, now);
-                    }
-                    Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                    JsonFiles.replace(file, now);
                     if (!written.replace(layer, last, now)) {
                         Files.deleteIfExists(file); // unmounted meanwhile
                     }

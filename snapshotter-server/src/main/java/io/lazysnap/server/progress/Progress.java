@@ -35,7 +35,7 @@ public final class Progress implements AutoCloseable {
 
     /** Adds a task line; {@code total} is its size in bytes, or 0 if unknown. */
     public synchronized Task task(String name, long total) {
-        Task task = new Task(this, tasks.size(), name, total);
+        Task task = new Task(this, name, total);
         tasks.add(task);
         sink.changed(tasks, task, true);
         return task;

@@ -6,15 +6,13 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class Task {
 
     private final Progress owner;
-    private final int index;
     private final String name;
     private volatile String status = "waiting";
     private final AtomicLong done = new AtomicLong();
     private volatile long total;
 
-    Task(Progress owner, int index, String name, long total) {
+    Task(Progress owner, String name, long total) {
         this.owner = owner;
-        this.index = index;
         this.name = name;
         this.total = total;
     }
@@ -45,11 +43,6 @@ public final class Task {
     public void advance(long bytes) {
         done.addAndGet(bytes);
         owner.changed(this, false);
-    }
-
-    /** Where the task is in its progress's list, from 0. */
-    public int index() {
-        return index;
     }
 
     public String name() {
