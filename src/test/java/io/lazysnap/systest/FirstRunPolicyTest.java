@@ -37,9 +37,7 @@ class FirstRunPolicyTest {
     void everyImageIsRefusedUntilTheOperatorNamesASigner() throws Exception {
         Path src = Files.createDirectories(stack.dir.resolve("first-run-src"));
         Files.writeString(Files.createDirectories(src.resolve("data")).resolve("hello.txt"), "hello\n");
-        String plain = new TestImage(Files.createDirectories(stack.dir.resolve("first-run-build")))
-                .layer(TestImage.busyboxRootfs(src.resolve("base"))).layer(src.resolve("data"))
-                .push(stack.registry, "systest/first-run", "plain", List.of("cat", "/hello.txt"));
+        String plain = stack.pushBusyboxWith("first-run", src, List.of("cat", "/hello.txt"));
         String estargz = stack.registry + "/systest/first-run:esgz";
         LazysnapCli.convert(plain, estargz);
 

@@ -60,9 +60,7 @@ class HandoverTest {
             Files.write(data.resolve("later-" + i), later);
             laterDigests[i] = sha256(later);
         }
-        String plain = new TestImage(Files.createDirectories(stack.dir.resolve("handover-build")))
-                .layer(TestImage.busyboxRootfs(src.resolve("base"))).layer(src.resolve("data"))
-                .push(stack.registry, "systest/handover", "plain", List.of("sh"));
+        String plain = stack.pushBusyboxWith("handover", src, List.of("sh"));
         image = stack.registry + "/systest/handover:esgz";
         LazysnapCli.convert(plain, image);
         out = Files.createDirectories(stack.dir.resolve("reader-out"));

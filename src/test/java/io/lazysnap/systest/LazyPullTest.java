@@ -46,9 +46,7 @@ class LazyPullTest {
             Files.write(data.resolve("blob-" + i), bytes);
         }
         Files.writeString(src.resolve("data/srv/small.txt"), "read lazily\n");
-        plain = new TestImage(Files.createDirectories(stack.dir.resolve("lazy-build")))
-                .layer(TestImage.busyboxRootfs(src.resolve("base"))).layer(src.resolve("data"))
-                .push(stack.registry, "systest/lazy", "plain", List.of("cat", "/srv/small.txt"));
+        plain = stack.pushBusyboxWith("lazy", src, List.of("cat", "/srv/small.txt"));
         estargz = stack.ctrRemoteConvert(plain, stack.registry + "/systest/lazy:esgz");
         ours = stack.registry + "/systest/lazy:ours";
         LazysnapCli.convert("--prioritize", "/bin/busybox", plain, ours);

@@ -47,9 +47,7 @@ class NoFuseTest {
         assertTrue(stack.lazysnap.log().contains("fix: modprobe fuse"), stack.lazysnap.log());
         Path src = Files.createDirectories(stack.dir.resolve("nofuse-src"));
         Files.writeString(Files.createDirectories(src.resolve("data/srv")).resolve("hello.txt"), "no fuse here\n");
-        String plain = new TestImage(Files.createDirectories(stack.dir.resolve("nofuse-build")))
-                .layer(TestImage.busyboxRootfs(src.resolve("base"))).layer(src.resolve("data"))
-                .push(stack.registry, "systest/nofuse", "plain", List.of("cat", "/srv/hello.txt"));
+        String plain = stack.pushBusyboxWith("nofuse", src, List.of("cat", "/srv/hello.txt"));
         String estargz = stack.registry + "/systest/nofuse:esgz";
         LazysnapCli.convert(plain, estargz);
 

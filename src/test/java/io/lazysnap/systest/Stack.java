@@ -225,6 +225,16 @@ final class Stack implements AutoCloseable {
                 "--namespace", NAMESPACE, "image", "rpull", "--plain-http", "--snapshotter", "lazysnap", ref);
     }
 
+    /**
+     * Pushes {@code systest/<name>:plain} to the stack's registry: a busybox layer, then {@code src/data} as a
+     * second layer, running {@code command} (built under {@code <dir>/<name>-build}). Returns its reference.
+     */
+    String pushBusyboxWith(String name, Path src, List<String> command) throws Exception {
+        return new TestImage(Files.createDirectories(dir.resolve(name + "-build")))
+                .layer(TestImage.busyboxRootfs(src.resolve("base"))).layer(src.resolve("data"))
+                .push(registry, "systest/" + name, "plain", command);
+    }
+
     String logs() throws IOException {
         return "--- lazysnap log\n" + lazysnap.log()
                 + "\n--- containerd.log\n" + Processes.tail(dir.resolve("containerd.log"));

@@ -43,9 +43,7 @@ class StargzInteropTest {
             Files.write(data.resolve("blob-" + i), bytes);
         }
         Files.writeString(src.resolve("data/srv/small.txt"), "served by stargz\n");
-        plain = new TestImage(Files.createDirectories(stack.dir.resolve("interop-build")))
-                .layer(TestImage.busyboxRootfs(src.resolve("base"))).layer(src.resolve("data"))
-                .push(stack.registry, "systest/interop", "plain", List.of("cat", "/srv/small.txt"));
+        plain = stack.pushBusyboxWith("interop", src, List.of("cat", "/srv/small.txt"));
     }
 
     @AfterAll
