@@ -8,10 +8,15 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** The timed action: from "pull requested" until the container's first line of output, one {@link PullMode}. */
 final class FirstStart {
 
+    private static final Logger LOG = LoggerFactory.getLogger(FirstStart.class);
+    /** LAZYSNAP_BENCH_DEBUG=1: when each step ended, to read against the daemons' logs. */
+    private static final boolean TIMELINE = "1".equals(System.getenv("LAZYSNAP_BENCH_DEBUG"));
     private static final Duration TIMEOUT = Duration.ofMinutes(10);
 
     private FirstStart() {
@@ -26,6 +31,9 @@ final class FirstStart {
 
     /** Pulls and runs {@code ref} on {@code node}; returns once the container printed its first line. */
     static Started run(Node node, PullMode mode, String ref, CriPod pod) throws Exception {
+        if (TIMELINE) {
+            LOG.info("pull of {} requested", ref);
+        }
         if (mode == PullMode.CRI) {
             String line = pod.pullAndStart(ref, List.of(), TIMEOUT);
             return new Started() {
@@ -39,6 +47,9 @@ final class FirstStart {
             };
         }
         Commands.run(TIMEOUT, pullCommand(node, mode, ref));
+        if (TIMELINE) {
+            LOG.info("pulled {}", ref);
+        }
         return runContainer(node, mode, ref);
     }
 
@@ -62,6 +73,9 @@ final class FirstStart {
         Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
         BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
         String first = out.readLine();
+        if (TIMELINE) {
+            LOG.info("first line of {}", ref);
+        }
         return new Started() {
             public String firstLine() {
                 return first;
