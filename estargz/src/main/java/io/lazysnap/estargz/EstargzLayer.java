@@ -115,11 +115,20 @@ public final class EstargzLayer {
      * @throws DigestMismatchException if the bytes do not hash to the chunk digest
      */
     public byte[] decodeChunk(Chunk chunk, byte[] member) throws IOException {
+        return decodeChunk(chunk, member, 0, member.length);
+    }
+
+    /**
+     * As {@link #decodeChunk(Chunk, byte[])}, with the member at {@code [offset, offset + length)} of {@code span}
+     * (a request that fetched several members at once).
+     */
+    public byte[] decodeChunk(Chunk chunk, byte[] span, int offset, int length) throws IOException {
         if (chunk.size() > MAX_CHUNK_BYTES) {
             throw new LayerFormatException("chunk of " + chunk.size() + " bytes exceeds " + MAX_CHUNK_BYTES);
         }
         String what = "chunk at " + chunk.memberOffset() + "+" + chunk.innerOffset();
-        byte[] data = Decompression.decode(format, member, chunk.innerOffset(), (int) chunk.size(), what);
+        byte[] data = Decompression.decode(format, span, offset, length, chunk.innerOffset(), (int) chunk.size(),
+                what);
         if (chunk.digest() == null) {
             if (tocVerified) {
                 throw new DigestMismatchException(what + " has no digest in a verified TOC");

@@ -149,7 +149,8 @@ final class TocReader {
             throw new LayerFormatException("TOC JSON of " + footer.tocRawLength() + " bytes is outside (0, "
                     + maxJson + "]");
         }
-        byte[] json = Decompression.decode(LayerFormat.ZSTD_CHUNKED, frame, 0, (int) footer.tocRawLength(), "the TOC");
+        byte[] json = Decompression.decode(LayerFormat.ZSTD_CHUNKED, frame, 0, frame.length, 0,
+                (int) footer.tocRawLength(), "the TOC");
         return json;
     }
 }

@@ -5,7 +5,6 @@ import io.lazysnap.estargz.Chunk;
 import io.lazysnap.estargz.EstargzLayer;
 import java.io.IOException;
 import java.io.InterruptedIOException;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -140,9 +139,9 @@ final class ChunkLoader {
             byte[] span = read(start, end - start);
             for (Map.Entry<FileChunk, CompletableFuture<byte[]>> e : claimed.entrySet()) {
                 Chunk c = e.getKey().chunk();
-                byte[] member = Arrays.copyOfRange(span, (int) (c.memberOffset() - start), (int) (c.memberEnd() - start));
                 try {
-                    e.getValue().complete(store(key(c), layer.decodeChunk(c, member), purpose));
+                    e.getValue().complete(store(key(c), layer.decodeChunk(c, span, (int) (c.memberOffset() - start),
+                            (int) (c.memberEnd() - c.memberOffset())), purpose));
                 } catch (IOException failure) {
                     counters.verificationFailures.increment();
                     LOG.warn("layer {}: {} at offset {} failed verification during {}: {}", layerDigest,

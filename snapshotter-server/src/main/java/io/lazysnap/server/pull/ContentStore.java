@@ -53,7 +53,8 @@ final class ContentStore {
         try {
             exchange(call, WriteContentRequest.newBuilder().setAction(WriteAction.STAT).setRef(ref)
                     .setTotal(blob.size()).setExpected(blob.digest()).build());
-            byte[] chunk = new byte[WRITE_CHUNK];
+            // A config or manifest of a few KiB does not cost a whole write chunk of heap.
+            byte[] chunk = new byte[(int) Math.max(1, Math.min(WRITE_CHUNK, blob.size()))];
             long offset = 0;
             for (int n = in.readNBytes(chunk, 0, chunk.length); n > 0; n = in.readNBytes(chunk, 0, chunk.length)) {
                 // Offset 0 also truncates what an earlier, interrupted ingest under this ref left behind.
