@@ -15,13 +15,19 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Gets one layer's chunks: memory cache, then disk cache, then the blob, whose bytes are verified against the
- * chunk digest and decompressed before they are cached. Concurrent loads of a chunk share one fetch. A transient
- * fetch failure is retried with backoff; a chunk that fails verification is fetched again, and if it still fails
- * it is never served: the load fails, and the event is logged with the layer digest, file and offset.
+ * chunk digest and decompressed before they are cached. Concurrent loads of a chunk share one fetch. A failed read
+ * of the blob is tried again with backoff up to the layer's attempts (1 where the blob source retries itself, as
+ * the registry client does); a chunk that fails verification is fetched once more, and if it still fails it is
+ * never served: the load fails, and the event is logged with the layer digest, file and offset.
  */
 final class ChunkLoader {
 
     private static final Logger LOG = LoggerFactory.getLogger(ChunkLoader.class);
+    /**
+     * Fetches of a chunk whose bytes fail verification before its reads fail: once more, in case the bytes were
+     * damaged on the way; a source that keeps sending wrong bytes is not asked again and again.
+     */
+    private static final int VERIFIED_FETCHES = 2;
 
     /** Why a chunk is wanted. */
     enum Purpose {
@@ -196,8 +202,10 @@ final class ChunkLoader {
             activity.begin();
         }
         try {
-            IOException failure = null;
-            for (int attempt = 1; attempt <= attempts; attempt++) {
+            IOException failure;
+            int readFailures = 0;
+            int mismatches = 0;
+            while (true) {
                 byte[] member;
                 try {
                     member = read(chunk.memberOffset(), chunk.memberEnd() - chunk.memberOffset());
@@ -205,22 +213,30 @@ final class ChunkLoader {
                     throw e;
                 } catch (IOException e) {
                     failure = e;
+                    readFailures++;
                     LOG.debug("layer {}: fetching {} at offset {} failed (attempt {}/{}): {}", layerDigest,
-                            fc.path(), chunk.fileOffset(), attempt, attempts, e.toString());
-                    backoff(attempt);
+                            fc.path(), chunk.fileOffset(), readFailures, attempts, e.toString());
+                    if (readFailures >= attempts) {
+                        break;
+                    }
+                    backoff(readFailures);
                     continue;
                 }
                 try {
                     return layer.decodeChunk(chunk, member);
                 } catch (IOException e) {
                     failure = e;
+                    mismatches++;
                     counters.verificationFailures.increment();
-                    LOG.warn("layer {}: {} at offset {} failed verification (attempt {}/{}): {}", layerDigest,
-                            fc.path(), chunk.fileOffset(), attempt, attempts, e.getMessage());
+                    LOG.warn("layer {}: {} at offset {} failed verification ({} of {} fetches): {}", layerDigest,
+                            fc.path(), chunk.fileOffset(), mismatches, VERIFIED_FETCHES, e.getMessage());
+                    if (mismatches >= VERIFIED_FETCHES) {
+                        break;
+                    }
                 }
             }
-            LOG.error("layer {}: cannot serve {} at offset {} after {} attempts, reads fail with EIO: {}",
-                    layerDigest, fc.path(), chunk.fileOffset(), attempts, String.valueOf(failure));
+            LOG.error("layer {}: cannot serve {} at offset {} after {} fetches, reads fail with EIO: {}", layerDigest,
+                    fc.path(), chunk.fileOffset(), readFailures + mismatches, String.valueOf(failure));
             throw failure;
         } finally {
             if (purpose.foreground) {
@@ -240,13 +256,11 @@ final class ChunkLoader {
     }
 
     private void backoff(int attempt) throws InterruptedIOException {
-        if (attempt < attempts) {
-            try {
-                Thread.sleep(retryBackoffMillis << (attempt - 1));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new InterruptedIOException("interrupted while waiting to retry");
-            }
+        try {
+            Thread.sleep(retryBackoffMillis << (attempt - 1));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while waiting to retry");
         }
     }
 

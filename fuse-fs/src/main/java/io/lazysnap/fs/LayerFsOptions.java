@@ -109,7 +109,11 @@ public final class LayerFsOptions {
             return this;
         }
 
-        /** Tries per chunk before a read fails with EIO, and the first wait between them (doubling). */
+        /**
+         * Reads of the blob per chunk before a read fails with EIO, and the first wait between them (doubling): 1
+         * when the blob source retries itself. A chunk whose bytes fail verification is fetched once more whatever
+         * this says.
+         */
         public Builder fetchAttempts(int attempts, Duration backoff) {
             if (attempts < 1 || backoff.isNegative()) {
                 throw new IllegalArgumentException("need at least one attempt and a non-negative backoff");

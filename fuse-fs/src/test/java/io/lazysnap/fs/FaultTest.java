@@ -54,7 +54,7 @@ class FaultTest {
         }
         String log = Files.readString(Path.of("target/fuse-fs-tests.log"));
         assertTrue(log.contains("layer sha256:" + "ab".repeat(32) + ": cannot serve bin/many-chunks at offset "
-                + CHUNK + " after 2 attempts, reads fail with EIO"), log);
+                + CHUNK + " after 2 fetches, reads fail with EIO"), log);
         assertFalse(cache.diskContains(ChunkKey.of(second, null)), "nothing corrupt was cached");
         assertTrue(cache.stats().diskChunks() > 0, "the good chunks were");
         // the same bytes, fetched whole again later, are served

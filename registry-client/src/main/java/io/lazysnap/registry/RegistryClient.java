@@ -78,7 +78,7 @@ public final class RegistryClient implements Closeable {
                         // No transparent gzip: digests and ranges are over the bytes as stored.
                         .header("Accept-Encoding", "identity").build()))
                 .build();
-        this.http = new RegistryHttp(okHttp, b.totalTimeout.toNanos());
+        this.http = new RegistryHttp(okHttp, b.totalTimeout.toNanos(), b.rangeTimeout.toNanos());
         this.uploader = new BlobUploader(http, b.uploadChunkSize);
         this.referrers = new ReferrersLister(http);
         this.coalesceGap = b.coalesceGap;
@@ -300,6 +300,7 @@ public final class RegistryClient implements Closeable {
         private Duration maxBackoff = Duration.ofSeconds(10);
         private Duration requestTimeout = Duration.ofSeconds(30);
         private Duration totalTimeout = Duration.ofMinutes(5);
+        private Duration rangeTimeout = Duration.ofMinutes(2);
         private Duration redirectTtl = Duration.ofMinutes(10);
         private int uploadChunkSize = 8 << 20;
         private String userAgent = "lazysnap";
@@ -394,6 +395,19 @@ public final class RegistryClient implements Closeable {
         /** Connect, read and write timeout of each attempt (default 30 s): a stalled transfer fails after it. */
         public Builder requestTimeout(Duration timeout) {
             this.requestTimeout = Objects.requireNonNull(timeout);
+            return this;
+        }
+
+        /**
+         * Deadline of one ranged blob read (a lazy read's chunks, a TOC) including retries and mirror fallback
+         * (default 2 min, and never more than {@link #totalTimeout}): a registry that stalls or trickles bytes fails
+         * a read after it, instead of holding it for a whole download's deadline.
+         */
+        public Builder rangeTimeout(Duration timeout) {
+            if (timeout.isNegative() || timeout.isZero()) {
+                throw new IllegalArgumentException("range timeout must be positive");
+            }
+            this.rangeTimeout = timeout;
             return this;
         }
 

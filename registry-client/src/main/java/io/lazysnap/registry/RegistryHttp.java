@@ -24,10 +24,17 @@ final class RegistryHttp {
 
     private final OkHttpClient client;
     private final long totalTimeoutNanos;
+    private final long rangeTimeoutNanos;
 
-    RegistryHttp(OkHttpClient client, long totalTimeoutNanos) {
+    /**
+     * @param totalTimeoutNanos the deadline of one logical request, retries and fallbacks included
+     * @param rangeTimeoutNanos the same for a ranged read, whose size is bounded: a lazy read waiting on it must
+     *                          not wait a whole blob download's deadline for a registry that trickles bytes
+     */
+    RegistryHttp(OkHttpClient client, long totalTimeoutNanos, long rangeTimeoutNanos) {
         this.client = client;
         this.totalTimeoutNanos = totalTimeoutNanos;
+        this.rangeTimeoutNanos = rangeTimeoutNanos;
     }
 
     /** {@code https://<namespace>/v2/<repository>/<suffix>}: the host is replaced when the request is routed. */
@@ -37,8 +44,9 @@ final class RegistryHttp {
 
     RequestSpec spec(Reference ref, Capability capability, List<String> scopes, String what, long rangeOffset,
                      int rangeLength, String expectedDigest, long maxBody, boolean idempotent) {
+        long timeout = rangeOffset >= 0 ? Math.min(totalTimeoutNanos, rangeTimeoutNanos) : totalTimeoutNanos;
         return new RequestSpec(ref.registry(), capability, scopes, what, rangeOffset, rangeLength, expectedDigest,
-                maxBody, idempotent, System.nanoTime() + totalTimeoutNanos);
+                maxBody, idempotent, System.nanoTime() + timeout);
     }
 
     static List<String> pullScope(Reference ref) {

@@ -354,6 +354,35 @@ class MockRegistryTest {
     }
 
     @Test
+    void aRegistryTricklingARangeFailsTheReadAtTheRangeDeadlineNotTheDownloadOne() {
+        // A byte every 50 ms: never idle long enough for the 5 s request timeout, far too slow for 1,000 bytes.
+        serve(r -> ranged(r).newBuilder().throttleBody(1, 50, TimeUnit.MILLISECONDS).build());
+        long start = System.nanoTime();
+        try (RegistryClient c = client().totalTimeout(Duration.ofSeconds(20)).rangeTimeout(Duration.ofSeconds(1))
+                .build()) {
+            RegistryException e = assertThrows(RegistryException.class,
+                    () -> c.blobSource(repo, BLOB_DESC).read(0, 1000));
+            long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+            assertTrue(millis >= 900 && millis < 5000, "took " + millis + " ms");
+            assertTrue(e.getMessage().contains("deadline"), e.getMessage());
+            assertTrue(e.getMessage().contains(BLOB_DESC.digest()), e.getMessage());
+        }
+    }
+
+    @Test
+    void wholeBlobsKeepTheLongerDeadline() throws Exception {
+        // 100 bytes at a byte every 20 ms (about 2 s): past the range deadline, within the total one.
+        byte[] small = Arrays.copyOf(BLOB, 100);
+        Descriptor desc = Descriptor.of(MediaTypes.OCI_CONFIG, small);
+        serve(r -> new MockResponse.Builder().body(new Buffer().write(small))
+                .throttleBody(1, 20, TimeUnit.MILLISECONDS).build());
+        try (RegistryClient c = client().totalTimeout(Duration.ofSeconds(20)).rangeTimeout(Duration.ofMillis(500))
+                .build()) {
+            assertArrayEquals(small, c.blob(repo, desc));
+        }
+    }
+
+    @Test
     void alteredBytesFailTheDigestCheck() {
         byte[] altered = BLOB.clone();
         altered[500] ^= 1;

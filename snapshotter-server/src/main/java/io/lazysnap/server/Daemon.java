@@ -140,7 +140,10 @@ public final class Daemon implements AutoCloseable {
             metrics.watch(store);
             resources.add(store);
         });
-        LayerFsOptions fsOptions = LayerFsOptions.builder(cache).prefetch(!config.noPrefetch())
+        // One retry policy: the registry client retries each request ([blob] max_retries) within its deadline
+        // ([blob] range_timeout_sec), so a read does not multiply those retries by tries of its own.
+        LayerFsOptions fsOptions = LayerFsOptions.builder(cache).fetchAttempts(1, Duration.ZERO)
+                .prefetch(!config.noPrefetch())
                 .backgroundFetch(!config.noBackgroundFetch())
                 .attrTimeout(Duration.ofSeconds(config.fuse().attrTimeout()))
                 .entryTimeout(Duration.ofSeconds(config.fuse().entryTimeout()))

@@ -170,17 +170,20 @@ public record DaemonConfig(@JsonProperty("root") String root,
 
     /**
      * @param fetchingTimeoutSec  seconds one registry request may stall before it fails and is retried
+     * @param rangeTimeoutSec     seconds one ranged read (a lazy read's chunks, a TOC) may take, retries included
      * @param maxRetries          retries of a failed registry request, after the first attempt
      * @param minWaitMsec         the wait before the first retry, doubling...
      * @param maxWaitMsec         ...up to this
      */
     public record Blob(@JsonProperty("fetching_timeout_sec") Long fetchingTimeoutSec,
+                       @JsonProperty("range_timeout_sec") Long rangeTimeoutSec,
                        @JsonProperty("max_retries") Integer maxRetries,
                        @JsonProperty("min_wait_msec") Long minWaitMsec,
                        @JsonProperty("max_wait_msec") Long maxWaitMsec) {
 
         public Blob {
             fetchingTimeoutSec = atLeast(1, "fetching_timeout_sec", fetchingTimeoutSec == null ? 30 : fetchingTimeoutSec);
+            rangeTimeoutSec = atLeast(1, "range_timeout_sec", rangeTimeoutSec == null ? 120 : rangeTimeoutSec);
             maxRetries = (int) atLeast(0, "max_retries", maxRetries == null ? 4 : maxRetries);
             minWaitMsec = atLeast(0, "min_wait_msec", minWaitMsec == null ? 200 : minWaitMsec);
             maxWaitMsec = atLeast(0, "max_wait_msec", maxWaitMsec == null ? Math.max(10_000, minWaitMsec) : maxWaitMsec);
@@ -225,7 +228,7 @@ public record DaemonConfig(@JsonProperty("root") String root,
         prefetchTimeoutSec = atLeast(0, "prefetch_timeout_sec", prefetchTimeoutSec == null ? 0 : prefetchTimeoutSec);
         registry = registry == null ? new Registry(null, null, null) : registry;
         cache = cache == null ? new Cache(null, null, null, null, null) : cache;
-        blob = blob == null ? new Blob(null, null, null, null) : blob;
+        blob = blob == null ? new Blob(null, null, null, null, null) : blob;
         fuse = fuse == null ? new Fuse(null, null, null, null, null) : fuse;
         logFormat = logFormat == null ? "text" : logFormat;
         resolver = resolver == null ? new Resolver(null) : resolver;
@@ -271,6 +274,7 @@ public record DaemonConfig(@JsonProperty("root") String root,
                 .retries(blob.maxRetries() + 1, Duration.ofMillis(blob.minWaitMsec()),
                         Duration.ofMillis(blob.maxWaitMsec()))
                 .requestTimeout(Duration.ofSeconds(blob.fetchingTimeoutSec()))
+                .rangeTimeout(Duration.ofSeconds(blob.rangeTimeoutSec()))
                 .plainHttp(registry.plainHttp().toArray(String[]::new));
         resolver.host().forEach((namespace, host) -> host.mirrors().forEach(m ->
                 builder.mirror(namespace, m.host(), m.insecure(), m.headers())));

@@ -40,7 +40,7 @@ class DaemonConfigTest {
         assertEquals((10L << 30) * 8 / 10, c.cache().diskLowBytes());
         assertEquals(85, c.cache().diskHighPercent());
         assertEquals(80, c.cache().diskLowPercent());
-        assertEquals(new DaemonConfig.Blob(30L, 4, 200L, 10_000L), c.blob());
+        assertEquals(new DaemonConfig.Blob(30L, 120L, 4, 200L, 10_000L), c.blob());
         assertEquals(new DaemonConfig.Fuse(3600L, 3600L, "auto", 10L, 120L), c.fuse());
         assertEquals(Map.of(), c.resolver().host());
         assertEquals(true, c.directoryCache().syncAdd());
@@ -73,6 +73,7 @@ class DaemonConfigTest {
 
                 [blob]
                 fetching_timeout_sec = 7
+                range_timeout_sec = 45
                 max_retries = 0
                 min_wait_msec = 30
                 max_wait_msec = 300
@@ -102,7 +103,7 @@ class DaemonConfigTest {
         assertEquals(new DaemonConfig.Registry("/etc/lazysnap/certs.d", List.of("localhost:5000", "10.0.0.1:5000"),
                 "/root/.docker/other.json"), c.registry());
         assertEquals(new DaemonConfig.Cache(1024L, 4096L, 2048L, 95, 90), c.cache());
-        assertEquals(new DaemonConfig.Blob(7L, 0, 30L, 300L), c.blob());
+        assertEquals(new DaemonConfig.Blob(7L, 45L, 0, 30L, 300L), c.blob());
         assertEquals(new DaemonConfig.Fuse(1L, 2L, "auto", 10L, 120L), c.fuse());
         assertEquals(false, c.directoryCache().syncAdd());
         List<DaemonConfig.Mirror> mirrors = c.resolver().host().get("docker.io").mirrors();
