@@ -27,8 +27,9 @@ public final class Policy {
     }
 
     /**
-     * Reads a policy file. Relative paths in it (keys, trusted roots, CA certificates) are resolved against the
-     * file's directory.
+     * Reads a policy file: lazysnap's TOML, or a containers-policy.json (a name ending in {@code .json}, e.g.
+     * {@code /etc/containers/policy.json}). Relative paths in it (keys, trusted roots, CA certificates) are resolved
+     * against the file's directory.
      *
      * @throws PolicyException naming the file, the line and the problem
      */
@@ -39,7 +40,10 @@ public final class Policy {
         } catch (IOException e) {
             throw new PolicyException(file.toString(), 0, "cannot read the policy: " + e.getMessage(), e);
         }
-        return parse(text, file.toAbsolutePath().getParent(), file.toString());
+        Path baseDir = file.toAbsolutePath().getParent();
+        return file.getFileName().toString().endsWith(".json")
+                ? new ContainersPolicyParser(file.toString(), baseDir).parse(text)
+                : parse(text, baseDir, file.toString());
     }
 
     /**

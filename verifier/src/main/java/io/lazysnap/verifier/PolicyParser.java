@@ -8,7 +8,6 @@ import io.lazysnap.registry.Reference;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.PublicKey;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
@@ -66,7 +65,7 @@ final class PolicyParser {
         }
         Rule defaultRule = root.has("default") ? rule(root.get("default"), "default", "default rule")
                 : new Rule("default rule", List.of(), Mode.ENFORCE,
-                new Signers(List.of(), List.of(), null, null, false), SignedReference.SAME_REPOSITORY, null);
+                new Signers(List.of(), List.of(), null, null, false), SignedReference.SAME_REPOSITORY, null, false);
         return new Policy(source, rules, defaultRule);
     }
 
@@ -113,7 +112,7 @@ final class PolicyParser {
             throw error(table, "rekor", name + ": rekor = true needs a trusted_root holding the Rekor key");
         }
         return new Rule(name, match, mode, new Signers(keys, identities, trustedRoot, ca, rekor),
-                signedReference(node, table, name), signatureRepository(node, table, name));
+                signedReference(node, table, name), signatureRepository(node, table, name), false);
     }
 
     private Mode mode(JsonNode node, String table, String name) throws PolicyException {
@@ -216,19 +215,13 @@ final class PolicyParser {
 
     private TrustedKey key(String file, String table, String name) throws PolicyException {
         Path path = path(file);
-        PublicKey key;
         try {
-            key = Pem.publicKey(Files.readString(path));
+            return TrustedKey.of(path.toString(), Files.readString(path));
         } catch (IOException e) {
             throw error(table, "keys", name + ": cannot read key " + path + ": " + e.getMessage());
         } catch (IllegalArgumentException e) {
-            throw error(table, "keys", name + ": " + path + " is not a PEM public key: " + e.getMessage());
+            throw error(table, "keys", name + ": " + e.getMessage());
         }
-        String unsupported = Signatures.unsupported(key);
-        if (unsupported != null) {
-            throw error(table, "keys", name + ": " + path + ": " + unsupported);
-        }
-        return new TrustedKey(path.toString(), key);
     }
 
     private SignedReference signedReference(JsonNode node, String table, String name) throws PolicyException {

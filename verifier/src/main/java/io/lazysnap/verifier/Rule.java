@@ -9,9 +9,10 @@ import java.util.stream.Collectors;
  * One policy rule: which images it governs, what it does with them, and whose signatures it accepts.
  *
  * @param signatureRepository where signatures are stored instead of the image's repository, or null
+ * @param rejects             refuses every image it matches, by design (containers-policy.json's {@code reject})
  */
 record Rule(String name, List<RepositoryGlob> match, Mode mode, Signers signers, SignedReference signedReference,
-            Reference signatureRepository) {
+            Reference signatureRepository, boolean rejects) {
 
     Rule {
         match = List.copyOf(match);

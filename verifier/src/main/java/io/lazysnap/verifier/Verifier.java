@@ -119,10 +119,11 @@ public final class Verifier {
 
     private Verdict decide(Rule rule, Reference image, String digest, String key) {
         if (rule.signers().keys().isEmpty() && rule.signers().identities().isEmpty()) {
-            // The shipped first-run policy: enforce, nobody trusted yet. Say what to configure, ask no registry.
-            Verdict nobody = failed(rule, image, digest, "the rule trusts no signer yet: add the public key its images"
-                    + " are signed with (keys = [\"cosign.pub\"]) or a keyless identity to the policy, or a skip or"
-                    + " warn rule for images nobody signs (verifier/README.md)");
+            // The shipped first-run policy (enforce, nobody trusted yet) or a rejecting rule: ask no registry.
+            Verdict nobody = failed(rule, image, digest, rule.rejects() ? "the policy rejects these images"
+                    : "the rule trusts no signer yet: add the public key its images are signed with"
+                    + " (keys = [\"cosign.pub\"]) or a keyless identity to the policy, or a skip or warn rule for"
+                    + " images nobody signs (verifier/README.md)");
             LOG.warn("{}", nobody);
             cache.put(key, nobody);
             return nobody;

@@ -12,6 +12,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -101,6 +102,39 @@ class RegistryVerificationTest {
                 + digest.replace(':', '-') + ".sig", verdict.reason());
         assertEquals("rule 1 [" + server.host() + "/fixtures/**]", verdict.rule());
         assertTrue(verdict.allowed());
+    }
+
+    @Test
+    void aContainersPolicyJsonJudgesTheFixturesAsTheTomlPolicyDoes() throws Exception {
+        String digest = Fixtures.manifestDigest("dir-img-cosign-valid");
+        Reference image = ref("fixtures/json-valid");
+        SignatureManifest.append(registry, image, digest, List.of(Fixtures.signature("dir-img-cosign-valid", 1)));
+        Reference unknownKey = ref("fixtures/json-unknown-key");
+        SignatureManifest.append(registry, unknownKey, digest, List.of(Fixtures.signature("dir-img-cosign-mixed", 1)));
+        Path json = dir.resolve("policy.json");
+        Files.writeString(json, """
+                {
+                  "default": [{"type": "reject"}],
+                  "transports": {"docker": {
+                    "%s/fixtures": [{"type": "sigstoreSigned", "keyPath": %s,
+                                     "signedIdentity": {"type": "exactRepository", "dockerRepository": "%s"}}],
+                    "%s/open": [{"type": "insecureAcceptAnything"}]
+                  }}
+                }
+                """.formatted(server.host(), q("cosign.pub"), SAMPLE, server.host()));
+        Verifier verifier = Verifier.builder(Policy.load(json), registry).build();
+
+        Verdict verdict = verifier.verify(image, digest);
+        assertEquals(Verdict.Outcome.VERIFIED, verdict.outcome(), verdict.toString());
+        assertEquals("signed by key " + Fixtures.file("cosign.pub") + ", signature 1 of " + image.name() + ":"
+                + digest.replace(':', '-') + ".sig", verdict.reason());
+        verdict = verifier.verify(unknownKey, digest);
+        assertEquals(Verdict.Outcome.REFUSED, verdict.outcome(), verdict.toString());
+        assertTrue(verdict.reason().contains("it is not signed by any accepted key"), verdict.reason());
+        verdict = verifier.verify(ref("elsewhere/app"), digest);
+        assertEquals(Verdict.Outcome.REFUSED, verdict.outcome(), "the default rejects: " + verdict);
+        assertTrue(verdict.reason().equals("the policy rejects these images"), verdict.reason());
+        assertTrue(verifier.verify(ref("open/app"), digest).allowed());
     }
 
     @Test
