@@ -103,7 +103,7 @@ public final class OverlaySnapshotter implements Snapshotter {
 
     @Override
     public SnapshotInfo stat(String key) {
-        return store.transaction(tx -> require(tx, key)).info();
+        return store.read(tx -> require(tx, key)).info();
     }
 
     @Override
@@ -138,13 +138,13 @@ public final class OverlaySnapshotter implements Snapshotter {
 
     @Override
     public Usage usage(String key) {
-        StoredSnapshot s = store.transaction(tx -> require(tx, key));
+        StoredSnapshot s = store.read(tx -> require(tx, key));
         return s.kind() == Kind.COMMITTED ? s.usage() : DiskUsage.of(fsDir(s.id()));
     }
 
     @Override
     public List<MountSpec> mounts(String key) {
-        return store.transaction(tx -> {
+        return store.read(tx -> {
             StoredSnapshot s = require(tx, key);
             if (s.kind() == Kind.COMMITTED) {
                 throw SnapshotException.failedPrecondition(
@@ -165,7 +165,7 @@ public final class OverlaySnapshotter implements Snapshotter {
         if (target != null && remote.isPresent()) {
             Labels.validate(labels);
             Map<String, String> served = admitted;
-            if (store.transaction(tx -> findTarget(tx, target, parent)).isPresent()
+            if (store.read(tx -> findTarget(tx, target, parent)).isPresent()
                     || commitRemote(remote.get(), target, parent, labels, served)) {
                 throw SnapshotException.alreadyExists("target snapshot %s already exists", target);
             }
@@ -391,7 +391,7 @@ public final class OverlaySnapshotter implements Snapshotter {
     public void walk(Predicate<SnapshotInfo> filter, Consumer<SnapshotInfo> visitor) {
         // Collect first and visit outside the transaction, so a visitor may call back into the snapshotter.
         List<SnapshotInfo> all = new ArrayList<>();
-        store.transaction(tx -> {
+        store.read(tx -> {
             tx.all().forEach(s -> all.add(s.info()));
             return null;
         });

@@ -16,15 +16,22 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.sqlite.SQLiteConfig;
 
 /**
  * Snapshot metadata in an embedded SQLite database ({@code metadata.db}, WAL journal, synchronous=FULL).
  *
  * <p>Every change happens inside {@link #transaction}: either all of it reaches the disk or none of it, whatever
  * moment the process is killed at. Ids come from an AUTOINCREMENT sequence and are never reused once committed,
- * because they name snapshot directories. Access is serialized: one connection, one transaction at a time.
+ * because they name snapshot directories. Changes are serialized: one connection, one transaction at a time.
+ * {@link #read}s have a read-only connection of their own and see the last committed state: a Stat or List from
+ * containerd does not wait while a transaction mounts a remote layer.
  */
 final class SnapshotStore implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(SnapshotStore.class);
 
     /** The unit of work run by {@link #transaction}. */
     interface Work<T> {
@@ -59,10 +66,13 @@ final class SnapshotStore implements AutoCloseable {
             """;
 
     private final Connection connection;
-    private boolean closed;
+    private final Connection reader;
+    private final Object reading = new Object();
+    private volatile boolean closed;
 
-    private SnapshotStore(Connection connection) {
+    private SnapshotStore(Connection connection, Connection reader) {
         this.connection = connection;
+        this.reader = reader;
     }
 
     static SnapshotStore open(Path file) throws IOException {
@@ -82,7 +92,12 @@ final class SnapshotStore implements AutoCloseable {
             }
             c.setAutoCommit(false);
             c.commit();
-            return new SnapshotStore(c);
+            SQLiteConfig readOnly = new SQLiteConfig();
+            readOnly.setReadOnly(true);
+            readOnly.setBusyTimeout(5000);
+            Connection r = DriverManager.getConnection("jdbc:sqlite:" + file, readOnly.toProperties());
+            r.setAutoCommit(false);
+            return new SnapshotStore(c, r);
         } catch (SQLException e) {
             throw new IOException("cannot open snapshot metadata " + file + ": " + e.getMessage(), e);
         }
@@ -97,7 +112,7 @@ final class SnapshotStore implements AutoCloseable {
             throw new IllegalStateException("snapshot store is closed");
         }
         try {
-            T result = work.run(new Tx());
+            T result = work.run(new Tx(connection));
             connection.commit();
             return result;
         } catch (SQLException | IOException | RuntimeException | Error e) {
@@ -116,6 +131,31 @@ final class SnapshotStore implements AutoCloseable {
         }
     }
 
+    /**
+     * Runs {@code work}, which only reads, on the last committed state without waiting for a transaction in
+     * progress.
+     */
+    <T> T read(Work<T> work) {
+        synchronized (reading) {
+            if (closed) {
+                throw new IllegalStateException("snapshot store is closed");
+            }
+            try {
+                return work.run(new Tx(reader));
+            } catch (SQLException e) {
+                throw new IllegalStateException("snapshot metadata: " + e.getMessage(), e);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            } finally {
+                try {
+                    reader.rollback(); // ends the read transaction, so the next read sees newer commits
+                } catch (SQLException e) {
+                    log.warn("cannot end a read of the snapshot metadata: {}", e.toString());
+                }
+            }
+        }
+    }
+
     private void rollbackQuietly(Throwable cause) {
         try {
             connection.rollback();
@@ -131,14 +171,23 @@ final class SnapshotStore implements AutoCloseable {
         }
         closed = true;
         try {
+            synchronized (reading) {
+                reader.close();
+            }
             connection.close();
         } catch (SQLException e) {
             throw new IllegalStateException("closing snapshot metadata: " + e.getMessage(), e);
         }
     }
 
-    /** Operations available inside one transaction. */
+    /** Operations available inside one transaction (only the reading ones inside a {@link #read}). */
     final class Tx {
+
+        private final Connection connection;
+
+        private Tx(Connection connection) {
+            this.connection = connection;
+        }
 
         Optional<StoredSnapshot> find(String name) throws SQLException {
             try (PreparedStatement ps = connection.prepareStatement(SELECT + " WHERE s.name = ?")) {

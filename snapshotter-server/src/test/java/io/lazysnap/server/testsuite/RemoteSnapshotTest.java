@@ -115,6 +115,25 @@ class RemoteSnapshotTest {
     }
 
     @Test
+    void statsAndListsAreAnsweredWhileALayerIsBeingMounted() throws Exception {
+        assertThrows(StatusRuntimeException.class, () -> sn.prepare("e0", "", layerLabels("chain0", "sha256:l0")));
+        provider.mountGate = new CountDownLatch(1);
+        CompletableFuture<StatusRuntimeException> prepare = CompletableFuture.supplyAsync(() -> assertThrows(
+                StatusRuntimeException.class, () -> sn.prepare("e1", "chain0", layerLabels("chain1", "sha256:l1"))));
+        assertTrue(provider.mounting.await(30, TimeUnit.SECONDS));
+        // Before, the mount held the store's one lock: containerd's Stat and List waited for it (up to the mount's
+        // timeout when FUSE hangs).
+        assertEquals(Kind.COMMITTED, CompletableFuture.supplyAsync(() -> sn.stat("chain0"))
+                .get(10, TimeUnit.SECONDS).getKind());
+        assertEquals(List.of("chain0"), CompletableFuture.supplyAsync(() -> sn.list().stream().map(Info::getName)
+                .toList()).get(10, TimeUnit.SECONDS), "the layer being mounted is not committed yet");
+        assertFalse(prepare.isDone());
+        provider.mountGate.countDown();
+        assertEquals(Status.Code.ALREADY_EXISTS, prepare.get(30, TimeUnit.SECONDS).getStatus().getCode());
+        assertEquals(Kind.COMMITTED, sn.stat("chain1").getKind());
+    }
+
+    @Test
     void declinedOrFailingLayersFallBackToADownload() {
         provider.decline = true;
         List<MountSpec> mounts = sn.prepare("extract-1 chain1", "", layerLabels("chain1", "sha256:l1"));
@@ -172,6 +191,8 @@ class RemoteSnapshotTest {
         final List<Path> removed = new ArrayList<>();
         final CountDownLatch waiting = new CountDownLatch(1);
         volatile CountDownLatch ready = new CountDownLatch(0);
+        final CountDownLatch mounting = new CountDownLatch(1);
+        volatile CountDownLatch mountGate = new CountDownLatch(0);
         volatile boolean decline;
         volatile boolean fail;
         volatile boolean failMount;
@@ -188,6 +209,12 @@ class RemoteSnapshotTest {
             return Optional.of(new RemoteLayer() {
                 @Override
                 public Closeable mount(Path snapshotDir) throws IOException {
+                    mounting.countDown();
+                    try {
+                        mountGate.await();
+                    } catch (InterruptedException e) {
+                        throw new IOException(e);
+                    }
                     if (failMount) {
                         throw new IOException("fusermount: permission denied");
                     }
