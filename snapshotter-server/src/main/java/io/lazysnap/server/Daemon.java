@@ -38,8 +38,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.function.ToLongFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -48,6 +50,8 @@ import org.slf4j.LoggerFactory;
 public final class Daemon implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(Daemon.class);
+    /** Layers waiting to be opened ahead of their Prepare. */
+    private static final int OPEN_AHEAD_QUEUE = 256;
 
     private final Snapshotter snapshotter;
     private final SocketServer server;
@@ -123,11 +127,13 @@ public final class Daemon implements AutoCloseable {
 
     private static LazyLayers lazyLayers(DaemonConfig config, RegistryClient registry, Manifests manifests,
                                          Metrics metrics, List<Closeable> resources) throws IOException {
-        ExecutorService opener = Executors.newFixedThreadPool(4, r -> {
-            Thread t = new Thread(r, "layer-opener");
-            t.setDaemon(true);
-            return t;
-        });
+        // Bounded: layers beyond the queue (pulls of many large images at once) are opened by their own Prepare.
+        ExecutorService opener = new ThreadPoolExecutor(4, 4, 0, TimeUnit.MILLISECONDS,
+                new ArrayBlockingQueue<>(OPEN_AHEAD_QUEUE), r -> {
+                    Thread t = new Thread(r, "layer-opener");
+                    t.setDaemon(true);
+                    return t;
+                });
         resources.add(opener::shutdownNow);
         ChunkCache cache = ChunkCache.builder().memoryBytes(config.cache().memoryBytes())
                 .disk(Files.createDirectories(Path.of(config.root(), "cache")), config.cache().diskHighBytes(),

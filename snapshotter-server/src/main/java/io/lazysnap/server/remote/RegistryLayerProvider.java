@@ -21,8 +21,10 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -201,19 +203,23 @@ public final class RegistryLayerProvider implements RemoteLayerProvider {
      */
     private CompletableFuture<OpenedLayer> opening(Opening opening) {
         CompletableFuture<OpenedLayer> result = new CompletableFuture<>();
-        background.execute(() -> {
-            if (result.isDone()) {
-                return;
-            }
-            try {
-                OpenedLayer opened = opening.open().orElse(null);
-                if (!result.complete(opened) && opened != null) {
-                    opened.started().close();
+        try {
+            background.execute(() -> {
+                if (result.isDone()) {
+                    return;
                 }
-            } catch (IOException | RuntimeException e) {
-                result.completeExceptionally(e);
-            }
-        });
+                try {
+                    OpenedLayer opened = opening.open().orElse(null);
+                    if (!result.complete(opened) && opened != null) {
+                        opened.started().close();
+                    }
+                } catch (IOException | RuntimeException e) {
+                    result.completeExceptionally(e);
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            result.cancel(false); // the pool's queue is full: the layer's own Prepare opens it
+        }
         return result;
     }
 
@@ -231,6 +237,9 @@ public final class RegistryLayerProvider implements RemoteLayerProvider {
             }
             log.info("layer {} of {} was not opened ahead within {} s: opening it now", layer.layerDigest(),
                     layer.imageRef(), aheadPatience.toSeconds());
+            return open(layer, layer.layerDigest());
+        } catch (CancellationException e) {
+            // Given up by another Prepare of the same layer, or never queued (the queue was full).
             return open(layer, layer.layerDigest());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

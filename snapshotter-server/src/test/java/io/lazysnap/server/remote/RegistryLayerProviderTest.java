@@ -183,6 +183,39 @@ class RegistryLayerProviderTest {
     }
 
     @Test
+    @org.junit.jupiter.api.Timeout(30)
+    void layersThatDoNotFitTheOpenAheadQueueAreOpenedByTheirOwnPrepareAtOnce() throws Exception {
+        ConversionResult base = convert("base");
+        ConversionResult app = convert("app");
+        String manifest = publish("team/full", base, app.annotations(), app);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        ExecutorService full = new java.util.concurrent.ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS,
+                new java.util.concurrent.ArrayBlockingQueue<>(1));
+        Runnable blocked = () -> {
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        };
+        full.execute(blocked);
+        full.execute(blocked); // thread and queue taken: every further task is rejected
+        try {
+            RegistryLayerProvider provider = new RegistryLayerProvider(registry,
+                    new Manifests(registry, Platform.LINUX_AMD64), new NoMounts(), false, full,
+                    Duration.ofSeconds(20));
+            assertTrue(provider.open(labels("team/full", manifest, base, base, app)).isPresent());
+            long start = System.nanoTime();
+            assertTrue(provider.open(labels("team/full", manifest, app, base, app)).isPresent());
+            assertTrue(System.nanoTime() - start < Duration.ofSeconds(5).toNanos(),
+                    "not after the 20 s an open ahead is waited for");
+        } finally {
+            release.countDown();
+            full.shutdownNow();
+        }
+    }
+
+    @Test
     void callersWantingAManifestThatIsBeingFetchedShareTheFetch() throws Exception {
         String digest = publish("team/a", null, convert("x").annotations(), convert("x"));
         Manifests manifests = new Manifests(registry, Platform.LINUX_AMD64);
