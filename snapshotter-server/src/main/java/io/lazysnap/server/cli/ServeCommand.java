@@ -41,15 +41,17 @@ final class ServeCommand implements Callable<Integer> {
                 .withOverrides(root, address);
         LogFormat.apply(settings.logFormat());
         LogSetup.routeJavaUtilLogging();
-        Daemon daemon = Daemon.start(settings);
         CountDownLatch stop = new CountDownLatch(1);
-        // Handled signals (rather than a shutdown hook) let a requested stop exit 0, as service managers expect.
+        // Handled signals (rather than a shutdown hook) let a requested stop exit 0, as service managers expect. Set
+        // before the start: a stop requested while the daemon starts (its socket already answers containerd) lets the
+        // start finish, then stops it like any other, instead of killing it half-way.
         for (String name : new String[] {"TERM", "INT"}) {
             Signal.handle(new Signal(name), signal -> {
                 log.info("SIG{} received, shutting down", name);
                 stop.countDown();
             });
         }
+        Daemon daemon = Daemon.start(settings);
         stop.await();
         daemon.closeForRestart();
         return 0;
