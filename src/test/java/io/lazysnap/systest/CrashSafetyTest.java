@@ -37,7 +37,9 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class CrashSafetyTest {
 
-    private static final int ROUNDS = 5;
+    private static final int ROUNDS = 10;
+    /** Clients calling at once when the daemon is killed. */
+    private static final int CLIENTS = 50;
 
     @TempDir
     Path tmp;
@@ -52,17 +54,17 @@ class CrashSafetyTest {
                 AtomicBoolean crashed = new AtomicBoolean();
                 AtomicInteger ops = new AtomicInteger();
                 List<Thread> workers = new ArrayList<>();
-                for (int w = 0; w < 2; w++) {
+                for (int w = 0; w < CLIENTS; w++) {
                     String prefix = "r" + round + "w" + w + "-";
                     Thread worker = new Thread(() -> churn(daemon.socket, prefix, crashed, ops));
                     worker.start();
                     workers.add(worker);
                 }
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-                while (ops.get() < 20 && System.nanoTime() < deadline) {
+                while (ops.get() < 3 * CLIENTS && System.nanoTime() < deadline) {
                     Thread.sleep(10);
                 }
-                assertTrue(ops.get() >= 20, "clients made no progress:\n" + daemon.log());
+                assertTrue(ops.get() >= 3 * CLIENTS, "clients made no progress:\n" + daemon.log());
                 Thread.sleep(random.nextInt(500));
                 daemon.kill9();
                 crashed.set(true);

@@ -101,7 +101,7 @@ class HandoverTest {
         dropPageCache();
         Thread.sleep(1000); // the reader's requests wait in the kernel meanwhile
         stack.lazysnap.start();
-        assertTrue(stack.lazysnap.log().contains("took over the mount of"), stack.lazysnap.log());
+        assertTrue(stack.lazysnap.logged("took over the mount of"), stack.lazysnap.log());
         String ls = Processes.run(Duration.ofMinutes(1), "bin/lazysnap", "ls", "--root",
                 stack.lazysnap.root.toString());
         assertTrue(ls.lines().anyMatch(l -> l.contains("fuse.lazysnap (taken over)")), ls);

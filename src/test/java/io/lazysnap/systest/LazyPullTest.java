@@ -121,7 +121,7 @@ class LazyPullTest {
         stack.lazysnap.kill9();
         stack.lazysnap.start();
         long remote = fuseMounts().size();
-        assertTrue(stack.lazysnap.log().contains("restored " + remote + " of " + remote + " remote layers"),
+        assertTrue(stack.lazysnap.logged("restored " + remote + " of " + remote + " remote layers"),
                 stack.lazysnap.log());
         String output = PlainPullTest.retryWhileUnavailable(
                 () -> stack.ctr("run", "--rm", "--snapshotter", "lazysnap", estargz, "lazy-2"));

@@ -62,8 +62,15 @@ final class LazysnapProcess implements AutoCloseable {
         Processes.kill9(process);
     }
 
+    /** The end of this start's log, for failure messages. */
     String log() throws IOException {
         return Processes.tail(log(starts));
+    }
+
+    /** Whether this start's log has {@code text} anywhere (a debug log scrolls start-up lines out of its tail). */
+    boolean logged(String text) throws IOException {
+        Path log = log(starts);
+        return Files.exists(log) && Files.readString(log).contains(text);
     }
 
     /** The lazysnap-fdkeeper of this root, while it runs. */

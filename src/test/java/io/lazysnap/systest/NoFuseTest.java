@@ -42,9 +42,9 @@ class NoFuseTest {
 
     @Test
     void anEstargzImageIsDownloadedAndRunsWhenTheNodeHasNoFuse() throws Exception {
-        assertTrue(stack.lazysnap.log().contains("lazy pulling is OFF: the FUSE device /dev/fuse is missing"),
+        assertTrue(stack.lazysnap.logged("lazy pulling is OFF: the FUSE device /dev/fuse is missing"),
                 stack.lazysnap.log());
-        assertTrue(stack.lazysnap.log().contains("fix: modprobe fuse"), stack.lazysnap.log());
+        assertTrue(stack.lazysnap.logged("fix: modprobe fuse"), stack.lazysnap.log());
         Path src = Files.createDirectories(stack.dir.resolve("nofuse-src"));
         Files.writeString(Files.createDirectories(src.resolve("data/srv")).resolve("hello.txt"), "no fuse here\n");
         String plain = stack.pushBusyboxWith("nofuse", src, List.of("cat", "/srv/hello.txt"));

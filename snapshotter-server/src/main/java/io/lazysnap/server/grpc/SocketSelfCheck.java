@@ -26,7 +26,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class SocketSelfCheck {
 
-    private static final String KEY = "lazysnap-self-check";
+    static final String KEY = "lazysnap-self-check";
     private static final String SNAPSHOTTER = "lazysnap";
     private static final String LABEL = "lazysnap.io/self-check";
     /** Enough calls for the JIT's first tier to compile gRPC's and netty's per-call code on both sides. */
