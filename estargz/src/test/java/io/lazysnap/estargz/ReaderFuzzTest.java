@@ -75,7 +75,7 @@ class ReaderFuzzTest {
         return b;
     }
 
-    private static void readEverything(byte[] blob) throws IOException {
+    static void readEverything(byte[] blob) throws IOException {
         EstargzLayer layer = EstargzLayer.open(new MemoryBlob(blob), Map.of());
         for (TocEntry e : layer.toc().entries()) {
             layer.toc().children(e);
