@@ -14,6 +14,8 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Turns a containers-policy.json (the policy of podman, CRI-O and skopeo, usually {@code /etc/containers/policy.json})
@@ -21,10 +23,12 @@ import java.util.Set;
  * specific first, as that format decides, and {@code transports.docker[""]} or else {@code default} becomes the
  * default rule. A requirement lazysnap cannot check exactly as written (GPG {@code signedBy}, Fulcio or Rekor in
  * {@code sigstoreSigned}, identities bound to a tag, several signatures required at once) stops the daemon with the
- * reason: nothing in a security policy is silently weakened.
+ * reason. The one approximation, {@code matchRepoDigestOrExact} compared by repository and not tag, is logged at
+ * WARN when the policy loads.
  */
 final class ContainersPolicyParser {
 
+    private static final Logger LOG = LoggerFactory.getLogger(ContainersPolicyParser.class);
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Set<String> TOP = Set.of("default", "transports");
     private static final Set<String> SIGSTORE_KEYS = Set.of("type", "keyPath", "keyPaths", "keyData", "keyDatas",
@@ -94,8 +98,14 @@ final class ContainersPolicyParser {
         if (scope.startsWith("*.") && scope.contains("/")) {
             throw error("docker scope " + scope + ": a wildcard scope is a domain only (*.example.com)");
         }
+        String rest = scope.startsWith("*.") ? scope.substring(2) : scope;
+        if (rest.contains("*") || rest.contains("?")) {
+            throw error("docker scope " + scope + ": only a leading *. is a wildcard in a scope");
+        }
         try {
-            return scope.startsWith("*.") ? List.of(new RepositoryGlob(scope + "/**"))
+            // A wildcard domain covers its subdomains on any port, as containers/image matches it.
+            return scope.startsWith("*.")
+                    ? List.of(new RepositoryGlob(scope + "/**"), new RepositoryGlob(scope + ":*/**"))
                     : List.of(new RepositoryGlob(scope + "/**"), new RepositoryGlob(scope));
         } catch (IllegalArgumentException e) {
             throw error("docker scope " + scope + ": " + e.getMessage());
@@ -207,10 +217,12 @@ final class ContainersPolicyParser {
 
     /** The names a signature may carry; lazysnap compares repositories, so identities bound to a tag are refused. */
     private SignedReference signedIdentity(String name, JsonNode identity) throws PolicyException {
-        if (identity.isMissingNode()) {
-            return SignedReference.SAME_REPOSITORY; // matchRepoDigestOrExact, the default
+        String type = identity.isMissingNode() ? "matchRepoDigestOrExact" : identity.path("type").asText("");
+        if (type.equals("matchRepoDigestOrExact")) {
+            LOG.warn("{}: {}: signatures are matched to the repository; the tag of an image pulled by tag is not"
+                    + " compared with the signature's (matchRepoDigestOrExact would); the digest still binds", source,
+                    name);
         }
-        String type = identity.path("type").asText("");
         return switch (type) {
             case "matchRepoDigestOrExact", "matchRepository" -> SignedReference.SAME_REPOSITORY;
             case "exactRepository" -> {

@@ -62,6 +62,7 @@ class ContainersPolicyTest {
         assertEquals(List.of(dir.resolve("corp.pub").toString()), rule(policy, "REGISTRY.CORP:443/other/app")
                 .signers().keys().stream().map(TrustedKey::name).toList(), "host spelt otherwise, same scope");
         assertEquals(2, rule(policy, "eu.mirror.example/x/y").signers().keys().size());
+        assertEquals(2, rule(policy, "eu.mirror.example:5000/x/y").signers().keys().size(), "on any port");
         Rule refused = rule(policy, "docker.io/library/alpine");
         assertEquals(Mode.ENFORCE, refused.mode(), "the docker transport's own default, not the global one");
         assertTrue(refused.signers().keys().isEmpty(), "reject: nobody can sign");
@@ -114,5 +115,8 @@ class ContainersPolicyTest {
         assertTrue(invalid("{\"default\": [{\"type\": \"reject\"}], \"transports\": {\"docker\": "
                 + "{\"registry.corp/app:v1\": [{\"type\": \"reject\"}]}}}").getMessage().contains("tag or digest"));
         assertTrue(invalid("{\"default\": [{\"type\": \"reject\"}],}").getMessage().contains("not valid JSON"));
+        assertTrue(invalid("{\"default\": [{\"type\": \"reject\"}], \"transports\": {\"docker\": "
+                + "{\"docker.io/*\": [{\"type\": \"insecureAcceptAnything\"}]}}}").getMessage()
+                .contains("only a leading *."));
     }
 }

@@ -239,7 +239,7 @@ public final class RegistryLayerProvider implements RemoteLayerProvider {
                     layer.imageRef(), aheadPatience.toSeconds());
             return open(layer, layer.layerDigest());
         } catch (CancellationException e) {
-            // Given up by another Prepare of the same layer, or never queued (the queue was full).
+            // Never queued: the pool's queue was full.
             return open(layer, layer.layerDigest());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -400,20 +400,24 @@ public final class OverlaySnapshotter implements Snapshotter {
 
     @Override
     public void cleanup() {
-        Set<String> known = new HashSet<>();
-        store.transaction(tx -> {
-            tx.all().forEach(s -> known.add(Long.toString(s.id())));
-            return null;
-        });
+        List<Path> listed = new ArrayList<>();
         try (DirectoryStream<Path> entries = Files.newDirectoryStream(snapshots)) {
-            for (Path entry : entries) {
-                if (!known.contains(entry.getFileName().toString()) && !inFlight.contains(entry)) {
-                    log.info("cleanup: removing {}, which no snapshot refers to", entry);
-                    deleteQuietly(entry);
-                }
-            }
+            entries.forEach(listed::add);
         } catch (IOException e) {
             throw new UncheckedIOException("listing " + snapshots, e);
+        }
+        // Decided under the store's lock, after listing: a directory a Prepare or Commit moved into place since (its
+        // transaction still open, or committed just now) is either in flight or known. Ids are never reused, so a
+        // directory found unknown here stays unknown.
+        List<Path> orphans = store.transaction(tx -> {
+            Set<String> known = new HashSet<>();
+            tx.all().forEach(s -> known.add(Long.toString(s.id())));
+            return listed.stream().filter(p -> !known.contains(p.getFileName().toString()) && !inFlight.contains(p))
+                    .toList();
+        });
+        for (Path orphan : orphans) {
+            log.info("cleanup: removing {}, which no snapshot refers to", orphan);
+            deleteQuietly(orphan);
         }
     }
 

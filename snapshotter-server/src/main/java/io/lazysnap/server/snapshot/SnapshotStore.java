@@ -95,9 +95,14 @@ final class SnapshotStore implements AutoCloseable {
             SQLiteConfig readOnly = new SQLiteConfig();
             readOnly.setReadOnly(true);
             readOnly.setBusyTimeout(5000);
-            Connection r = DriverManager.getConnection("jdbc:sqlite:" + file, readOnly.toProperties());
-            r.setAutoCommit(false);
-            return new SnapshotStore(c, r);
+            try {
+                Connection r = DriverManager.getConnection("jdbc:sqlite:" + file, readOnly.toProperties());
+                r.setAutoCommit(false);
+                return new SnapshotStore(c, r);
+            } catch (SQLException e) {
+                c.close();
+                throw e;
+            }
         } catch (SQLException e) {
             throw new IOException("cannot open snapshot metadata " + file + ": " + e.getMessage(), e);
         }
@@ -170,11 +175,10 @@ final class SnapshotStore implements AutoCloseable {
             return;
         }
         closed = true;
-        try {
+        try (connection) {
             synchronized (reading) {
                 reader.close();
             }
-            connection.close();
         } catch (SQLException e) {
             throw new IllegalStateException("closing snapshot metadata: " + e.getMessage(), e);
         }
