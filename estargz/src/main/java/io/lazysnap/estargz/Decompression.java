@@ -10,12 +10,12 @@ import java.util.zip.GZIPInputStream;
 /** Decodes a known number of bytes from the start of a gzip member or zstd frame. */
 final class Decompression {
 
-    private Decompression() {
-    }
-
     private static final int MAX_INPUT_BUFFER = 64 * 1024;
     /** Outputs up to this size (eStargz's default chunk is 4 MiB) are allocated once, at their stated size. */
     private static final int PREALLOCATED_OUTPUT = 8 << 20;
+
+    private Decompression() {
+    }
 
     static InputStream open(LayerFormat format, InputStream compressed) throws IOException {
         return open(format, compressed, MAX_INPUT_BUFFER);

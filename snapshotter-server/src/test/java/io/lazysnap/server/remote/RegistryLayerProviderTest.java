@@ -27,9 +27,12 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -152,15 +155,9 @@ class RegistryLayerProviderTest {
         ConversionResult base = convert("base");
         ConversionResult app = convert("app");
         String manifest = publish("team/q", base, app.annotations(), app);
-        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
         ExecutorService busy = Executors.newSingleThreadExecutor();
-        busy.execute(() -> {
-            try {
-                release.await();   // the opener pool is busy with another image's layers
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        });
+        busy.execute(waitingFor(release)); // the opener pool is busy with another image's layers
         try {
             RegistryLayerProvider provider = new RegistryLayerProvider(registry,
                     new Manifests(registry, Platform.LINUX_AMD64), new NoMounts(), false, busy,
@@ -188,18 +185,10 @@ class RegistryLayerProviderTest {
         ConversionResult base = convert("base");
         ConversionResult app = convert("app");
         String manifest = publish("team/full", base, app.annotations(), app);
-        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
-        ExecutorService full = new java.util.concurrent.ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS,
-                new java.util.concurrent.ArrayBlockingQueue<>(1));
-        Runnable blocked = () -> {
-            try {
-                release.await();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        };
-        full.execute(blocked);
-        full.execute(blocked); // thread and queue taken: every further task is rejected
+        CountDownLatch release = new CountDownLatch(1);
+        ExecutorService full = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(1));
+        full.execute(waitingFor(release));
+        full.execute(waitingFor(release)); // thread and queue taken: every further task is rejected
         try {
             RegistryLayerProvider provider = new RegistryLayerProvider(registry,
                     new Manifests(registry, Platform.LINUX_AMD64), new NoMounts(), false, full,
@@ -213,6 +202,17 @@ class RegistryLayerProviderTest {
             release.countDown();
             full.shutdownNow();
         }
+    }
+
+    /** A task that holds its pool's thread until {@code release}. */
+    private static Runnable waitingFor(CountDownLatch release) {
+        return () -> {
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        };
     }
 
     @Test
