@@ -18,8 +18,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 
 /**
- * {@code lazysnap rpull} of a plain (non-eStargz) image through containerd's API: every layer falls back to a
- * download applied by containerd's diff service, the image is recorded and runs with {@code ctr run}, the content
+ * {@code lazysnap rpull} of a plain (non-eStargz) image through containerd's API, with the daemon's own unpack
+ * off: every layer falls back to a download applied by containerd's diff service, the image is recorded and runs with {@code ctr run}, the content
  * and snapshots survive containerd's garbage collector, and a second rpull changes nothing.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -32,7 +32,8 @@ class RpullTest {
 
     @BeforeAll
     static void setUp() throws Exception {
-        stack = Stack.start();
+        // The path containerd's own pull takes: lazysnap's parallel unpack (ParallelUnpackTest) is off.
+        stack = Stack.start((dir, registry) -> "[unpack]\nenabled = false\n");
         image = HelloImage.push(stack, "systest/rpull");
     }
 

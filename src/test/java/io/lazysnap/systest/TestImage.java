@@ -1,9 +1,12 @@
 package io.lazysnap.systest;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -11,12 +14,14 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.zip.Deflater;
 import java.util.zip.GZIPOutputStream;
 
 /**
@@ -52,14 +57,39 @@ final class TestImage {
     /** Adds the content of {@code dir} as the next layer (OCI whiteouts are ordinary {@code .wh.} files). */
     TestImage layer(Path dir) throws Exception {
         Path tar = work.resolve("layer-" + layers.size() + ".tar");
-        Processes.run(Duration.ofMinutes(1), "tar", "--sort=name", "--owner=0", "--group=0", "--numeric-owner",
+        Processes.run(Duration.ofMinutes(5), "tar", "--sort=name", "--owner=0", "--group=0", "--numeric-owner",
                 "--mtime=@0", "-C", dir.toString(), "-cf", tar.toString(), ".");
+        return tarLayer(tar);
+    }
+
+    /** Adds a tar (streamed, any size) as the next layer, gzip-compressed. */
+    TestImage tarLayer(Path tar) throws Exception {
         Path gz = work.resolve("layer-" + layers.size() + ".tar.gz");
-        try (OutputStream out = new GZIPOutputStream(Files.newOutputStream(gz))) {
+        try (OutputStream out = new GZIPOutputStream(Files.newOutputStream(gz), 1 << 16) {
+            {
+                def.setLevel(Deflater.BEST_SPEED); // test layers of up to a GiB: speed over size
+            }
+        }) {
             Files.copy(tar, out);
         }
-        layers.add(new Blob(digest(Files.readAllBytes(gz)), Files.size(gz), digest(Files.readAllBytes(tar)), gz));
+        layers.add(new Blob(digest(gz), Files.size(gz), digest(tar), gz));
         return this;
+    }
+
+    /** Makes the config name a wrong diffID for layer {@code index}, as a corrupted or forged image would. */
+    TestImage wrongDiffId(int index) {
+        Blob b = layers.get(index);
+        layers.set(index, new Blob(b.digest(), b.size(), "sha256:" + "0".repeat(64), b.file()));
+        return this;
+    }
+
+    /** The chain ID of all layers: the snapshot containerd names the image's top layer. */
+    String chainId() throws NoSuchAlgorithmException {
+        String chain = null;
+        for (Blob layer : layers) {
+            chain = chain == null ? layer.diffId() : digest((chain + " " + layer.diffId()).getBytes(UTF_8));
+        }
+        return chain;
     }
 
     /** Pushes layers, config and manifest as {@code registry/repository:tag}; returns the reference. */
@@ -76,10 +106,10 @@ final class TestImage {
 
         String base = "http://" + registry + "/v2/" + repository;
         for (Blob layer : layers) {
-            upload(base, layer.digest(), Files.readAllBytes(layer.file()));
+            upload(base, layer.digest(), HttpRequest.BodyPublishers.ofFile(layer.file()));
         }
         String configDigest = digest(configBytes);
-        upload(base, configDigest, configBytes);
+        upload(base, configDigest, HttpRequest.BodyPublishers.ofByteArray(configBytes));
 
         ObjectNode manifest = JSON.createObjectNode().put("schemaVersion", 2)
                 .put("mediaType", "application/vnd.oci.image.manifest.v1+json");
@@ -98,7 +128,7 @@ final class TestImage {
         return registry + "/" + repository + ":" + tag;
     }
 
-    private static void upload(String base, String digest, byte[] content) throws Exception {
+    private static void upload(String base, String digest, HttpRequest.BodyPublisher content) throws Exception {
         HttpResponse<String> start = HTTP.send(HttpRequest.newBuilder(URI.create(base + "/blobs/uploads/"))
                 .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
         expect(202, start, "blob upload start");
@@ -107,7 +137,7 @@ final class TestImage {
         String sep = target.getQuery() == null ? "?" : "&";
         HttpResponse<String> put = HTTP.send(HttpRequest.newBuilder(URI.create(target + sep + "digest=" + digest))
                 .header("Content-Type", "application/octet-stream")
-                .PUT(HttpRequest.BodyPublishers.ofByteArray(content)).build(), HttpResponse.BodyHandlers.ofString());
+                .PUT(content).build(), HttpResponse.BodyHandlers.ofString());
         expect(201, put, "blob upload " + digest);
     }
 
@@ -119,5 +149,13 @@ final class TestImage {
 
     static String digest(byte[] content) throws NoSuchAlgorithmException {
         return "sha256:" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(content));
+    }
+
+    static String digest(Path file) throws IOException, NoSuchAlgorithmException {
+        MessageDigest sha256 = MessageDigest.getInstance("SHA-256");
+        try (InputStream in = new DigestInputStream(Files.newInputStream(file), sha256)) {
+            in.transferTo(OutputStream.nullOutputStream());
+        }
+        return "sha256:" + HexFormat.of().formatHex(sha256.digest());
     }
 }

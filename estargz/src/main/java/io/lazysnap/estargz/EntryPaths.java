@@ -1,7 +1,7 @@
 package io.lazysnap.estargz;
 
 /** Tar/TOC entry names to clean layer-relative paths, refusing anything that could escape the layer root. */
-final class EntryPaths {
+public final class EntryPaths {
 
     private EntryPaths() {
     }
@@ -12,7 +12,7 @@ final class EntryPaths {
      * @return the clean path, {@code ""} for the root
      * @throws LayerFormatException for absolute names, {@code ..} elements, NUL bytes or an empty name
      */
-    static String clean(String raw) throws LayerFormatException {
+    public static String clean(String raw) throws LayerFormatException {
         if (raw == null || raw.isEmpty()) {
             throw new LayerFormatException("entry has an empty name");
         }
@@ -61,7 +61,7 @@ final class EntryPaths {
     }
 
     /** Parent of a clean, non-root path; {@code ""} for top-level entries. */
-    static String parent(String path) {
+    public static String parent(String path) {
         int slash = path.lastIndexOf('/');
         return slash < 0 ? "" : path.substring(0, slash);
     }

@@ -10,7 +10,7 @@ import java.util.Map;
  * @param mode   the raw tar mode field (some writers include the file-type bits)
  * @param xattrs raw values of {@code SCHILY.xattr.*} records, in header order
  */
-record TarHeader(String name, EntryType type, String linkName, long mode, long uid, long gid, long size,
+public record TarHeader(String name, EntryType type, String linkName, long mode, long uid, long gid, long size,
                  Instant modTime, String userName, String groupName, int devMajor, int devMinor,
                  Map<String, byte[]> xattrs) {
 

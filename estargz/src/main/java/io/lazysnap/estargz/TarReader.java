@@ -16,7 +16,7 @@ import java.util.Map;
  * numbers) and PAX ({@code x} and {@code g} records). Xattr values keep their raw bytes, which is why this is
  * not delegated to a library that decodes PAX values as UTF-8. Sparse entries are refused.
  */
-final class TarReader {
+public final class TarReader {
 
     /** Cap on a PAX or GNU long-name block, so a hostile size cannot exhaust memory. */
     private static final int MAX_META_BYTES = 1 << 20;
@@ -29,7 +29,7 @@ final class TarReader {
     private int padding;
     private long payloadOffset;
 
-    TarReader(InputStream in) {
+    public TarReader(InputStream in) {
         this.in = in;
     }
 
@@ -44,7 +44,7 @@ final class TarReader {
     }
 
     /** The next entry's header, skipping the rest of the current payload; null at the end of the archive. */
-    TarHeader next() throws IOException {
+    public TarHeader next() throws IOException {
         skip(remaining + padding);
         remaining = 0;
         padding = 0;
@@ -78,7 +78,7 @@ final class TarReader {
     }
 
     /** The current entry's payload; reads end at its size. */
-    InputStream payload() {
+    public InputStream payload() {
         return new InputStream() {
             @Override
             public int read() throws IOException {

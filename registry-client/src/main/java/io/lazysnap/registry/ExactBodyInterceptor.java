@@ -27,6 +27,12 @@ final class ExactBodyInterceptor implements Interceptor {
     private static final Pattern CONTENT_RANGE = Pattern.compile("bytes (\\d+)-(\\d+)/(\\d+|\\*)");
 
     private final Set<String> hostsIgnoringRange = ConcurrentHashMap.newKeySet();
+    /** The registries (as references name them) one of whose hosts ignored a range request. */
+    private final Set<String> namespacesIgnoringRange = ConcurrentHashMap.newKeySet();
+
+    boolean ignoresRanges(String namespace) {
+        return namespacesIgnoringRange.contains(namespace);
+    }
 
     @Override
     public Response intercept(Chain chain) throws IOException {
@@ -49,6 +55,7 @@ final class ExactBodyInterceptor implements Interceptor {
         String host = Urls.hostPort(response.request().url());
         if (response.code() == 200) {
             // The server ignored Range and sends the whole blob: take our slice and hang up on the rest.
+            namespacesIgnoringRange.add(spec.namespace());
             if (hostsIgnoringRange.add(host)) {
                 log.warn("{} ignores HTTP Range requests; each lazy read downloads up to its end offset", host);
             }

@@ -11,6 +11,7 @@ import okhttp3.Response;
 
 import java.io.Closeable;
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -43,6 +44,7 @@ public final class RegistryClient implements Closeable {
     private final long coalesceGap;
     private final long maxRangeSpan;
     private final int rangeReadsInFlight;
+    private final ExactBodyInterceptor exactBodies = new ExactBodyInterceptor();
 
     private RegistryClient(Builder b) {
         HostTls tls = new HostTls(new OkHttpClient().hostnameVerifier());
@@ -71,7 +73,7 @@ public final class RegistryClient implements Closeable {
                 .addInterceptor(new ConcurrencyLimitInterceptor(b.maxRequestsPerHost))
                 .addInterceptor(new AuthInterceptor(new Authorizer(tokenClient, stores)))
                 .addInterceptor(new RedirectInterceptor(b.redirectTtl))
-                .addInterceptor(new ExactBodyInterceptor())
+                .addInterceptor(exactBodies)
                 .addInterceptor(new ListenerInterceptor(b.listener))
                 .addInterceptor(chain -> chain.proceed(chain.request().newBuilder()
                         .header("User-Agent", b.userAgent)
@@ -168,16 +170,40 @@ public final class RegistryClient implements Closeable {
      * be digest-checked here; the caller verifies what it reads (eStargz chunk digests).
      */
     public BlobSource blobSource(Reference repository, Descriptor blob) {
-        String what = blobWhat(repository, blob);
-        return new RegistryBlobSource(what, blob.size(), (offset, length) -> {
-            RequestSpec spec = http.spec(repository, Capability.PULL, RegistryHttp.pullScope(repository), what,
-                    offset, length, null, 0, true);
-            try (Response response = http.execute(new Request.Builder()
-                    .url(RegistryHttp.logicalUrl(repository, "blobs/" + blob.digest()))
-                    .header("Range", "bytes=" + offset + "-" + (offset + length - 1)), spec)) {
-                return response.body().bytes();
-            }
-        }, coalesceGap, maxRangeSpan, rangeReadsInFlight);
+        return new RegistryBlobSource(blobWhat(repository, blob), blob.size(),
+                (offset, length) -> range(repository, blob, offset, length), coalesceGap, maxRangeSpan,
+                rangeReadsInFlight);
+    }
+
+    /**
+     * Exactly {@code length} bytes of a blob at {@code offset}, by one range request of its own (retried as a
+     * whole), never coalesced with other reads. The caller verifies them.
+     */
+    public byte[] range(Reference repository, Descriptor blob, long offset, int length) throws IOException {
+        RequestSpec spec = http.spec(repository, Capability.PULL, RegistryHttp.pullScope(repository),
+                blobWhat(repository, blob), offset, length, null, 0, true);
+        try (Response response = http.execute(new Request.Builder()
+                .url(RegistryHttp.logicalUrl(repository, "blobs/" + blob.digest()))
+                .header("Range", "bytes=" + offset + "-" + (offset + length - 1)), spec)) {
+            return response.body().bytes();
+        }
+    }
+
+    /**
+     * A whole blob as the registry streams it, for blobs too large to hold in memory. Only the request is retried:
+     * a failure while reading the body is the caller's, and so is checking the digest.
+     */
+    public InputStream stream(Reference repository, Descriptor blob) throws IOException {
+        RequestSpec spec = http.spec(repository, Capability.PULL, RegistryHttp.pullScope(repository),
+                blobWhat(repository, blob), -1, 0, null, 0, true);
+        Response response = http.execute(new Request.Builder()
+                .url(RegistryHttp.logicalUrl(repository, "blobs/" + blob.digest())), spec);
+        return response.body().byteStream();
+    }
+
+    /** True once a host serving {@code repository}'s registry answered a range request with the whole blob. */
+    public boolean ignoresRanges(Reference repository) {
+        return exactBodies.ignoresRanges(repository.registry());
     }
 
     /** True if the repository has the blob. */

@@ -22,10 +22,13 @@ import io.lazysnap.server.pull.PullService;
 import io.lazysnap.server.remote.HostPlatform;
 import io.lazysnap.server.remote.Manifests;
 import io.lazysnap.server.remote.RegistryLayerProvider;
+import io.lazysnap.server.remote.RegistryLayerUnpacker;
+import io.lazysnap.server.snapshot.LayerUnpacker;
 import io.lazysnap.server.snapshot.OverlaySnapshotter;
 import io.lazysnap.server.snapshot.PrepareGate;
 import io.lazysnap.server.snapshot.RemoteLayerProvider;
 import io.lazysnap.server.snapshot.Snapshotter;
+import io.lazysnap.server.unpack.FetchPool;
 import io.lazysnap.verifier.Policy;
 import io.lazysnap.verifier.PolicyException;
 import io.lazysnap.verifier.Verifier;
@@ -40,6 +43,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.ToLongFunction;
@@ -52,6 +56,8 @@ public final class Daemon implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Daemon.class);
     /** Layers waiting to be opened ahead of their Prepare. */
     private static final int OPEN_AHEAD_QUEUE = 256;
+    /** Layers downloaded and unpacked at once; their range requests share [unpack] connections. */
+    private static final int UNPACKS = 4;
 
     private final Snapshotter snapshotter;
     private final SocketServer server;
@@ -79,6 +85,7 @@ public final class Daemon implements AutoCloseable {
         Metrics metrics = new Metrics();
         Optional<LazyLayers> lazy;
         PrepareGate gate;
+        Optional<RegistryLayerUnpacker> unpacker;
         PullService pulls;
         try {
             RegistryClient registry = registryClient(config, metrics).build();
@@ -91,6 +98,7 @@ public final class Daemon implements AutoCloseable {
             lazy = noFuse.isPresent() ? Optional.empty()
                     : Optional.of(lazyLayers(config, registry, manifests, metrics, resources));
             gate = gate(config, registry, manifests, metrics);
+            unpacker = unpacker(config, registry, manifests, lazy.isPresent(), resources);
             pulls = new PullService(registry, () -> registryClient(config, metrics),
                     Set.copyOf(config.registry().plainHttp()), (image, manifest) -> {
                         manifests.add(manifest);
@@ -100,7 +108,7 @@ public final class Daemon implements AutoCloseable {
             closeAll(resources);
             throw e;
         }
-        Daemon daemon = start(config, lazy.map(LazyLayers::provider), gate, metrics, resources,
+        Daemon daemon = start(config, lazy.map(LazyLayers::provider), unpacker.map(u -> u), gate, metrics, resources,
                 lazy.<ToLongFunction<String>>map(l -> l.mounter()::fetchedBytes).orElse(layer -> 0),
                 Optional.of(pulls));
         Optional<ConnectionStore> store = lazy.flatMap(LazyLayers::connections);
@@ -162,6 +170,34 @@ public final class Daemon implements AutoCloseable {
                 opener), mounter, connections);
     }
 
+    /**
+     * What downloads and unpacks the layers that are not served lazily ({@code [unpack]}), in parallel; all of them
+     * when nothing is served lazily.
+     */
+    private static Optional<RegistryLayerUnpacker> unpacker(DaemonConfig config, RegistryClient registry,
+                                                            Manifests manifests, boolean lazy,
+                                                            List<Closeable> resources) throws IOException {
+        DaemonConfig.Unpack unpack = config.unpack();
+        if (!unpack.enabled()) {
+            return Optional.empty();
+        }
+        FetchPool pool = new FetchPool(unpack.connections());
+        resources.add(pool);
+        ExecutorService unpackers = new ThreadPoolExecutor(UNPACKS, UNPACKS, 30, TimeUnit.SECONDS,
+                new LinkedBlockingQueue<>(), r -> {
+                    Thread t = new Thread(r, "layer-unpack");
+                    t.setDaemon(true);
+                    return t;
+                });
+        ((ThreadPoolExecutor) unpackers).allowCoreThreadTimeOut(true);
+        resources.add(unpackers::shutdownNow);
+        boolean allowUnverifiedToc = config.allowUnverifiedToc();
+        return Optional.of(new RegistryLayerUnpacker(registry, manifests,
+                layer -> lazy && RegistryLayerProvider.servesLazily(layer, allowUnverifiedToc), pool,
+                new RegistryLayerUnpacker.Options(unpack.chunkSize(), unpack.connectionsPerLayer()),
+                Path.of(config.root(), "unpack"), unpackers));
+    }
+
     /** Where mounts keep their FUSE connections; none (mounts end with the daemon) if it cannot be had. */
     private static Optional<ConnectionStore> connectionStore(DaemonConfig config) {
         try {
@@ -179,7 +215,8 @@ public final class Daemon implements AutoCloseable {
      * mounted again before the socket accepts calls.
      */
     public static Daemon start(DaemonConfig config, Optional<RemoteLayerProvider> remote) throws IOException {
-        return start(config, remote, PrepareGate.OPEN, new Metrics(), locked(config), layer -> 0, Optional.empty());
+        return start(config, remote, Optional.empty(), PrepareGate.OPEN, new Metrics(), locked(config), layer -> 0,
+                Optional.empty());
     }
 
     /** Resources that start with the root's lock: before anything, even the chunk cache, touches the root. */
@@ -191,7 +228,8 @@ public final class Daemon implements AutoCloseable {
     }
 
     /** Closes {@code resources} if it fails. */
-    private static Daemon start(DaemonConfig config, Optional<RemoteLayerProvider> remote, PrepareGate gate,
+    private static Daemon start(DaemonConfig config, Optional<RemoteLayerProvider> remote,
+                                Optional<LayerUnpacker> unpacker, PrepareGate gate,
                                 Metrics metrics, List<Closeable> resources, ToLongFunction<String> fetchedBytes,
                                 Optional<ControlServer.PullHandler> pulls) throws IOException {
         Optional<MetricsEndpoint> endpoint = Optional.empty();
@@ -201,7 +239,7 @@ public final class Daemon implements AutoCloseable {
                 endpoint = Optional.of(metrics.serve(config.metricsAddress()));
                 resources.add(endpoint.get());
             }
-            snapshotter = new PullLog(OverlaySnapshotter.open(Path.of(config.root()), remote, gate), fetchedBytes);
+            snapshotter = new PullLog(OverlaySnapshotter.open(Path.of(config.root()), remote, unpacker, gate), fetchedBytes);
             metrics.watch(snapshotter);
         } catch (IOException | RuntimeException e) {
             closeAll(resources);

@@ -35,6 +35,7 @@ import java.util.Map;
  * @param logFormat          {@code text} (default) or {@code json}: one JSON object per line, for log collectors
  * @param resolver           registry mirrors in stargz-snapshotter's {@code [resolver]} form
  * @param directoryCache     the stargz-snapshotter {@code [directory_cache]} keys that mean something here
+ * @param unpack             layers that are not served lazily, downloaded and unpacked by lazysnap itself
  */
 public record DaemonConfig(@JsonProperty("root") String root,
                            @JsonProperty("address") String address,
@@ -50,7 +51,8 @@ public record DaemonConfig(@JsonProperty("root") String root,
                            @JsonProperty("metrics_address") String metricsAddress,
                            @JsonProperty("log_format") String logFormat,
                            @JsonProperty("resolver") Resolver resolver,
-                           @JsonProperty("directory_cache") DirectoryCache directoryCache) {
+                           @JsonProperty("directory_cache") DirectoryCache directoryCache,
+                           @JsonProperty("unpack") Unpack unpack) {
 
     public static final String DEFAULT_ROOT = "/var/lib/lazysnap";
     public static final String DEFAULT_ADDRESS = "/run/lazysnap/lazysnap.sock";
@@ -219,6 +221,29 @@ public record DaemonConfig(@JsonProperty("root") String root,
         }
     }
 
+    /**
+     * @param enabled             whether a Prepare carrying image labels has lazysnap download and unpack a layer it
+     *                            does not serve lazily (else containerd downloads it)
+     * @param chunkSize           bytes per range request
+     * @param connectionsPerLayer range requests at once for one layer
+     * @param connections         range requests at once for all such layers together (each holds a chunk in memory)
+     */
+    public record Unpack(@JsonProperty("enabled") Boolean enabled,
+                         @JsonProperty("chunk_size") Integer chunkSize,
+                         @JsonProperty("connections_per_layer") Integer connectionsPerLayer,
+                         @JsonProperty("connections") Integer connections) {
+
+        public Unpack {
+            enabled = enabled == null || enabled;
+            chunkSize = (int) atLeast(64 << 10, "chunk_size", chunkSize == null ? 1 << 20 : chunkSize);
+            notAbove("chunk_size", chunkSize, "16777216", 16 << 20);
+            connectionsPerLayer = (int) atLeast(1, "connections_per_layer",
+                    connectionsPerLayer == null ? 4 : connectionsPerLayer);
+            connections = (int) atLeast(1, "connections", connections == null ? 8 : connections);
+            notAbove("connections", connections, "256", 256);
+        }
+    }
+
     public DaemonConfig {
         root = root == null ? DEFAULT_ROOT : root;
         address = address == null ? DEFAULT_ADDRESS : address;
@@ -233,6 +258,7 @@ public record DaemonConfig(@JsonProperty("root") String root,
         logFormat = logFormat == null ? "text" : logFormat;
         resolver = resolver == null ? new Resolver(null) : resolver;
         directoryCache = directoryCache == null ? new DirectoryCache(null) : directoryCache;
+        unpack = unpack == null ? new Unpack(null, null, null, null) : unpack;
         if (!logFormat.equals("text") && !logFormat.equals("json")) {
             throw new IllegalArgumentException("log_format must be \"text\" or \"json\", not \"" + logFormat + "\"");
         }
@@ -240,7 +266,7 @@ public record DaemonConfig(@JsonProperty("root") String root,
 
     public static DaemonConfig defaults() {
         return new DaemonConfig(null, null, null, null, null, null, null, null, null, null, null, null, null, null,
-                null);
+                null, null);
     }
 
     /** Defaults with another state directory and socket, as tests and {@code serve --root/--address} use. */
@@ -291,6 +317,6 @@ public record DaemonConfig(@JsonProperty("root") String root,
         return new DaemonConfig(root == null ? this.root : root.toString(),
                 address == null ? this.address : address.toString(), allowUnverifiedToc, noPrefetch,
                 noBackgroundFetch, prefetchTimeoutSec, registry, cache, blob, fuse, policy, metricsAddress, logFormat,
-                resolver, directoryCache);
+                resolver, directoryCache, unpack);
     }
 }

@@ -23,7 +23,8 @@ import org.slf4j.LoggerFactory;
 /**
  * One INFO line per image layer a node pulls, with key-value pairs (image, layer, mode, duration_ms, bytes) that
  * the JSON log format turns into fields. A layer served lazily is done when its Prepare answers ALREADY_EXISTS
- * (after the prefetch wait), and its bytes are those its mount fetched from the registry by then; a fallback layer
+ * (after the prefetch wait), and its bytes are those its mount fetched from the registry by then; a layer lazysnap
+ * downloaded and unpacked itself is done at the same point, and its bytes are those it unpacked; a fallback layer
  * (downloaded by containerd) is done when containerd commits the snapshot it unpacked into, and its bytes are that
  * snapshot's size, recorded at commit. One line at the moment the pull is done, rather than another at unmount:
  * what a lazy layer fetches later, on demand, is in the metrics and {@code lazysnap inspect}.
@@ -69,11 +70,18 @@ public final class PullLog implements Snapshotter {
 
     private void lazy(LayerLabels layer, Instant asked, long start) {
         SnapshotInfo target = delegate.stat(layer.target());
-        if (target.created().isBefore(asked)
-                || !LayerLabels.REMOTE_VALUE.equals(target.labels().get(LayerLabels.REMOTE))) {
+        if (target.created().isBefore(asked)) {
             return; // the layer was on this node already: nothing was pulled
         }
         long ms = millisSince(start);
+        if (!LayerLabels.REMOTE_VALUE.equals(target.labels().get(LayerLabels.REMOTE))) {
+            long bytes = delegate.usage(target.name()).size();
+            log.atInfo().addKeyValue("image", layer.imageRef()).addKeyValue("layer", layer.layerDigest())
+                    .addKeyValue("mode", "unpacked").addKeyValue("duration_ms", ms).addKeyValue("bytes", bytes)
+                    .log("pulled layer {} of {} by parallel download in {} ms, {} bytes unpacked",
+                            layer.layerDigest(), layer.imageRef(), ms, bytes);
+            return;
+        }
         long bytes = fetchedBytes.applyAsLong(layer.layerDigest());
         log.atInfo().addKeyValue("image", layer.imageRef()).addKeyValue("layer", layer.layerDigest())
                 .addKeyValue("mode", "lazy").addKeyValue("duration_ms", ms).addKeyValue("bytes", bytes)

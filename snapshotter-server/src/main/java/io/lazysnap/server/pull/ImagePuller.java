@@ -1,7 +1,5 @@
 package io.lazysnap.server.pull;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.lazysnap.proto.images.v1.CreateImageRequest;
@@ -19,6 +17,8 @@ import io.lazysnap.registry.ResolvedImage;
 import io.lazysnap.server.progress.Progress;
 import io.lazysnap.server.progress.Task;
 import io.lazysnap.server.registry.BlobStream;
+import io.lazysnap.server.unpack.ChainIds;
+import io.lazysnap.server.unpack.ImageConfig;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -42,7 +42,6 @@ import org.slf4j.LoggerFactory;
 final class ImagePuller {
 
     private static final Logger log = LoggerFactory.getLogger(ImagePuller.class);
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final String LEASE_EXPIRE = "containerd.io/gc.expire";
     /** Bounds what a crashed pull leaves to the garbage collector's mercy, like containerd's own clients. */
     private static final Duration LEASE_TTL = Duration.ofHours(24);
@@ -259,9 +258,7 @@ final class ImagePuller {
 
     /** The config's {@code rootfs.diff_ids}, one per layer. */
     static List<String> diffIds(byte[] config, Manifest manifest) throws IOException {
-        JsonNode ids = JSON.readTree(config).path("rootfs").path("diff_ids");
-        List<String> diffIds = new ArrayList<>();
-        ids.forEach(id -> diffIds.add(id.asText()));
+        List<String> diffIds = ImageConfig.diffIds(config);
         if (diffIds.size() != manifest.layers().size()) {
             throw new IOException("image config " + manifest.config().digest() + " lists " + diffIds.size()
                     + " diff_ids for " + manifest.layers().size() + " layers");

@@ -5,18 +5,21 @@ import io.grpc.StatusRuntimeException;
 import io.lazysnap.proto.diff.v1.ApplyRequest;
 import io.lazysnap.proto.diff.v1.ApplyResponse;
 import io.lazysnap.proto.snapshots.v1.CommitSnapshotRequest;
+import io.lazysnap.proto.snapshots.v1.Info;
 import io.lazysnap.proto.snapshots.v1.PrepareSnapshotRequest;
 import io.lazysnap.proto.snapshots.v1.RemoveSnapshotRequest;
 import io.lazysnap.proto.snapshots.v1.StatSnapshotRequest;
 import io.lazysnap.proto.types.Mount;
 import io.lazysnap.registry.Descriptor;
 import io.lazysnap.server.progress.Task;
+import io.lazysnap.server.remote.LayerLabels;
 import java.io.IOException;
 import java.io.InputStream;
 import java.security.SecureRandom;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.LongConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,8 +36,10 @@ final class LayerUnpacker {
     enum Outcome {
         /** The chain ID was already a committed snapshot. */
         PRESENT("present"),
-        /** The snapshotter served the layer itself; nothing was downloaded. */
+        /** The snapshotter served the layer lazily; nothing was downloaded. */
         REMOTE("remote"),
+        /** The snapshotter downloaded and unpacked the layer itself. */
+        UNPACKED("unpacked"),
         /** Downloaded and applied here. */
         APPLIED("applied");
 
@@ -69,13 +74,17 @@ final class LayerUnpacker {
 
     /** True if {@code name} is a snapshot; fails clearly when containerd does not know the snapshotter. */
     boolean exists(String name) throws IOException {
+        return stat(name).isPresent();
+    }
+
+    private Optional<Info> stat(String name) throws IOException {
         try {
-            containerd.snapshots().stat(StatSnapshotRequest.newBuilder().setSnapshotter(snapshotter).setKey(name).build());
-            return true;
+            return Optional.of(containerd.snapshots().stat(StatSnapshotRequest.newBuilder().setSnapshotter(snapshotter)
+                    .setKey(name).build()).getInfo());
         } catch (StatusRuntimeException e) {
             if (e.getStatus().getCode() == Status.Code.NOT_FOUND
                     && !String.valueOf(e.getStatus().getDescription()).contains("snapshotter not loaded")) {
-                return false;
+                return Optional.empty();
             }
             throw snapshotError("stat snapshot " + name, e);
         }
@@ -102,8 +111,10 @@ final class LayerUnpacker {
                 if (e.getStatus().getCode() != Status.Code.ALREADY_EXISTS) {
                     throw snapshotError("prepare snapshot for layer " + layer.digest(), e);
                 }
-                if (exists(chainId)) {
-                    return Outcome.REMOTE;
+                Optional<Info> served = stat(chainId);
+                if (served.isPresent()) {
+                    return served.get().getLabelsMap().containsKey(LayerLabels.REMOTE) ? Outcome.REMOTE
+                            : Outcome.UNPACKED;
                 }
                 // The key collided but the chain ID is not there (a concurrent unpack gave up): try a new key.
                 if (attempt == PREPARE_ATTEMPTS) {

@@ -19,12 +19,25 @@ final class LayerResolver {
     }
 
     ResolvedLayer resolve(LayerLabels labels, String layerDigest) throws IOException {
+        Manifest manifest = manifest(labels);
+        return new ResolvedLayer(Reference.parse(labels.imageRef()), layer(manifest, labels.imageRef(), layerDigest));
+    }
+
+    /** The manifest the labels pin, or else the one the image's tag names. */
+    Manifest manifest(LayerLabels labels) throws IOException {
         Reference image = Reference.parse(labels.imageRef());
-        Manifest manifest = labels.manifestDigest().isPresent()
+        return labels.manifestDigest().isPresent()
                 ? manifests.pinned(image, labels.manifestDigest().get()) : manifests.recent(image);
-        Descriptor layer = manifest.layers().stream().filter(d -> d.digest().equals(layerDigest)).findFirst()
-                .orElseThrow(() -> new IOException("image " + labels.imageRef() + " (manifest "
+    }
+
+    /** The descriptor of the layer the labels name, in {@code manifest}. */
+    Descriptor layer(Manifest manifest, LayerLabels labels) throws IOException {
+        return layer(manifest, labels.imageRef(), labels.layerDigest());
+    }
+
+    private static Descriptor layer(Manifest manifest, String imageRef, String layerDigest) throws IOException {
+        return manifest.layers().stream().filter(d -> d.digest().equals(layerDigest)).findFirst()
+                .orElseThrow(() -> new IOException("image " + imageRef + " (manifest "
                         + manifest.descriptor().digest() + ") has no layer " + layerDigest));
-        return new ResolvedLayer(image, layer);
     }
 }

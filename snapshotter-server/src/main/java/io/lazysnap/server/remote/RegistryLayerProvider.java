@@ -249,6 +249,15 @@ public final class RegistryLayerProvider implements RemoteLayerProvider {
         }
     }
 
+    /**
+     * Whether a layer is one this provider would try to serve lazily, by its descriptor alone: a seekable media
+     * type, with a TOC digest annotation unless {@code allowUnverifiedToc}.
+     */
+    public static boolean servesLazily(Descriptor layer, boolean allowUnverifiedToc) {
+        return SEEKABLE_MEDIA_TYPES.contains(layer.mediaType())
+                && (allowUnverifiedToc || LayerAnnotations.vouchForToc(layer.annotations()));
+    }
+
     /** Resolves and opens a layer; empty when it is not a seekable layer this node may serve lazily. */
     private Optional<OpenedLayer> open(LayerLabels labels, String layerDigest) throws IOException {
         return open(resolver.resolve(labels, layerDigest), labels.imageRef());
@@ -256,7 +265,7 @@ public final class RegistryLayerProvider implements RemoteLayerProvider {
 
     private Optional<OpenedLayer> open(ResolvedLayer layer, String imageRef) throws IOException {
         String layerDigest = layer.descriptor().digest();
-        if (!SEEKABLE_MEDIA_TYPES.contains(layer.descriptor().mediaType())) {
+        if (!servesLazily(layer.descriptor(), true)) {
             log.info("layer {} is {}, not a seekable layer: downloading it", layerDigest, layer.descriptor().mediaType());
             return Optional.empty();
         }

@@ -13,12 +13,12 @@ import java.nio.file.attribute.BasicFileAttributes;
  * Recursive deletion that does not follow symlinks, tolerates an already missing tree, and never crosses into
  * another mounted filesystem: a layer or bind mount left below a snapshot directory must not lose its files.
  */
-final class FileTree {
+public final class FileTree {
 
     private FileTree() {
     }
 
-    static void delete(Path root) throws IOException {
+    public static void delete(Path root) throws IOException {
         if (Files.notExists(root, LinkOption.NOFOLLOW_LINKS)) {
             return;
         }

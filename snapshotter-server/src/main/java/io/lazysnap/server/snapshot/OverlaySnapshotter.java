@@ -52,37 +52,39 @@ public final class OverlaySnapshotter implements Snapshotter {
     /** Temporary directories of prepares in flight, which cleanup must not take for garbage. */
     private final Set<Path> inFlight = ConcurrentHashMap.newKeySet();
     private final Optional<RemoteLayerProvider> remote;
+    private final Optional<LayerUnpacker> unpacker;
     private final PrepareGate gate;
     /** Mounts of remote layers by snapshot id; closing one unmounts the layer. */
     private final Map<Long, Closeable> remoteMounts = new ConcurrentHashMap<>();
 
     private OverlaySnapshotter(Path snapshots, SnapshotStore store, Clock clock, Optional<RemoteLayerProvider> remote,
-                               PrepareGate gate) {
+                               Optional<LayerUnpacker> unpacker, PrepareGate gate) {
         this.snapshots = snapshots;
         this.store = store;
         this.clock = clock;
         this.indexOff = Files.exists(OVERLAY_INDEX_PARAMETER);
         this.remote = remote;
+        this.unpacker = unpacker;
         this.gate = gate;
     }
 
     /** Opens (creating if needed) a snapshotter of plain layers only, rooted at {@code root}. */
     public static OverlaySnapshotter open(Path root) throws IOException {
-        return open(root, Optional.empty(), PrepareGate.OPEN);
+        return open(root, Optional.empty(), Optional.empty(), PrepareGate.OPEN);
     }
 
     /**
      * Opens (creating if needed) the snapshotter rooted at {@code root}, serving layers through {@code remote} when
-     * it can and admitting layers through {@code gate}, and mounts again every remote layer committed before, so
-     * that they are there before any call.
+     * it can, else unpacking them through {@code unpacker}, and admitting layers through {@code gate}; mounts again
+     * every remote layer committed before, so that they are there before any call.
      */
-    public static OverlaySnapshotter open(Path root, Optional<RemoteLayerProvider> remote, PrepareGate gate)
-            throws IOException {
+    public static OverlaySnapshotter open(Path root, Optional<RemoteLayerProvider> remote,
+                                          Optional<LayerUnpacker> unpacker, PrepareGate gate) throws IOException {
         Files.createDirectories(root);
         Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwx------"));
         Path snapshots = Files.createDirectories(root.resolve("snapshots"));
         OverlaySnapshotter snapshotter = new OverlaySnapshotter(snapshots,
-                SnapshotStore.open(root.resolve("metadata.db")), Clock.systemUTC(), remote, gate);
+                SnapshotStore.open(root.resolve("metadata.db")), Clock.systemUTC(), remote, unpacker, gate);
         remote.ifPresent(snapshotter::restoreRemoteLayers);
         return snapshotter;
     }
@@ -162,11 +164,15 @@ public final class OverlaySnapshotter implements Snapshotter {
             // Before anything else: a refused layer gets neither a remote mount nor a snapshot to download into.
             admitted = gate.admit(labels);
         }
-        if (target != null && remote.isPresent()) {
+        if (target != null && (remote.isPresent() || unpacker.isPresent())) {
             Labels.validate(labels);
             Map<String, String> served = admitted;
-            if (store.read(tx -> findTarget(tx, target, parent)).isPresent()
-                    || commitRemote(remote.get(), target, parent, labels, served)) {
+            if (store.read(tx -> findTarget(tx, target, parent)).isPresent()) {
+                throw SnapshotException.alreadyExists("target snapshot %s already exists", target);
+            }
+            unpacker.ifPresent(u -> u.ahead(served));
+            if (remote.isPresent() && commitRemote(remote.get(), target, parent, labels, served)
+                    || unpacker.isPresent() && commitUnpacked(unpacker.get(), target, parent, labels, served)) {
                 throw SnapshotException.alreadyExists("target snapshot %s already exists", target);
             }
         }
@@ -254,6 +260,57 @@ public final class OverlaySnapshotter implements Snapshotter {
             if (!mounted) {
                 layer.get().discard();
             }
+            inFlight.remove(staging);
+            deleteQuietly(staging);
+        }
+    }
+
+    /**
+     * Unpacks the layer that {@code served} names here and commits it for {@code target} with {@code labels}; false
+     * when containerd must download it instead.
+     */
+    private boolean commitUnpacked(LayerUnpacker unpacker, String target, String parent,
+                                   Map<String, String> labels, Map<String, String> served) {
+        long start = System.nanoTime();
+        Optional<LayerUnpacker.UnpackedLayer> layer;
+        try {
+            layer = unpacker.unpack(served);
+        } catch (IOException | RuntimeException e) {
+            log.warn("layer for {} could not be pulled by lazysnap, containerd will download it: {}", target,
+                    e.getMessage());
+            return false;
+        }
+        if (layer.isEmpty()) {
+            return false;
+        }
+        Path staging = stage(Kind.COMMITTED);
+        try {
+            List<Path> lowers = store.read(tx -> tx.parentIds(committedParent(tx, parent))).stream()
+                    .map(this::fsDir).toList();
+            Path fs = staging.resolve("fs");
+            Files.delete(fs);
+            layer.get().moveTo(fs, lowers);
+            Usage usage = DiskUsage.of(fs);
+            store.transaction(tx -> {
+                if (findTarget(tx, target, parent).isPresent()) {
+                    return null; // committed meanwhile by another Prepare: theirs is the same layer
+                }
+                long parentId = committedParent(tx, parent);
+                String name = tx.find(target).isPresent() ? target + "@" + UUID.randomUUID() : target;
+                long id = tx.insert("unpacked-" + UUID.randomUUID(), parentId, Kind.ACTIVE, Map.of(), clock.instant());
+                tx.commit(id, name, labels, usage, clock.instant());
+                moveIntoPlace(staging, snapshotDir(id));
+                return null;
+            });
+            log.info("layer for {} committed, pulled and unpacked by lazysnap in {} ms", target,
+                    (System.nanoTime() - start) / 1_000_000);
+            return true;
+        } catch (IOException | UncheckedIOException e) {
+            log.warn("layer for {} could not be stored after its unpack, containerd will download it: {}", target,
+                    e.toString());
+            return false;
+        } finally {
+            layer.get().discard();
             inFlight.remove(staging);
             deleteQuietly(staging);
         }

@@ -1,4 +1,4 @@
-package io.lazysnap.server.pull;
+package io.lazysnap.server.unpack;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -12,13 +12,13 @@ import java.util.List;
  * diffID; each further one is {@code sha256(parentChainID + " " + diffID)}. containerd names committed layer
  * snapshots by chain ID, which is what makes a second pull of the same layers a no-op.
  */
-final class ChainIds {
+public final class ChainIds {
 
     private ChainIds() {
     }
 
     /** The chain ID of every prefix of {@code diffIds}: element i names layers 0..i. */
-    static List<String> of(List<String> diffIds) {
+    public static List<String> of(List<String> diffIds) {
         List<String> chain = new ArrayList<>(diffIds.size());
         for (String diffId : diffIds) {
             chain.add(chain.isEmpty() ? diffId : sha256(chain.get(chain.size() - 1) + " " + diffId));

@@ -1,4 +1,4 @@
-package io.lazysnap.server.pull;
+package io.lazysnap.server.unpack;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
