@@ -34,7 +34,7 @@ final class FirstStart {
         if (TIMELINE) {
             LOG.info("pull of {} requested", ref);
         }
-        if (mode == PullMode.CRI) {
+        if (mode.cri()) {
             String line = pod.pullAndStart(ref, List.of(), TIMEOUT);
             return new Started() {
                 public String firstLine() {
@@ -57,12 +57,12 @@ final class FirstStart {
         String socket = node.containerdSocket.toString();
         return switch (mode) {
             case OVERLAY -> node.ctrCommand("image", "pull", "--plain-http", "--snapshotter", mode.snapshotter, ref);
-            case LAZY, LAZY_NO_LANDMARKS -> Lazysnap.command("rpull", "--daemon", node.snapshotterSocket.toString(),
+            case LAZY, LAZY_NO_LANDMARKS, PLAIN_RPULL -> Lazysnap.command("rpull", "--daemon", node.snapshotterSocket.toString(),
                     "--address", socket,
                     "--namespace", Node.NAMESPACE, "--plain-http", "--snapshotter", mode.snapshotter, ref);
             case CTR_REMOTE, STARGZ_REF -> List.of("ctr-remote", "--address", socket, "--namespace", Node.NAMESPACE,
                     "image", "rpull", "--plain-http", "--snapshotter", mode.snapshotter, ref);
-            case CRI -> throw new IllegalArgumentException("CRI pulls through the pod");
+            case CRI, PLAIN_CRI -> throw new IllegalArgumentException("CRI pulls through the pod");
         };
     }
 

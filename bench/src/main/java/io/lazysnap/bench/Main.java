@@ -14,7 +14,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@code bench/run [full|python3|quick|demo|compare] [--no-micro]}: runs the time-to-first-start scenarios of the
+ * {@code bench/run [full|python3|quick|demo|compare|plain] [--no-micro]}: runs the time-to-first-start scenarios of the
  * profile and the micro-benchmarks through JMH, then writes {@code bench/results/<date>-<host>[-<profile>].md}.
  */
 public final class Main {

@@ -59,7 +59,9 @@ final class Node implements AutoCloseable {
 
     private void startLazysnap(String registry) throws Exception {
         Path config = dir.resolve("lazysnap.toml");
-        Files.writeString(config, """
+        // LAZYSNAP_BENCH_CONFIG: more of lazysnap's config (e.g. an [unpack] section), to try settings.
+        Files.writeString(config, System.getenv().getOrDefault("LAZYSNAP_BENCH_CONFIG", "") + """
+
                 [registry]
                 plain_http = ["%s"]
                 """.formatted(registry));

@@ -8,7 +8,8 @@ import java.util.List;
  * in about a minute; {@code python3} measures only the realistic image; {@code demo} is the README's first
  * command: one 256 MiB image, the full pull next to lazysnap's two ways in, once; {@code compare} is issue 12's
  * side-by-side run against stargz-snapshotter's own daemon: {@code rounds} rounds of one iteration per mode, so the
- * modes interleave and a slow spell of the machine hits all of them, reported as medians.
+ * modes interleave and a slow spell of the machine hits all of them, reported as medians; {@code plain} is issue 15's
+ * run of plain gzip images, containerd's full pull against lazysnap's parallel download and unpack, interleaved too.
  */
 record Profile(String name, List<Scenario> scenarios, int iterations, int rounds, boolean micro) {
 
@@ -21,6 +22,8 @@ record Profile(String name, List<Scenario> scenarios, int iterations, int rounds
             "ctr-remote-rpull", "lazysnap-cri", "stargz-ref");
     private static final List<String> MAIN_MODES = List.of("overlay", "lazysnap-rpull", "ctr-remote-rpull",
             "stargz-ref");
+    /** Issue 15: plain gzip images, containerd's own full pull against lazysnap's parallel download and unpack. */
+    private static final List<String> PLAIN_MODES = List.of("overlay", "lazysnap-rpull-gzip", "lazysnap-cri-gzip");
     private static final List<String> VERSUS_REFERENCE = List.of("stargz-ref", "lazysnap-rpull", "lazysnap-cri");
 
     static Profile named(String name) {
@@ -40,8 +43,11 @@ record Profile(String name, List<Scenario> scenarios, int iterations, int rounds
                     new Scenario(List.of("1024m-2pct", "python3"), VERSUS_REFERENCE, List.of(SLOW_LINK)),
                     new Scenario(List.of("100m-2pct"), List.of("overlay", "stargz-ref", "lazysnap-rpull",
                             "lazysnap-cri"), List.of("1gbit-2ms"))), 1, 5, false);
+            case "plain" -> new Profile(name, List.of(
+                    new Scenario(List.of("100m-2pct", "python3"), PLAIN_MODES, List.of("1gbit-2ms", SLOW_LINK)),
+                    new Scenario(List.of("1024m-2pct"), PLAIN_MODES, List.of("1gbit-2ms", SLOW_LINK))), 1, 3, false);
             default -> throw new IllegalArgumentException(
-                    "profile is full, python3, quick, demo or compare, not " + name);
+                    "profile is full, python3, quick, demo, compare or plain, not " + name);
         };
     }
 }

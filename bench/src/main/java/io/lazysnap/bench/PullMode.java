@@ -12,6 +12,10 @@ enum PullMode {
     CTR_REMOTE("ctr-remote-rpull", Variant.ESTARGZ, "lazysnap"),
     /** Kubernetes' path: CRI PullImage, CreateContainer, StartContainer into a ready pod, lazysnap snapshotter. */
     CRI("lazysnap-cri", Variant.ESTARGZ, "lazysnap"),
+    /** {@code lazysnap rpull} of the plain gzip image: lazysnap downloads (ranges in parallel) and unpacks it. */
+    PLAIN_RPULL("lazysnap-rpull-gzip", Variant.GZIP, "lazysnap"),
+    /** As {@link #CRI}, of the plain gzip image: lazysnap's parallel download and unpack behind CRI's Prepares. */
+    PLAIN_CRI("lazysnap-cri-gzip", Variant.GZIP, "lazysnap"),
     /**
      * The reference: stargz-snapshotter's own daemon ({@code containerd-stargz-grpc}, its default config) driven by
      * its own client {@code ctr-remote image rpull}, then {@code ctr run}; lazysnap does not run on this node.
@@ -39,6 +43,11 @@ enum PullMode {
 
     boolean lazy() {
         return this != OVERLAY;
+    }
+
+    /** Whether the container is pulled and started through CRI, as the kubelet does. */
+    boolean cri() {
+        return this == CRI || this == PLAIN_CRI;
     }
 
     /** The remote snapshotter daemon this mode's node runs (the overlay baseline's node runs lazysnap, idle). */

@@ -81,7 +81,7 @@ public class TimeToFirstStart {
     @Setup(Level.Iteration)
     public void coldNode() throws Exception {
         node = Node.start(net.pullHost(), pauseRef, pullMode.daemon());
-        if (pullMode == PullMode.CRI) {
+        if (pullMode.cri()) {
             try {
                 pod = CriPod.open(node);
             } catch (Exception e) {

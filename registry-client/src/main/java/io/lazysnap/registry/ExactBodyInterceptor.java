@@ -43,24 +43,43 @@ final class ExactBodyInterceptor implements Interceptor {
                 || !spec.isRange() && spec.maxBody() <= 0) {
             return response;
         }
+        if (spec.streamed()) {
+            return streamed(response, spec);
+        }
         try (ResponseBody body = response.body()) {
             byte[] bytes = spec.isRange() ? range(response, body.source(), spec) : whole(response, body, spec);
             return response.newBuilder().body(ResponseBody.create(bytes, body.contentType())).build();
         }
     }
 
-    private byte[] range(Response response, BufferedSource source, RequestSpec spec) throws IOException {
+    /**
+     * A range the caller reads itself: the answer is checked to be that range, or the whole blob (whose bytes before
+     * the range are skipped here); the body's length is the caller's to check.
+     */
+    private Response streamed(Response response, RequestSpec spec) throws IOException {
+        try {
+            BufferedSource source = response.body().source();
+            if (ignoredRange(response, spec)) {
+                source.skip(spec.rangeOffset());
+            }
+            return response;
+        } catch (IOException | RuntimeException e) {
+            response.close();
+            throw e;
+        }
+    }
+
+    /** Whether the answer is the whole blob (the server ignored Range); throws unless it is exactly the range. */
+    private boolean ignoredRange(Response response, RequestSpec spec) throws IOException {
         long offset = spec.rangeOffset();
         long end = offset + spec.rangeLength() - 1;
         String host = Urls.hostPort(response.request().url());
         if (response.code() == 200) {
-            // The server ignored Range and sends the whole blob: take our slice and hang up on the rest.
             namespacesIgnoringRange.add(spec.namespace());
             if (hostsIgnoringRange.add(host)) {
                 log.warn("{} ignores HTTP Range requests; each lazy read downloads up to its end offset", host);
             }
-            source.skip(offset);
-            return exactly(source, spec.rangeLength(), spec, host);
+            return true;
         }
         String contentRange = response.header("Content-Range", "");
         Matcher m = CONTENT_RANGE.matcher(contentRange);
@@ -69,9 +88,20 @@ final class ExactBodyInterceptor implements Interceptor {
             throw new IOException(host + " answered HTTP " + response.code() + " with Content-Range '"
                     + contentRange + "' for bytes " + offset + "-" + end + " of " + spec.what());
         }
+        return false;
+    }
+
+    private byte[] range(Response response, BufferedSource source, RequestSpec spec) throws IOException {
+        String host = Urls.hostPort(response.request().url());
+        if (ignoredRange(response, spec)) {
+            // The server sends the whole blob: take our slice and hang up on the rest.
+            source.skip(spec.rangeOffset());
+            return exactly(source, spec.rangeLength(), spec, host);
+        }
         byte[] bytes = exactly(source, spec.rangeLength(), spec, host);
         if (!source.exhausted()) {
-            throw new IOException(host + " sent more than bytes " + offset + "-" + end + " of " + spec.what());
+            throw new IOException(host + " sent more than bytes " + spec.rangeOffset() + "-"
+                    + (spec.rangeOffset() + spec.rangeLength() - 1) + " of " + spec.what());
         }
         return bytes;
     }

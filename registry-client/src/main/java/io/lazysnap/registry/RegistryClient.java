@@ -13,6 +13,8 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -186,6 +188,37 @@ public final class RegistryClient implements Closeable {
                 .url(RegistryHttp.logicalUrl(repository, "blobs/" + blob.digest()))
                 .header("Range", "bytes=" + offset + "-" + (offset + length - 1)), spec)) {
             return response.body().bytes();
+        }
+    }
+
+    /**
+     * Writes exactly {@code length} bytes of a blob at {@code offset} into {@code file} at the same offset, straight
+     * from the socket: for bulk downloads, which hold neither the chunk nor a copy of it in memory. The request is
+     * retried; a failure while reading the body is the caller's, and so is verifying the bytes.
+     */
+    public void range(Reference repository, Descriptor blob, long offset, int length, FileChannel file)
+            throws IOException {
+        String what = blobWhat(repository, blob);
+        try (Response response = http.execute(new Request.Builder()
+                .url(RegistryHttp.logicalUrl(repository, "blobs/" + blob.digest()))
+                .header("Range", "bytes=" + offset + "-" + (offset + length - 1)),
+                http.streamedRange(repository, what, offset, length))) {
+            okio.BufferedSource source = response.body().source();
+            ByteBuffer buffer = ByteBuffer.allocate(64 << 10);
+            for (long written = 0; written < length; ) {
+                buffer.clear().limit((int) Math.min(buffer.capacity(), length - written));
+                if (source.read(buffer) < 0) {
+                    throw new IOException("the registry sent a truncated body for bytes " + offset + "-"
+                            + (offset + length - 1) + " of " + what + ": " + written + " of " + length + " bytes");
+                }
+                for (buffer.flip(); buffer.hasRemaining(); ) {
+                    written += file.write(buffer, offset + written);
+                }
+            }
+            if (response.code() == 206 && !source.exhausted()) {
+                throw new IOException("the registry sent more than bytes " + offset + "-" + (offset + length - 1)
+                        + " of " + what);
+            }
         }
     }
 

@@ -46,7 +46,13 @@ final class RegistryHttp {
                      int rangeLength, String expectedDigest, long maxBody, boolean idempotent) {
         long timeout = rangeOffset >= 0 ? Math.min(totalTimeoutNanos, rangeTimeoutNanos) : totalTimeoutNanos;
         return new RequestSpec(ref.registry(), capability, scopes, what, rangeOffset, rangeLength, expectedDigest,
-                maxBody, idempotent, System.nanoTime() + timeout);
+                maxBody, idempotent, System.nanoTime() + timeout, false);
+    }
+
+    /** A pull of {@code length} bytes at {@code offset} whose body the caller reads (see {@link RequestSpec}). */
+    RequestSpec streamedRange(Reference ref, String what, long offset, int length) {
+        return new RequestSpec(ref.registry(), Capability.PULL, pullScope(ref), what, offset, length, null, 0, true,
+                System.nanoTime() + Math.min(totalTimeoutNanos, rangeTimeoutNanos), true);
     }
 
     static List<String> pullScope(Reference ref) {

@@ -13,10 +13,12 @@ import java.util.List;
  * @param expectedDigest digest the whole body must have, or null (ranges and tag lookups)
  * @param maxBody        the largest body accepted into memory
  * @param deadlineNanos  {@link System#nanoTime()} after which nothing more is tried
+ * @param streamed       a range whose body the caller reads itself (into a buffer of its own): only the answer's
+ *                       status and headers are checked before it is returned
  */
 record RequestSpec(String namespace, Capability capability, List<String> scopes, String what,
                    long rangeOffset, int rangeLength, String expectedDigest, long maxBody, boolean idempotent,
-                   long deadlineNanos) {
+                   long deadlineNanos, boolean streamed) {
 
     boolean isRange() {
         return rangeOffset >= 0;

@@ -194,7 +194,7 @@ public final class Daemon implements AutoCloseable {
         boolean allowUnverifiedToc = config.allowUnverifiedToc();
         return Optional.of(new RegistryLayerUnpacker(registry, manifests,
                 layer -> lazy && RegistryLayerProvider.servesLazily(layer, allowUnverifiedToc), pool,
-                new RegistryLayerUnpacker.Options(unpack.chunkSize(), unpack.connectionsPerLayer()),
+                unpack.chunkSize(), unpack.connectionsPerLayer(),
                 Path.of(config.root(), "unpack"), unpackers));
     }
 

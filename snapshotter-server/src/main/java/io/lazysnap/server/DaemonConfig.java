@@ -226,7 +226,8 @@ public record DaemonConfig(@JsonProperty("root") String root,
      *                            does not serve lazily (else containerd downloads it)
      * @param chunkSize           bytes per range request
      * @param connectionsPerLayer range requests at once for one layer
-     * @param connections         range requests at once for all such layers together (each holds a chunk in memory)
+     * @param connections         range requests at once for all such layers together (chunks go to a spool file
+     *                            beside the layer being unpacked, not to memory)
      */
     public record Unpack(@JsonProperty("enabled") Boolean enabled,
                          @JsonProperty("chunk_size") Integer chunkSize,
@@ -235,8 +236,8 @@ public record DaemonConfig(@JsonProperty("root") String root,
 
         public Unpack {
             enabled = enabled == null || enabled;
-            chunkSize = (int) atLeast(64 << 10, "chunk_size", chunkSize == null ? 1 << 20 : chunkSize);
-            notAbove("chunk_size", chunkSize, "16777216", 16 << 20);
+            chunkSize = (int) atLeast(64 << 10, "chunk_size", chunkSize == null ? 4 << 20 : chunkSize);
+            notAbove("chunk_size", chunkSize, "67108864", 64 << 20);
             connectionsPerLayer = (int) atLeast(1, "connections_per_layer",
                     connectionsPerLayer == null ? 4 : connectionsPerLayer);
             connections = (int) atLeast(1, "connections", connections == null ? 8 : connections);

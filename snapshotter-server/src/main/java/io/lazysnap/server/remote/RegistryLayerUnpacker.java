@@ -18,6 +18,7 @@ import io.lazysnap.server.unpack.TarUnpacker;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -51,15 +52,12 @@ public final class RegistryLayerUnpacker implements LayerUnpacker {
         }
     }
 
-    /** Tunables: bytes per range request and range requests at once per layer. */
-    public record Options(int chunkSize, int connectionsPerLayer) {
-    }
-
     private final RegistryClient registry;
     private final LayerResolver resolver;
     private final Predicate<Descriptor> servedLazily;
     private final FetchPool pool;
-    private final Options options;
+    private final int chunkSize;
+    private final int connectionsPerLayer;
     private final Path scratch;
     private final Executor unpackers;
     private final Cache<String, List<String>> diffIds = Caffeine.newBuilder().maximumSize(64).build();
@@ -83,18 +81,22 @@ public final class RegistryLayerUnpacker implements LayerUnpacker {
     /**
      * @param servedLazily layers the lazy provider serves: not unpacked ahead (their Prepare unpacks one the lazy
      *                     provider turned down after all)
+     * @param chunkSize    bytes per range request
+     * @param connectionsPerLayer range requests at once for one layer, out of the pool's
      * @param scratch      where layers are unpacked until their Prepare moves them into a snapshot; on the same
      *                     file system as the snapshots; emptied now (what a stopped daemon left)
      * @param unpackers    runs one layer's download and unpack per task
      */
     public RegistryLayerUnpacker(RegistryClient registry, Manifests manifests, Predicate<Descriptor> servedLazily,
-                                 FetchPool pool, Options options, Path scratch, Executor unpackers)
+                                 FetchPool pool, int chunkSize, int connectionsPerLayer, Path scratch,
+                                 Executor unpackers)
             throws IOException {
         this.registry = registry;
         this.resolver = new LayerResolver(manifests);
         this.servedLazily = servedLazily;
         this.pool = pool;
-        this.options = options;
+        this.chunkSize = chunkSize;
+        this.connectionsPerLayer = connectionsPerLayer;
         this.scratch = scratch;
         this.unpackers = unpackers;
         FileTree.delete(scratch);
@@ -211,14 +213,16 @@ public final class RegistryLayerUnpacker implements LayerUnpacker {
             Files.setAttribute(fs, "unix:mode", 0755);
             String what = "layer " + layer.digest() + " of " + image;
             TarUnpacker.Result result;
-            try (InputStream blob = new ParallelBlobStream(what, layer.size(), layer.digest(), blob(image, layer),
-                    pool, options.chunkSize(), options.connectionsPerLayer(), bytes -> { })) {
+            long waited;
+            try (ParallelBlobStream blob = new ParallelBlobStream(what, layer.size(), layer.digest(),
+                    blob(image, layer), pool, chunkSize, connectionsPerLayer, dir.resolve("blob"), bytes -> { })) {
                 result = LayerUnpack.unpack(blob, compression, ids.get(index), fs);
+                waited = blob.waitedMillis();
             } catch (IOException e) {
                 throw new IOException(what + ": " + e.getMessage(), e);
             }
-            log.debug("{} downloaded and unpacked in {} ms ({} entries)", what, (System.nanoTime() - start) / 1_000_000,
-                    result.entries());
+            log.debug("{} downloaded and unpacked in {} ms ({} of them waiting for the registry; {} entries)", what,
+                    (System.nanoTime() - start) / 1_000_000, waited, result.entries());
             return new Unpacked(dir, result, ChainIds.of(ids).get(index));
         } catch (IOException | RuntimeException e) {
             FileTree.delete(dir);
@@ -229,8 +233,8 @@ public final class RegistryLayerUnpacker implements LayerUnpacker {
     private ParallelBlobStream.Blob blob(Reference image, Descriptor layer) {
         return new ParallelBlobStream.Blob() {
             @Override
-            public byte[] range(long offset, int length) throws IOException {
-                return registry.range(image, layer, offset, length);
+            public void range(long offset, int length, FileChannel spool) throws IOException {
+                registry.range(image, layer, offset, length, spool);
             }
 
             @Override

@@ -3,19 +3,16 @@ package io.lazysnap.server.unpack;
 import java.io.Closeable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
 /**
  * The one bound on whole-layer downloads: at most {@code connections} range requests run at once, over all layers
- * and images, and a chunk holds its slot until its bytes are consumed, so the memory in chunks is at most
- * {@code connections} x the chunk size.
+ * and images; further chunks queue in order. A chunk's bytes go to its layer's spool file, not to memory.
  */
 public final class FetchPool implements Closeable {
 
     final ExecutorService requests;
-    final Semaphore chunks;
 
     public FetchPool(int connections) {
         if (connections < 1) {
@@ -29,7 +26,6 @@ public final class FetchPool implements Closeable {
                 });
         executor.allowCoreThreadTimeOut(true);
         this.requests = executor;
-        this.chunks = new Semaphore(connections);
     }
 
     @Override

@@ -3,10 +3,15 @@ package io.lazysnap.server.unpack;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.function.LongConsumer;
@@ -14,16 +19,18 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A whole blob read front to back while up to {@code window} range requests fetch the chunks ahead, and checked
- * against its digest at the end: an unpack reading it sees the bytes as soon as they arrive in order, and the
- * download is not limited to one connection's throughput. A registry that answers a range request with the whole
- * blob is read as one stream instead, from where the ranges left off.
+ * A whole blob read front to back while range requests, {@code window} at a time, download it chunk by chunk into
+ * a spool file: a reader (an unpack) sees each chunk as soon as it and those before it have arrived, the download
+ * is not limited to one connection's throughput, and it never waits for the reader, whose pace is its own. The
+ * bytes are checked against the blob's digest at the end. A registry that answers a range request with the whole
+ * blob is read as one stream instead, from where the reader is.
  */
 public final class ParallelBlobStream extends InputStream {
 
     /** Where the bytes come from: a blob's ranges, and the blob as one stream. */
     public interface Blob {
-        byte[] range(long offset, int length) throws IOException;
+        /** Writes exactly {@code length} bytes at {@code offset} into {@code spool}, at the same offset. */
+        void range(long offset, int length, FileChannel spool) throws IOException;
 
         /** True once the registry was seen ignoring a range request. */
         boolean ignoresRanges();
@@ -32,6 +39,13 @@ public final class ParallelBlobStream extends InputStream {
     }
 
     private static final Logger log = LoggerFactory.getLogger(ParallelBlobStream.class);
+
+    /** A chunk not requested because the registry ignores ranges: the reader goes on with one stream. */
+    private static final class RangesIgnored extends IOException {
+        RangesIgnored() {
+            super("the registry ignores range requests");
+        }
+    }
 
     private final String what;
     private final long size;
@@ -42,22 +56,25 @@ public final class ParallelBlobStream extends InputStream {
     private final int window;
     private final LongConsumer progress;
     private final MessageDigest sha256;
-    private final ArrayDeque<CompletableFuture<byte[]>> ahead = new ArrayDeque<>();
-    private long scheduled;
+    private final FileChannel spool;
+    private final List<CompletableFuture<Void>> chunks = new ArrayList<>();
+    private int nextToStart;
+    private volatile boolean closed;
     private long consumed;
-    private byte[] current;
-    private int position;
-    private boolean holdsChunk;
+    /** Bytes of the spool known to have arrived, from {@link #consumed} on. */
+    private long available;
     private InputStream whole;
     private boolean verified;
+    private long waitedNanos;
 
     /**
      * @param what     names the blob in errors
      * @param digest   the descriptor's {@code sha256:} digest
-     * @param progress told how many bytes arrived
+     * @param spool    a file to create for the chunks; deleted when this is closed
+     * @param progress told how many bytes were read
      */
     public ParallelBlobStream(String what, long size, String digest, Blob blob, FetchPool pool, int chunkSize,
-                              int window, LongConsumer progress) {
+                              int window, Path spool, LongConsumer progress) throws IOException {
         if (!digest.startsWith("sha256:")) {
             throw new IllegalArgumentException("only sha256 digests are supported, not " + digest);
         }
@@ -73,6 +90,49 @@ public final class ParallelBlobStream extends InputStream {
             this.sha256 = MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("every JVM has SHA-256", e);
+        }
+        this.spool = FileChannel.open(spool, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
+                StandardOpenOption.WRITE, StandardOpenOption.DELETE_ON_CLOSE);
+        for (long offset = 0; offset < size; offset += chunkSize) {
+            chunks.add(new CompletableFuture<>());
+        }
+        synchronized (chunks) {
+            for (int i = 0; i < Math.min(window, chunks.size()); i++) {
+                startNext();
+            }
+        }
+    }
+
+    /** Starts the next chunk's request; each one that ends starts another, so {@code window} stay in flight. */
+    private void startNext() {
+        if (closed || nextToStart == chunks.size()) {
+            return;
+        }
+        int index = nextToStart++;
+        long offset = (long) index * chunkSize;
+        int length = (int) Math.min(chunkSize, size - offset);
+        CompletableFuture<Void> chunk = chunks.get(index);
+        if (index > 0 && blob.ignoresRanges()) {
+            chunk.completeExceptionally(new RangesIgnored());
+            return; // and no further chunk is started
+        }
+        try {
+            pool.requests.execute(() -> {
+                try {
+                    if (!closed) {
+                        blob.range(offset, length, spool);
+                    }
+                    chunk.complete(null);
+                } catch (IOException | RuntimeException e) {
+                    chunk.completeExceptionally(e);
+                } finally {
+                    synchronized (chunks) {
+                        startNext();
+                    }
+                }
+            });
+        } catch (RuntimeException e) {
+            chunk.completeExceptionally(new IOException("cannot download " + what + ": the download pool is closed", e));
         }
     }
 
@@ -90,12 +150,21 @@ public final class ParallelBlobStream extends InputStream {
         if (whole != null) {
             return readWhole(dst, off, len);
         }
-        if ((current == null || position == current.length) && !nextChunk()) {
+        if (available == 0 && !awaitNextChunk()) {
             return whole != null ? readWhole(dst, off, len) : -1;
         }
-        int n = Math.min(len, current.length - position);
-        System.arraycopy(current, position, dst, off, n);
-        position += n;
+        ByteBuffer into = ByteBuffer.wrap(dst, off, (int) Math.min(len, available));
+        int n = spool.read(into, consumed);
+        if (n <= 0) {
+            throw new IOException(what + ": the spool file ended at " + consumed);
+        }
+        consumed += n;
+        available -= n;
+        sha256.update(dst, off, n);
+        progress.accept(n);
+        if (consumed == size) {
+            verify();
+        }
         return n;
     }
 
@@ -108,77 +177,38 @@ public final class ParallelBlobStream extends InputStream {
         if (whole != null) {
             return consumed < size ? Math.max(1, whole.available()) : 0;
         }
-        int buffered = current == null ? 0 : current.length - position;
-        return buffered > 0 ? buffered : consumed < size ? 1 : 0;
+        return available > 0 ? (int) Math.min(Integer.MAX_VALUE, available) : consumed < size ? 1 : 0;
     }
 
-    private boolean nextChunk() throws IOException {
-        releaseCurrent();
+    /** Waits for the chunk at {@link #consumed}; false at the end, or when switching to one stream. */
+    private boolean awaitNextChunk() throws IOException {
         if (consumed == size) {
             verify();
             return false;
         }
-        if (consumed > 0 && blob.ignoresRanges()) {
-            switchToStream();
-            return false;
-        }
-        schedule();
-        CompletableFuture<byte[]> next = ahead.poll();
+        int index = (int) (consumed / chunkSize);
+        long waitStart = System.nanoTime();
         try {
-            current = next.get();
+            chunks.get(index).get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            release(next);
             throw new InterruptedIOException("interrupted while downloading " + what);
         } catch (ExecutionException e) {
-            pool.chunks.release();
+            if (e.getCause() instanceof RangesIgnored) {
+                switchToStream();
+                return false;
+            }
             throw e.getCause() instanceof IOException io ? io : new IOException(what + ": " + e.getCause(), e.getCause());
         }
-        holdsChunk = true;
-        position = 0;
-        consumed += current.length;
-        sha256.update(current);
-        progress.accept(current.length);
+        waitedNanos += System.nanoTime() - waitStart;
+        available = Math.min((long) (index + 1) * chunkSize, size) - consumed;
         return true;
     }
 
-    /** Starts range requests until {@code window} chunks are ahead, waiting for a slot only when none is. */
-    private void schedule() throws IOException {
-        while (ahead.size() < window && scheduled < size) {
-            if (ahead.isEmpty()) {
-                try {
-                    pool.chunks.acquire();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new InterruptedIOException("interrupted while waiting to download " + what);
-                }
-            } else if (!pool.chunks.tryAcquire()) {
-                return;
-            }
-            long offset = scheduled;
-            int length = (int) Math.min(chunkSize, size - offset);
-            scheduled += length;
-            CompletableFuture<byte[]> chunk = new CompletableFuture<>();
-            try {
-                pool.requests.execute(() -> {
-                    try {
-                        chunk.complete(blob.range(offset, length));
-                    } catch (IOException | RuntimeException e) {
-                        chunk.completeExceptionally(e);
-                    }
-                });
-            } catch (RuntimeException e) {
-                pool.chunks.release();
-                throw new IOException("cannot download " + what + ": the download pool is closed", e);
-            }
-            ahead.add(chunk);
-        }
-    }
-
-    /** The registry ignores ranges: every request ahead would download the blob up to its end offset. */
+    /** The registry ignores ranges: every request would download the blob up to its end offset. */
     private void switchToStream() throws IOException {
         log.info("{}: the registry ignores range requests, downloading it as one stream", what);
-        abandonAhead();
+        closed = true; // no more chunks
         whole = blob.stream();
         whole.skipNBytes(consumed);
     }
@@ -216,31 +246,21 @@ public final class ParallelBlobStream extends InputStream {
         verified = true;
     }
 
-    private void releaseCurrent() {
-        if (holdsChunk) {
-            holdsChunk = false;
-            pool.chunks.release();
-        }
-        current = null;
+    /** How long reads waited for the network, in total: the rest of a read's time is its consumer's. */
+    public long waitedMillis() {
+        return waitedNanos / 1_000_000;
     }
 
-    private void abandonAhead() {
-        for (CompletableFuture<byte[]> chunk = ahead.poll(); chunk != null; chunk = ahead.poll()) {
-            release(chunk);
-        }
-    }
-
-    /** Gives the chunk's slot back once its request is over (its bytes are dropped). */
-    private void release(CompletableFuture<byte[]> chunk) {
-        chunk.whenComplete((bytes, failure) -> pool.chunks.release());
-    }
-
+    /** Stops the download (requests in flight end by themselves) and deletes the spool file. */
     @Override
     public void close() throws IOException {
-        releaseCurrent();
-        abandonAhead();
-        if (whole != null) {
-            whole.close();
+        closed = true;
+        try {
+            spool.close();
+        } finally {
+            if (whole != null) {
+                whole.close();
+            }
         }
     }
 }
