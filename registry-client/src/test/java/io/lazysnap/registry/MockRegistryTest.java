@@ -12,9 +12,14 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -278,6 +283,31 @@ class MockRegistryTest {
             BlobSource source = c.blobSource(repo, BLOB_DESC);
             assertArrayEquals(Arrays.copyOfRange(BLOB, 5000, 5100), source.read(5000, 100));
             assertArrayEquals(Arrays.copyOfRange(BLOB, 0, 1), source.read(0, 1));
+        }
+    }
+
+    @Test
+    void bulkRangesGoStraightToTheFileAndARegistryIgnoringRangesIsNoticed(@TempDir Path tmp) throws Exception {
+        try (RegistryClient c = client().build();
+             FileChannel file = FileChannel.open(tmp.resolve("spool"), StandardOpenOption.CREATE_NEW,
+                     StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            serve(MockRegistryTest::ranged);
+            c.range(repo, BLOB_DESC, 4096, 1000, file);
+            assertFalse(c.ignoresRanges(repo));
+            serve(r -> new MockResponse.Builder().body(new Buffer().write(BLOB)).build());
+            c.range(repo, BLOB_DESC, 0, 4096, file);
+            assertTrue(c.ignoresRanges(repo), "a 200 for a range is remembered for the registry");
+            ByteBuffer written = ByteBuffer.allocate(5096);
+            file.read(written, 0);
+            assertArrayEquals(Arrays.copyOfRange(BLOB, 0, 5096), written.array());
+
+            serve(r -> new MockResponse.Builder().code(206).addHeader("Content-Range", "bytes 0-99/100000")
+                    .body(new Buffer().write(Arrays.copyOfRange(BLOB, 0, 50))).build());
+            IOException e = assertThrows(IOException.class, () -> c.range(repo, BLOB_DESC, 0, 100, file));
+            assertTrue(e.getMessage().contains("truncated"), e.getMessage());
+            try (InputStream whole = c.stream(repo, BLOB_DESC)) {
+                assertArrayEquals(Arrays.copyOfRange(BLOB, 0, 50), whole.readAllBytes(), "streamed as sent");
+            }
         }
     }
 

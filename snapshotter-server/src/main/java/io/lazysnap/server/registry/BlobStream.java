@@ -1,11 +1,9 @@
 package io.lazysnap.server.registry;
 
 import io.lazysnap.estargz.BlobSource;
+import io.lazysnap.server.unpack.BlobDigest;
 import java.io.IOException;
 import java.io.InputStream;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.function.LongConsumer;
 
 /**
@@ -21,11 +19,10 @@ public final class BlobStream extends InputStream {
     private final long size;
     private final String digest;
     private final LongConsumer progress;
-    private final MessageDigest sha256;
+    private final BlobDigest sha256;
     private byte[] buffer = new byte[0];
     private int position;
     private long offset;
-    private boolean verified;
 
     /**
      * @param size     the descriptor's size
@@ -33,18 +30,11 @@ public final class BlobStream extends InputStream {
      * @param progress told how many bytes each range added
      */
     public BlobStream(BlobSource source, long size, String digest, LongConsumer progress) {
-        if (!digest.startsWith("sha256:")) {
-            throw new IllegalArgumentException("only sha256 digests are supported, not " + digest);
-        }
         this.source = source;
         this.size = size;
         this.digest = digest;
         this.progress = progress;
-        try {
-            this.sha256 = MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every JVM has SHA-256", e);
-        }
+        this.sha256 = new BlobDigest(digest);
     }
 
     @Override
@@ -88,19 +78,12 @@ public final class BlobStream extends InputStream {
         buffer = source.read(offset, length);
         position = 0;
         offset += length;
-        sha256.update(buffer);
+        sha256.update(buffer, 0, buffer.length);
         progress.accept(length);
         return true;
     }
 
     private void verify() throws IOException {
-        if (verified) {
-            return;
-        }
-        String actual = "sha256:" + HexFormat.of().formatHex(sha256.digest());
-        if (!actual.equals(digest)) {
-            throw new IOException("blob " + digest + " read from the registry has digest " + actual);
-        }
-        verified = true;
+        sha256.verify("blob " + digest + " read from the registry");
     }
 }

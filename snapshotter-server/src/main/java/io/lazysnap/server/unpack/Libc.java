@@ -24,6 +24,8 @@ final class Libc {
 
         int utimensat(int dirFd, byte[] path, @In long[] times, int flags);
 
+        int faccessat(int dirFd, byte[] path, int mode, int flags);
+
         int lsetxattr(byte[] path, byte[] name, byte[] value, long size, int flags);
 
         String strerror(int errno);
@@ -35,6 +37,7 @@ final class Libc {
     static final int ENOTSUP = 95;
     private static final int AT_FDCWD = -100;
     private static final int AT_SYMLINK_NOFOLLOW = 0x100;
+    private static final int F_OK = 0;
     static final int EPERM = 1;
 
     private static final C LIBC = LibraryLoader.create(C.class).load("c");
@@ -66,6 +69,11 @@ final class Libc {
         if (LIBC.lchown(cString(path.toString()), uid, gid) < 0) {
             throw failure("lchown " + path, RUNTIME.getLastError());
         }
+    }
+
+    /** Whether {@code path} itself exists (a dangling symlink does): no exception thrown for the common "no". */
+    static boolean exists(Path path) {
+        return LIBC.faccessat(AT_FDCWD, cString(path.toString()), F_OK, AT_SYMLINK_NOFOLLOW) == 0;
     }
 
     /** Sets access and modification time of {@code path} itself (not of a symlink's target). */

@@ -7,10 +7,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -49,13 +46,12 @@ public final class ParallelBlobStream extends InputStream {
 
     private final String what;
     private final long size;
-    private final String digest;
+    private final BlobDigest digest;
     private final Blob blob;
     private final FetchPool pool;
     private final int chunkSize;
     private final int window;
     private final LongConsumer progress;
-    private final MessageDigest sha256;
     private final FileChannel spool;
     private final List<CompletableFuture<Void>> chunks = new ArrayList<>();
     private int nextToStart;
@@ -64,7 +60,6 @@ public final class ParallelBlobStream extends InputStream {
     /** Bytes of the spool known to have arrived, from {@link #consumed} on. */
     private long available;
     private InputStream whole;
-    private boolean verified;
     private long waitedNanos;
 
     /**
@@ -75,22 +70,14 @@ public final class ParallelBlobStream extends InputStream {
      */
     public ParallelBlobStream(String what, long size, String digest, Blob blob, FetchPool pool, int chunkSize,
                               int window, Path spool, LongConsumer progress) throws IOException {
-        if (!digest.startsWith("sha256:")) {
-            throw new IllegalArgumentException("only sha256 digests are supported, not " + digest);
-        }
         this.what = what;
         this.size = size;
-        this.digest = digest;
+        this.digest = new BlobDigest(digest);
         this.blob = blob;
         this.pool = pool;
         this.chunkSize = chunkSize;
         this.window = window;
         this.progress = progress;
-        try {
-            this.sha256 = MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every JVM has SHA-256", e);
-        }
         this.spool = FileChannel.open(spool, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
                 StandardOpenOption.WRITE, StandardOpenOption.DELETE_ON_CLOSE);
         for (long offset = 0; offset < size; offset += chunkSize) {
@@ -160,7 +147,7 @@ public final class ParallelBlobStream extends InputStream {
         }
         consumed += n;
         available -= n;
-        sha256.update(dst, off, n);
+        digest.update(dst, off, n);
         progress.accept(n);
         if (consumed == size) {
             verify();
@@ -226,7 +213,7 @@ public final class ParallelBlobStream extends InputStream {
             throw new IOException(what + " is longer than its " + size + " bytes");
         }
         consumed += n;
-        sha256.update(dst, off, n);
+        digest.update(dst, off, n);
         progress.accept(n);
         if (consumed == size) {
             verify();
@@ -235,15 +222,7 @@ public final class ParallelBlobStream extends InputStream {
     }
 
     private void verify() throws IOException {
-        if (verified) {
-            return;
-        }
-        String actual = "sha256:" + HexFormat.of().formatHex(sha256.digest());
-        if (!actual.equals(digest)) {
-            throw new IOException(what + " has digest " + actual + ", not " + digest + ": the registry sent other"
-                    + " bytes than the image's manifest names");
-        }
-        verified = true;
+        digest.verify(what);
     }
 
     /** How long reads waited for the network, in total: the rest of a read's time is its consumer's. */

@@ -5,23 +5,23 @@ import io.lazysnap.estargz.EntryType;
 import io.lazysnap.estargz.LayerFormatException;
 import io.lazysnap.estargz.TarHeader;
 import io.lazysnap.estargz.TarReader;
+import io.lazysnap.server.snapshot.FileTree;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,6 +45,11 @@ public final class TarUnpacker {
     /** overlayfs' own attributes: a layer setting them could redirect lookups or fake whiteouts. */
     private static final String OVERLAY_XATTRS = "trusted.overlay.";
     private static final int BUFFER = 128 << 10;
+    /**
+     * Directories are remembered until the end (their times are set last): a layer with more is refused rather
+     * than allowed to exhaust the daemon's heap, and containerd unpacks it instead.
+     */
+    private static final int MAX_DIRECTORIES = 200_000;
 
     /**
      * What an unpack made.
@@ -57,14 +62,22 @@ public final class TarUnpacker {
     }
 
     private final Path root;
+    private final int maxDirectories;
     private final byte[] buffer = new byte[BUFFER];
     /** Directories whose times are set last: writing their children changed them. */
     private final Map<Path, Instant> dirTimes = new LinkedHashMap<>();
     private final List<String> implicitDirs = new ArrayList<>();
+    /** Directories (clean relative paths) this unpack made or checked, so that each entry need not stat its parents. */
+    private final Set<String> knownDirs = new HashSet<>();
 
     /** @param root an existing, empty directory */
     public TarUnpacker(Path root) {
+        this(root, MAX_DIRECTORIES);
+    }
+
+    TarUnpacker(Path root, int maxDirectories) {
         this.root = root;
+        this.maxDirectories = maxDirectories;
     }
 
     /** Applies every entry of {@code tar}; returns at the end-of-archive marker, leaving the rest unread. */
@@ -108,7 +121,7 @@ public final class TarUnpacker {
         if (path.isEmpty()) {
             if (header.type() == EntryType.DIR) {
                 setMetadata(root, header, false);
-                dirTimes.put(root, header.modTime());
+                remember(root, header.modTime());
             }
             return;
         }
@@ -127,8 +140,9 @@ public final class TarUnpacker {
             return;
         }
         Path target = parentDir.resolve(base);
-        boolean keepDirectory = header.type() == EntryType.DIR && Files.isDirectory(target, NOFOLLOW);
-        if (!keepDirectory) {
+        boolean exists = Libc.exists(target);
+        boolean keepDirectory = exists && header.type() == EntryType.DIR && Files.isDirectory(target, NOFOLLOW);
+        if (exists && !keepDirectory) {
             delete(target);
         }
         switch (header.type()) {
@@ -136,8 +150,9 @@ public final class TarUnpacker {
                 if (!keepDirectory) {
                     Files.createDirectory(target);
                 }
+                knownDirs.add(path);
                 setMetadata(target, header, false);
-                dirTimes.put(target, header.modTime());
+                remember(target, header.modTime());
                 return;
             }
             case REG -> write(target, payload);
@@ -160,6 +175,13 @@ public final class TarUnpacker {
         Libc.setTimes(target, header.modTime());
     }
 
+    private void remember(Path dir, Instant modTime) throws LayerFormatException {
+        dirTimes.put(dir, modTime);
+        if (dirTimes.size() > maxDirectories) {
+            throw new LayerFormatException("the layer has more than " + maxDirectories + " directories");
+        }
+    }
+
     private void whiteout(Path parentDir, String path, String hidden, TarHeader header) throws IOException {
         if (hidden.isEmpty() || hidden.equals(".") || hidden.equals("..")) {
             throw new LayerFormatException("whiteout " + quote(path) + " names no file");
@@ -179,24 +201,30 @@ public final class TarUnpacker {
      * anything but a real directory: the layer cannot make the unpack follow a symlink it planted.
      */
     private Path directory(String path) throws IOException {
-        Path dir = root;
-        if (path.isEmpty()) {
-            return dir;
+        if (path.isEmpty() || knownDirs.contains(path)) {
+            return root.resolve(path);
         }
+        Path dir = root;
         int start = 0;
         while (start <= path.length()) {
             int slash = path.indexOf('/', start);
             int end = slash < 0 ? path.length() : slash;
             dir = dir.resolve(path.substring(start, end));
-            if (!Files.isDirectory(dir, NOFOLLOW)) {
-                if (Files.exists(dir, NOFOLLOW)) {
-                    throw new LayerFormatException("entry below " + quote(path.substring(0, end))
+            String prefix = path.substring(0, end);
+            if (!knownDirs.contains(prefix) && !Files.isDirectory(dir, NOFOLLOW)) {
+                if (Libc.exists(dir)) {
+                    throw new LayerFormatException("entry below " + quote(prefix)
                             + ", which this layer made a symlink or file: refusing to write through it");
                 }
                 Files.createDirectory(dir);
                 Libc.chmod(dir, 0755);
-                implicitDirs.add(path.substring(0, end));
+                implicitDirs.add(prefix);
+                if (implicitDirs.size() > maxDirectories) {
+                    throw new LayerFormatException("the layer leaves out more than " + maxDirectories
+                            + " parent directories");
+                }
             }
+            knownDirs.add(prefix);
             start = end + 1;
         }
         return dir;
@@ -263,30 +291,14 @@ public final class TarUnpacker {
 
     /** Removes whatever the layer put at {@code target} before (a replaced entry), never following a symlink. */
     private void delete(Path target) throws IOException {
-        if (!Files.exists(target, NOFOLLOW)) {
-            return;
-        }
         if (!Files.isDirectory(target, NOFOLLOW)) {
-            Files.delete(target);
+            Files.deleteIfExists(target);
             return;
         }
+        String path = root.relativize(target).toString();
+        knownDirs.removeIf(dir -> dir.equals(path) || dir.startsWith(path + "/"));
         dirTimes.keySet().removeIf(dir -> dir.startsWith(target));
-        Files.walkFileTree(target, new SimpleFileVisitor<>() {
-            @Override
-            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                Files.delete(file);
-                return FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public FileVisitResult postVisitDirectory(Path dir, IOException e) throws IOException {
-                if (e != null) {
-                    throw e;
-                }
-                Files.delete(dir);
-                return FileVisitResult.CONTINUE;
-            }
-        });
+        FileTree.delete(target);
     }
 
     private static String quote(String name) {

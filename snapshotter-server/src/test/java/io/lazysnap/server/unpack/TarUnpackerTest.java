@@ -145,6 +145,23 @@ class TarUnpackerTest {
         assertFalse(sh(fresh, "getfattr -d -m - d").contains("trusted.overlay"), "overlayfs attributes are not set");
     }
 
+    @Test
+    void boundsWhatItRemembersAndRefusesWhiteoutsOfParents() {
+        Tars many = new Tars();
+        for (int i = 0; i < 11; i++) {
+            many.dir("d" + i + "/");
+        }
+        LayerFormatException e = assertThrows(LayerFormatException.class,
+                () -> new TarUnpacker(out, 10).unpack(new ByteArrayInputStream(many.bytes())));
+        assertTrue(e.getMessage().contains("more than 10 directories"), e.getMessage());
+        assertThrows(LayerFormatException.class, () -> new TarUnpacker(out, 10).unpack(new ByteArrayInputStream(
+                new Tars().file("a/b/c/d/e/f/g/h/i/j/k/l", "deep").bytes())), "implicit directories count too");
+        for (String name : List.of("dir/.wh..", "dir/.wh.")) {
+            assertThrows(LayerFormatException.class, () -> new TarUnpacker(tmp.resolve("out")).unpack(
+                    new ByteArrayInputStream(new Tars().file(name, "").bytes())), name);
+        }
+    }
+
     /** Everything stat and getfattr say about each entry, sorted, plus file contents' digests. */
     static String describe(Path root) throws Exception {
         return sh(root, "find . -mindepth 1 -print0 | sort -z | xargs -0 stat -c '%n %f %u:%g %s %Y %t:%T %h %N'"

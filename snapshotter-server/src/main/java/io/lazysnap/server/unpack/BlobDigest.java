@@ -1,0 +1,44 @@
+package io.lazysnap.server.unpack;
+
+import java.io.IOException;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+
+/** The SHA-256 of a blob read front to back, checked against its descriptor's digest once the last byte is in. */
+public final class BlobDigest {
+
+    private final String expected;
+    private final MessageDigest sha256;
+    private boolean verified;
+
+    /** @param expected the descriptor's {@code sha256:} digest */
+    public BlobDigest(String expected) {
+        if (!expected.startsWith("sha256:")) {
+            throw new IllegalArgumentException("only sha256 digests are supported, not " + expected);
+        }
+        this.expected = expected;
+        try {
+            this.sha256 = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JVM has SHA-256", e);
+        }
+    }
+
+    public void update(byte[] bytes, int offset, int length) {
+        sha256.update(bytes, offset, length);
+    }
+
+    /** Throws unless the bytes seen so far have the expected digest; {@code what} names the blob. */
+    public void verify(String what) throws IOException {
+        if (verified) {
+            return;
+        }
+        String actual = "sha256:" + HexFormat.of().formatHex(sha256.digest());
+        if (!actual.equals(expected)) {
+            throw new IOException(what + " has digest " + actual + ", not " + expected + ": the registry sent other"
+                    + " bytes than the image's manifest names");
+        }
+        verified = true;
+    }
+}
