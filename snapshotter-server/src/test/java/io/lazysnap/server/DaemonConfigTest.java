@@ -44,6 +44,14 @@ class DaemonConfigTest {
         assertEquals(new DaemonConfig.Fuse(3600L, 3600L, "auto", 10L, 120L), c.fuse());
         assertEquals(Map.of(), c.resolver().host());
         assertEquals(true, c.directoryCache().syncAdd());
+        assertEquals(new DaemonConfig.Unpack(true, 4 << 20, 4, 8), c.unpack());
+    }
+
+    @Test
+    void theUnpackSection() throws Exception {
+        assertEquals(new DaemonConfig.Unpack(false, 1 << 20, 2, 16),
+                load("[unpack]\nenabled = false\nchunk_size = 1048576\nconnections_per_layer = 2\nconnections = 16\n")
+                        .unpack());
     }
 
     @Test
@@ -171,6 +179,10 @@ class DaemonConfigTest {
             [blob]\\nmax_wait_msec = 10                  | [blob] min_wait_msec (200) must not exceed max_wait_msec (10)
             [fuse]\\nattr_timeout = -1                   | [fuse] attr_timeout must be at least 0, not -1
             [fuse]\\nentry_timeout = -1                  | [fuse] entry_timeout must be at least 0, not -1
+            [unpack]\\nchunk_size = 1024                  | [unpack] chunk_size must be at least 65536, not 1024
+            [unpack]\\nchunk_size = 134217728           | [unpack] chunk_size (134217728) must not exceed 67108864
+            [unpack]\\nconnections = 0                   | [unpack] connections must be at least 1, not 0
+            [unpack]\\nconnections_per_layer = 0         | [unpack] connections_per_layer must be at least 1, not 0
             log_format = "xml"                           | log_format must be "text" or "json", not "xml"
             root = "a                                    | not valid TOML
             """)
