@@ -66,7 +66,8 @@ public final class EntryPaths {
         return slash < 0 ? "" : path.substring(0, slash);
     }
 
-    static String quote(String name) {
+    /** A name in double quotes, NUL shown as {@code \0}: for error messages. */
+    public static String quote(String name) {
         return '"' + name.replace("\0", "\\0") + '"';
     }
 }

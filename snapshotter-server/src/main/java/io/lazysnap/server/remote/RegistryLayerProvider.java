@@ -59,16 +59,6 @@ public final class RegistryLayerProvider implements RemoteLayerProvider {
                                LayerMounter.Started started) {
     }
 
-    /**
-     * Which image a layer was opened for: the same layer digest in another image (or another manifest of it) has
-     * its own descriptor, TOC annotation and repository, so it never shares an entry.
-     */
-    private record AheadKey(String imageRef, String manifestDigest, String layerDigest) {
-        static AheadKey of(LayerLabels labels, String layerDigest) {
-            return new AheadKey(labels.imageRef(), labels.manifestDigest().orElse(""), layerDigest);
-        }
-    }
-
     private final RegistryClient registry;
     private final LayerResolver resolver;
     private final LayerMounter mounter;
@@ -76,9 +66,9 @@ public final class RegistryLayerProvider implements RemoteLayerProvider {
     private final ExecutorService background;
     private final Duration aheadPatience;
     /** Layers opened ahead of their Prepare; one whose Prepare never comes stops fetching when it expires. */
-    private final Cache<AheadKey, CompletableFuture<OpenedLayer>> ahead = Caffeine.newBuilder()
+    private final Cache<ImageLayerKey, CompletableFuture<OpenedLayer>> ahead = Caffeine.newBuilder()
             .maximumSize(1024).expireAfterWrite(Duration.ofMinutes(5)).scheduler(Scheduler.systemScheduler())
-            .<AheadKey, CompletableFuture<OpenedLayer>>evictionListener((key, opening, cause) -> {
+            .<ImageLayerKey, CompletableFuture<OpenedLayer>>evictionListener((key, opening, cause) -> {
                 if (opening != null) {
                     opening.thenAccept(o -> {
                         if (o != null) {
@@ -113,7 +103,7 @@ public final class RegistryLayerProvider implements RemoteLayerProvider {
         }
         LayerLabels layer = parsed.get();
         openAhead(layer);
-        CompletableFuture<OpenedLayer> pending = ahead.asMap().remove(AheadKey.of(layer, layer.layerDigest()));
+        CompletableFuture<OpenedLayer> pending = ahead.asMap().remove(ImageLayerKey.of(layer, layer.layerDigest()));
         Optional<OpenedLayer> opened = pending != null ? await(pending, layer) : open(layer, layer.layerDigest());
         return opened.map(o -> new MountingLayer(o, layer));
     }
@@ -177,7 +167,7 @@ public final class RegistryLayerProvider implements RemoteLayerProvider {
     private void openAhead(LayerLabels labels) {
         for (String digest : labels.imageLayers()) {
             if (!digest.equals(labels.layerDigest())) {
-                ahead.get(AheadKey.of(labels, digest), key -> opening(() -> open(labels, key.layerDigest())));
+                ahead.get(ImageLayerKey.of(labels, digest), key -> opening(() -> open(labels, key.layerDigest())));
             }
         }
     }
@@ -188,7 +178,7 @@ public final class RegistryLayerProvider implements RemoteLayerProvider {
      */
     public void openAhead(Reference imageRef, Manifest manifest) {
         for (Descriptor layer : manifest.layers()) {
-            AheadKey key = new AheadKey(imageRef.toString(), manifest.descriptor().digest(), layer.digest());
+            ImageLayerKey key = new ImageLayerKey(imageRef.toString(), manifest.descriptor().digest(), layer.digest());
             ahead.get(key, k -> opening(() -> open(new ResolvedLayer(imageRef, layer), imageRef.toString())));
         }
     }

@@ -45,13 +45,6 @@ public final class RegistryLayerUnpacker implements LayerUnpacker {
 
     private static final Logger log = LoggerFactory.getLogger(RegistryLayerUnpacker.class);
 
-    /** Same reasoning as the lazy provider's: a layer digest in another image or manifest is its own entry. */
-    private record Key(String imageRef, String manifestDigest, String layerDigest) {
-        static Key of(LayerLabels labels, String layerDigest) {
-            return new Key(labels.imageRef(), labels.manifestDigest().orElse(""), layerDigest);
-        }
-    }
-
     private final RegistryClient registry;
     private final LayerResolver resolver;
     private final Predicate<Descriptor> servedLazily;
@@ -65,9 +58,9 @@ public final class RegistryLayerUnpacker implements LayerUnpacker {
      * Unpacks started ahead of their Prepare. An entry stays after its Prepare claimed it, so that the image's
      * later Prepares do not start it again; one never claimed is deleted when it expires.
      */
-    private final Cache<Key, CompletableFuture<Unpacked>> ahead = Caffeine.newBuilder()
+    private final Cache<ImageLayerKey, CompletableFuture<Unpacked>> ahead = Caffeine.newBuilder()
             .maximumSize(1024).expireAfterWrite(Duration.ofMinutes(10)).scheduler(Scheduler.systemScheduler())
-            .<Key, CompletableFuture<Unpacked>>evictionListener((key, unpack, cause) -> {
+            .<ImageLayerKey, CompletableFuture<Unpacked>>evictionListener((key, unpack, cause) -> {
                 if (unpack != null) {
                     unpack.thenAccept(u -> {
                         if (u != null && u.claimed.compareAndSet(false, true)) {
@@ -149,7 +142,7 @@ public final class RegistryLayerUnpacker implements LayerUnpacker {
         }
         for (String digest : layer.imageLayers()) {
             manifest.layers().stream().filter(d -> d.digest().equals(digest) && unpacksAhead(d)).findFirst()
-                    .ifPresent(d -> ahead.get(Key.of(layer, digest), key -> start(layer, manifest, d)));
+                    .ifPresent(d -> ahead.get(ImageLayerKey.of(layer, digest), key -> start(layer, manifest, d)));
         }
     }
 
@@ -160,7 +153,7 @@ public final class RegistryLayerUnpacker implements LayerUnpacker {
             return Optional.empty();
         }
         LayerLabels layer = parsed.get();
-        Key key = Key.of(layer, layer.layerDigest());
+        ImageLayerKey key = ImageLayerKey.of(layer, layer.layerDigest());
         CompletableFuture<Unpacked> pending = ahead.getIfPresent(key);
         Unpacked unpacked;
         try {

@@ -229,10 +229,8 @@ public final class OverlaySnapshotter implements Snapshotter {
                     throw SnapshotException.alreadyExists("target snapshot %s already exists", target);
                 }
                 long parentId = committedParent(tx, parent);
-                // The name is free-form: containerd finds the layer by label and parent, and the same chain ID may
-                // sit on another parent snapshot (e.g. a layer below it was downloaded in another namespace).
-                String name = tx.find(target).isPresent() ? target + "@" + UUID.randomUUID() : target;
-                created[0] = tx.insert(name, parentId, Kind.COMMITTED, committedLabels, clock.instant());
+                created[0] = tx.insert(committedName(tx, target), parentId, Kind.COMMITTED, committedLabels,
+                        clock.instant());
                 moveIntoPlace(staging, snapshotDir(created[0]));
                 mount[0] = layer.get().mount(snapshotDir(created[0]));
                 return created[0];
@@ -296,9 +294,8 @@ public final class OverlaySnapshotter implements Snapshotter {
                     return null; // committed meanwhile by another Prepare: theirs is the same layer
                 }
                 long parentId = committedParent(tx, parent);
-                String name = tx.find(target).isPresent() ? target + "@" + UUID.randomUUID() : target;
                 long id = tx.insert("unpacked-" + UUID.randomUUID(), parentId, Kind.ACTIVE, Map.of(), clock.instant());
-                tx.commit(id, name, labels, usage, clock.instant());
+                tx.commit(id, committedName(tx, target), labels, usage, clock.instant());
                 moveIntoPlace(staging, snapshotDir(id));
                 return null;
             });
@@ -342,6 +339,15 @@ public final class OverlaySnapshotter implements Snapshotter {
             inFlight.remove(staging);
             deleteQuietly(staging);
         }
+    }
+
+    /**
+     * The name a layer committed here for {@code target} gets. It is free-form: containerd finds the layer by label
+     * and parent, and the same chain ID may sit on another parent snapshot (e.g. a layer below it was downloaded in
+     * another namespace).
+     */
+    private static String committedName(SnapshotStore.Tx tx, String target) throws java.sql.SQLException {
+        return tx.find(target).isPresent() ? target + "@" + UUID.randomUUID() : target;
     }
 
     /** The id of committed snapshot {@code parent}, or 0 for none. */

@@ -18,11 +18,20 @@ public final class BlobDigest {
             throw new IllegalArgumentException("only sha256 digests are supported, not " + expected);
         }
         this.expected = expected;
+        this.sha256 = newSha256();
+    }
+
+    static MessageDigest newSha256() {
         try {
-            this.sha256 = MessageDigest.getInstance("SHA-256");
+            return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("every JVM has SHA-256", e);
         }
+    }
+
+    /** {@code sha256:<hex>} of a SHA-256 result. */
+    static String format(byte[] sha256) {
+        return "sha256:" + HexFormat.of().formatHex(sha256);
     }
 
     public void update(byte[] bytes, int offset, int length) {
@@ -34,7 +43,7 @@ public final class BlobDigest {
         if (verified) {
             return;
         }
-        String actual = "sha256:" + HexFormat.of().formatHex(sha256.digest());
+        String actual = format(sha256.digest());
         if (!actual.equals(expected)) {
             throw new IOException(what + " has digest " + actual + ", not " + expected + ": the registry sent other"
                     + " bytes than the image's manifest names");

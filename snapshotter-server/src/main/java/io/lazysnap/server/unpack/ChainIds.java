@@ -1,10 +1,7 @@
 package io.lazysnap.server.unpack;
 
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 
 /**
@@ -27,11 +24,6 @@ public final class ChainIds {
     }
 
     private static String sha256(String text) {
-        try {
-            return "sha256:" + HexFormat.of().formatHex(
-                    MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every JVM has SHA-256", e);
-        }
+        return BlobDigest.format(BlobDigest.newSha256().digest(text.getBytes(StandardCharsets.UTF_8)));
     }
 }

@@ -8,8 +8,6 @@ import java.io.OutputStream;
 import java.nio.file.Path;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.Optional;
 import java.util.Set;
 import java.util.zip.GZIPInputStream;
@@ -56,12 +54,7 @@ public final class LayerUnpack {
      */
     public static TarUnpacker.Result unpack(InputStream blob, Compression compression, String diffId, Path root)
             throws IOException {
-        MessageDigest sha256;
-        try {
-            sha256 = MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every JVM has SHA-256", e);
-        }
+        MessageDigest sha256 = BlobDigest.newSha256();
         InputStream decompressed = switch (compression) {
             case GZIP -> new GZIPInputStream(blob, BUFFER);
             case ZSTD -> new BufferedInputStream(new ZstdInputStream(blob), BUFFER);
@@ -82,7 +75,7 @@ public final class LayerUnpack {
             TarUnpacker.Result result = new TarUnpacker(root).unpack(tar);
             tar.transferTo(OutputStream.nullOutputStream()); // the end-of-archive blocks count towards the diffID
             blob.transferTo(OutputStream.nullOutputStream()); // anything after the last gzip member counts towards the digest
-            String actual = "sha256:" + HexFormat.of().formatHex(sha256.digest());
+            String actual = BlobDigest.format(sha256.digest());
             if (!actual.equals(diffId)) {
                 throw new IOException("the layer unpacked to diffID " + actual + " but the image config says "
                         + diffId);

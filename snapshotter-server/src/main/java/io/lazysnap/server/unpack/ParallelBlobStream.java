@@ -145,14 +145,8 @@ public final class ParallelBlobStream extends InputStream {
         if (n <= 0) {
             throw new IOException(what + ": the spool file ended at " + consumed);
         }
-        consumed += n;
         available -= n;
-        digest.update(dst, off, n);
-        progress.accept(n);
-        if (consumed == size) {
-            verify();
-        }
-        return n;
+        return consumed(dst, off, n);
     }
 
     /**
@@ -212,6 +206,11 @@ public final class ParallelBlobStream extends InputStream {
         if (consumed + n > size) {
             throw new IOException(what + " is longer than its " + size + " bytes");
         }
+        return consumed(dst, off, n);
+    }
+
+    /** Counts, digests and reports {@code n} bytes read into {@code dst}; checks the digest after the last one. */
+    private int consumed(byte[] dst, int off, int n) throws IOException {
         consumed += n;
         digest.update(dst, off, n);
         progress.accept(n);

@@ -131,7 +131,7 @@ public final class TarUnpacker {
         if (base.equals(OPAQUE)) {
             int errno = Libc.lsetxattr(parentDir, OVERLAY_XATTRS + "opaque", "y".getBytes(StandardCharsets.US_ASCII));
             if (errno != 0) {
-                throw Libc.failure("marking " + quote(parent) + " opaque", errno);
+                throw Libc.failure("marking " + EntryPaths.quote(parent) + " opaque", errno);
             }
             return;
         }
@@ -158,7 +158,7 @@ public final class TarUnpacker {
             case REG -> write(target, payload);
             case SYMLINK -> {
                 if (header.linkName().isEmpty() || header.linkName().indexOf('\0') >= 0) {
-                    throw new LayerFormatException("symlink " + quote(path) + " has an empty target or one with NUL");
+                    throw new LayerFormatException("symlink " + EntryPaths.quote(path) + " has an empty target or one with NUL");
                 }
                 Libc.symlink(header.linkName(), target); // byte for byte: Path.of would drop a trailing slash
             }
@@ -169,7 +169,7 @@ public final class TarUnpacker {
             case CHAR -> Libc.mknod(target, Libc.S_IFCHR, header.devMajor(), header.devMinor());
             case BLOCK -> Libc.mknod(target, Libc.S_IFBLK, header.devMajor(), header.devMinor());
             case FIFO -> Libc.mknod(target, Libc.S_IFIFO, 0, 0);
-            default -> throw new LayerFormatException("unsupported entry type " + header.type() + " at " + quote(path));
+            default -> throw new LayerFormatException("unsupported entry type " + header.type() + " at " + EntryPaths.quote(path));
         }
         setMetadata(target, header, header.type() == EntryType.SYMLINK);
         Libc.setTimes(target, header.modTime());
@@ -184,7 +184,7 @@ public final class TarUnpacker {
 
     private void whiteout(Path parentDir, String path, String hidden, TarHeader header) throws IOException {
         if (hidden.isEmpty() || hidden.equals(".") || hidden.equals("..")) {
-            throw new LayerFormatException("whiteout " + quote(path) + " names no file");
+            throw new LayerFormatException("whiteout " + EntryPaths.quote(path) + " names no file");
         }
         if (hidden.startsWith(WHITEOUT)) {
             log.debug("skipping aufs metadata entry {}", path);
@@ -213,7 +213,7 @@ public final class TarUnpacker {
             String prefix = path.substring(0, end);
             if (!knownDirs.contains(prefix) && !Files.isDirectory(dir, NOFOLLOW)) {
                 if (Libc.exists(dir)) {
-                    throw new LayerFormatException("entry below " + quote(prefix)
+                    throw new LayerFormatException("entry below " + EntryPaths.quote(prefix)
                             + ", which this layer made a symlink or file: refusing to write through it");
                 }
                 Files.createDirectory(dir);
@@ -238,13 +238,13 @@ public final class TarUnpacker {
         for (String element : parent.isEmpty() ? new String[0] : parent.split("/")) {
             dir = dir.resolve(element);
             if (!Files.isDirectory(dir, NOFOLLOW)) {
-                throw new LayerFormatException("hardlink " + quote(path) + " names " + quote(linkName)
+                throw new LayerFormatException("hardlink " + EntryPaths.quote(path) + " names " + EntryPaths.quote(linkName)
                         + ", which is not below a directory of this layer");
             }
         }
         Path target = root.resolve(clean);
         if (clean.isEmpty() || !Files.exists(target, NOFOLLOW) || Files.isDirectory(target, NOFOLLOW)) {
-            throw new LayerFormatException("hardlink " + quote(path) + " names " + quote(linkName)
+            throw new LayerFormatException("hardlink " + EntryPaths.quote(path) + " names " + EntryPaths.quote(linkName)
                     + ", which is not a file unpacked earlier in this layer");
         }
         return target;
@@ -269,22 +269,22 @@ public final class TarUnpacker {
             String name = xattr.getKey();
             if (name.startsWith(OVERLAY_XATTRS)) {
                 log.warn("ignoring attribute {} of {}: overlayfs' own attributes are not taken from layers", name,
-                        quote(header.name()));
+                        EntryPaths.quote(header.name()));
                 continue;
             }
             int errno = Libc.lsetxattr(target, name, xattr.getValue());
             if (errno == Libc.ENOTSUP || errno == Libc.EPERM && !name.startsWith("security.")) {
-                log.warn("cannot set attribute {} of {} on this file system: {}", name, quote(header.name()),
+                log.warn("cannot set attribute {} of {} on this file system: {}", name, EntryPaths.quote(header.name()),
                         Libc.failure("lsetxattr", errno).getMessage());
             } else if (errno != 0) {
-                throw Libc.failure("setting attribute " + name + " of " + quote(header.name()), errno);
+                throw Libc.failure("setting attribute " + name + " of " + EntryPaths.quote(header.name()), errno);
             }
         }
     }
 
     private static int id(long value, String field, TarHeader header) throws LayerFormatException {
         if (value < 0 || value > 0xfffffffeL) {
-            throw new LayerFormatException(field + " " + value + " of " + quote(header.name()) + " is out of range");
+            throw new LayerFormatException(field + " " + value + " of " + EntryPaths.quote(header.name()) + " is out of range");
         }
         return (int) value;
     }
@@ -299,9 +299,5 @@ public final class TarUnpacker {
         knownDirs.removeIf(dir -> dir.equals(path) || dir.startsWith(path + "/"));
         dirTimes.keySet().removeIf(dir -> dir.startsWith(target));
         FileTree.delete(target);
-    }
-
-    private static String quote(String name) {
-        return '"' + name.replace("\0", "\\0") + '"';
     }
 }
