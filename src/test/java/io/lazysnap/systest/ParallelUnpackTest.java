@@ -4,7 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.lazysnap.registry.Reference;
+import io.lazysnap.registry.RegistryClient;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -89,8 +94,8 @@ class ParallelUnpackTest {
     void everyLayerIsIdenticalToContainerdsOwnUnpack() throws Exception {
         stack.ctr("image", "pull", "--plain-http", "--snapshotter", "overlayfs", image);
 
-        List<Path> ours = layerDirs("lazysnap");
-        List<Path> containerds = layerDirs("overlayfs");
+        List<Path> ours = layerDirs("lazysnap", built.chainId());
+        List<Path> containerds = layerDirs("overlayfs", built.chainId());
 
         assertEquals(4, ours.size());
         assertEquals(containerds.size(), ours.size());
@@ -141,13 +146,53 @@ class ParallelUnpackTest {
         }
     }
 
+    @Test
+    @Order(5)
+    void anEstargzLayerTheContainerReadsBeforeItStartsIsPulledWholeNotLazily() throws Exception {
+        Path src = Files.createDirectories(stack.dir.resolve("hot-src/data"));
+        Processes.run(Duration.ofMinutes(1), "sh", "-ec", "head -c 16M /dev/urandom > " + src.resolve("hot"));
+        Files.writeString(src.resolve("cold.txt"), "not in the prefetch list\n");
+        String plain = new TestImage(Files.createDirectories(stack.dir.resolve("hot-build")))
+                .layer(stack.dir.resolve("unpack-src/l1")).layer(src.getParent())
+                .push(stack.registry, "systest/hot", "plain", List.of("sh", "-c", "wc -c < /data/hot"));
+        String ref = stack.registry + "/systest/hot:esgz";
+        // The busybox layer has no prefetch list; the data layer's is nearly all of it.
+        LazysnapCli.convert("--prioritize", "/data/hot", plain, ref);
+
+        String out = LazysnapCli.rpull(stack, ref);
+
+        assertEquals(1, out.lines().filter(l -> l.contains(" remote")).count(), "busybox mounted lazily:\n" + out);
+        assertEquals(1, out.lines().filter(l -> l.contains(" unpacked")).count(), "data pulled whole:\n" + out);
+        assertTrue(stack.lazysnap.logged("pulling it whole instead of lazily"), stack.logs());
+        assertEquals("16777216\n", stack.ctr("run", "--rm", "--snapshotter", "lazysnap", ref, "hot-1"), stack.logs());
+        String chain = chainId(ref);
+        stack.ctr("image", "pull", "--plain-http", "--snapshotter", "overlayfs", ref);
+        Path ours = layerDirs("lazysnap", chain).get(0);
+        Path containerds = layerDirs("overlayfs", chain).get(0);
+        assertEquals(Trees.describe(containerds), Trees.describe(ours), ours + " vs containerd's " + containerds);
+    }
+
+    /** The chain ID of {@code ref}'s layers, from its config's diffIDs. */
+    private static String chainId(String ref) throws Exception {
+        try (RegistryClient registry = RegistryClient.builder().plainHttp(stack.registry).build()) {
+            Reference image = Reference.parse(ref);
+            JsonNode config = new ObjectMapper().readTree(registry.blob(image, registry.manifest(image).config()));
+            String chain = null;
+            for (JsonNode diffId : config.at("/rootfs/diff_ids")) {
+                chain = chain == null ? diffId.asText()
+                        : TestImage.digest((chain + " " + diffId.asText()).getBytes(StandardCharsets.UTF_8));
+            }
+            return chain;
+        }
+    }
+
     /**
      * The image's layer directories in {@code snapshotter}, top first, from the mounts of a view of its top (ctr
      * holds no lease on the view: the garbage collector removes it, so its mounts are read as it is made).
      */
-    private static List<Path> layerDirs(String snapshotter) throws Exception {
+    private static List<Path> layerDirs(String snapshotter, String chainId) throws Exception {
         String mounts = stack.ctr("snapshots", "--snapshotter", snapshotter, "view", "--mounts",
-                "compare-" + snapshotter, built.chainId());
+                "compare-" + snapshotter + "-" + chainId.substring(7, 19), chainId);
         Matcher m = LOWERDIR.matcher(mounts);
         assertTrue(m.find(), mounts);
         List<Path> dirs = new ArrayList<>();

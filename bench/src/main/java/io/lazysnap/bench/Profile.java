@@ -45,7 +45,10 @@ record Profile(String name, List<Scenario> scenarios, int iterations, int rounds
                             "lazysnap-cri"), List.of("1gbit-2ms"))), 1, 5, false);
             case "plain" -> new Profile(name, List.of(
                     new Scenario(List.of("100m-2pct", "python3"), PLAIN_MODES, List.of("1gbit-2ms", SLOW_LINK)),
-                    new Scenario(List.of("1024m-2pct"), PLAIN_MODES, List.of("1gbit-2ms", SLOW_LINK))), 1, 3, false);
+                    new Scenario(List.of("1024m-2pct"), PLAIN_MODES, List.of("1gbit-2ms", SLOW_LINK)),
+                    // Read completely: pulled whole by lazysnap ([unpack] whole_pull_prefetch_share).
+                    new Scenario(List.of("100m-100pct"), List.of("overlay", "lazysnap-rpull", "lazysnap-cri"),
+                            List.of("1gbit-2ms", SLOW_LINK))), 1, 3, false);
             default -> throw new IllegalArgumentException(
                     "profile is full, python3, quick, demo, compare or plain, not " + name);
         };

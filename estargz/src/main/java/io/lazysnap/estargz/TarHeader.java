@@ -17,7 +17,12 @@ public record TarHeader(String name, EntryType type, String linkName, long mode,
     static final int BLOCK = 512;
 
     /** Bytes of zero padding after a payload of {@code size} bytes. */
-    static int padding(long size) {
+    public static int padding(long size) {
         return (int) ((BLOCK - size % BLOCK) % BLOCK);
+    }
+
+    /** This header as tar blocks: a ustar header, preceded by a PAX header where a value does not fit ustar. */
+    public byte[] encode() {
+        return TarHeaderEncoder.encode(this);
     }
 }

@@ -8,6 +8,9 @@ import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.RequestBody;
 import okhttp3.Response;
+import okio.BufferedSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.Closeable;
 import java.io.IOException;
@@ -38,6 +41,8 @@ public final class RegistryClient implements Closeable {
 
     private static final long MAX_MANIFEST_BYTES = 4L << 20;
 
+    private static final Logger log = LoggerFactory.getLogger(RegistryClient.class);
+
     private final OkHttpClient okHttp;
     private final HostsConfig hosts;
     private final RegistryHttp http;
@@ -46,6 +51,7 @@ public final class RegistryClient implements Closeable {
     private final long coalesceGap;
     private final long maxRangeSpan;
     private final int rangeReadsInFlight;
+    private final int maxAttempts;
     private final ExactBodyInterceptor exactBodies = new ExactBodyInterceptor();
 
     private RegistryClient(Builder b) {
@@ -88,6 +94,7 @@ public final class RegistryClient implements Closeable {
         this.coalesceGap = b.coalesceGap;
         this.maxRangeSpan = b.maxRangeSpan;
         this.rangeReadsInFlight = b.rangeReadsInFlight;
+        this.maxAttempts = b.maxAttempts;
     }
 
     public static Builder builder() {
@@ -194,31 +201,65 @@ public final class RegistryClient implements Closeable {
     /**
      * Writes exactly {@code length} bytes of a blob at {@code offset} into {@code file} at the same offset, straight
      * from the socket: for bulk downloads, which hold neither the chunk nor a copy of it in memory. The request is
-     * retried; a failure while reading the body is the caller's, and so is verifying the bytes.
+     * retried, and a body that breaks off is requested again from where it broke off, as many times as a request
+     * is tried; verifying the bytes is the caller's.
      */
     public void range(Reference repository, Descriptor blob, long offset, int length, FileChannel file)
             throws IOException {
         String what = blobWhat(repository, blob);
-        try (Response response = http.execute(new Request.Builder()
-                .url(RegistryHttp.logicalUrl(repository, "blobs/" + blob.digest()))
-                .header("Range", "bytes=" + offset + "-" + (offset + length - 1)),
-                http.streamedRange(repository, what, offset, length))) {
-            okio.BufferedSource source = response.body().source();
-            ByteBuffer buffer = ByteBuffer.allocate(64 << 10);
-            for (long written = 0; written < length; ) {
-                buffer.clear().limit((int) Math.min(buffer.capacity(), length - written));
-                if (source.read(buffer) < 0) {
-                    throw new IOException("the registry sent a truncated body for bytes " + offset + "-"
-                            + (offset + length - 1) + " of " + what + ": " + written + " of " + length + " bytes");
+        long done = 0;
+        for (int attempt = 1; ; attempt++) {
+            long from = offset + done;
+            int rest = (int) (length - done);
+            try (Response response = http.execute(new Request.Builder()
+                    .url(RegistryHttp.logicalUrl(repository, "blobs/" + blob.digest()))
+                    .header("Range", "bytes=" + from + "-" + (offset + length - 1)),
+                    http.streamedRange(repository, what, from, rest))) {
+                BufferedSource source = response.body().source();
+                ByteBuffer buffer = ByteBuffer.allocate(64 << 10);
+                while (done < length) {
+                    buffer.clear().limit((int) Math.min(buffer.capacity(), length - done));
+                    if (readBody(source, buffer) < 0) {
+                        throw new BodyBrokeOff(new IOException("the registry sent a truncated body for bytes "
+                                + offset + "-" + (offset + length - 1) + " of " + what + ": " + done + " of "
+                                + length + " bytes"));
+                    }
+                    for (buffer.flip(); buffer.hasRemaining(); ) {
+                        done += file.write(buffer, offset + done);
+                    }
                 }
-                for (buffer.flip(); buffer.hasRemaining(); ) {
-                    written += file.write(buffer, offset + written);
+                if (response.code() == 206 && !source.exhausted()) {
+                    throw new IOException("the registry sent more than bytes " + offset + "-" + (offset + length - 1)
+                            + " of " + what);
                 }
+                return;
+            } catch (BodyBrokeOff e) {
+                if (attempt >= maxAttempts || Thread.currentThread().isInterrupted()) {
+                    throw e.getCause();
+                }
+                log.info("Requesting bytes {}-{} of {} again: {} (attempt {} of {})", offset + done,
+                        offset + length - 1, what, e.getCause().getMessage(), attempt + 1, maxAttempts);
             }
-            if (response.code() == 206 && !source.exhausted()) {
-                throw new IOException("the registry sent more than bytes " + offset + "-" + (offset + length - 1)
-                        + " of " + what);
-            }
+        }
+    }
+
+    /** A response body that failed or ended early, after some of its bytes may have been written. */
+    private static final class BodyBrokeOff extends IOException {
+        BodyBrokeOff(IOException cause) {
+            super(cause);
+        }
+
+        @Override
+        public synchronized IOException getCause() {
+            return (IOException) super.getCause();
+        }
+    }
+
+    private static int readBody(BufferedSource source, ByteBuffer buffer) throws BodyBrokeOff {
+        try {
+            return source.read(buffer);
+        } catch (IOException e) {
+            throw new BodyBrokeOff(e);
         }
     }
 

@@ -107,6 +107,16 @@ class MockRegistryTest {
                 .body(new Buffer().write(Arrays.copyOfRange(BLOB, start, end + 1))).build();
     }
 
+    /** A 206 for the request's Range whose body ends after its first {@code bytes}: a body that broke off. */
+    private static MockResponse brokenOff(RecordedRequest r, int bytes) {
+        Matcher m = RANGE.matcher(r.getHeaders().get("Range"));
+        assertTrue(m.matches());
+        int start = Integer.parseInt(m.group(1));
+        return new MockResponse.Builder().code(206)
+                .addHeader("Content-Range", "bytes " + start + "-" + m.group(2) + "/" + BLOB.length)
+                .body(new Buffer().write(Arrays.copyOfRange(BLOB, start, start + bytes))).build();
+    }
+
     private static String manifestJson() {
         return "{\"schemaVersion\":2,\"mediaType\":\"" + MediaTypes.OCI_MANIFEST + "\",\"config\":"
                 + Json.write(Descriptor.of(MediaTypes.OCI_CONFIG, "{}".getBytes())) + ",\"layers\":["
@@ -301,14 +311,42 @@ class MockRegistryTest {
             file.read(written, 0);
             assertArrayEquals(Arrays.copyOfRange(BLOB, 0, 5096), written.array());
 
-            serve(r -> new MockResponse.Builder().code(206).addHeader("Content-Range", "bytes 0-99/100000")
-                    .body(new Buffer().write(Arrays.copyOfRange(BLOB, 0, 50))).build());
+            AtomicInteger requests = new AtomicInteger();
+            serve(r -> {
+                requests.incrementAndGet();
+                if (r.getHeaders().get("Range") == null) {
+                    return new MockResponse.Builder().body(new Buffer().write(Arrays.copyOfRange(BLOB, 0, 50))).build();
+                }
+                return brokenOff(r, 10);
+            });
             IOException e = assertThrows(IOException.class, () -> c.range(repo, BLOB_DESC, 0, 100, file));
             assertTrue(e.getMessage().contains("truncated"), e.getMessage());
+            assertEquals(4, requests.get(), "a body that breaks off every time is tried as often as a request");
             try (InputStream whole = c.stream(repo, BLOB_DESC)) {
                 assertArrayEquals(Arrays.copyOfRange(BLOB, 0, 50), whole.readAllBytes(), "streamed as sent");
             }
         }
+    }
+
+    @Test
+    void aBulkRangeWhoseBodyBreaksOffIsRequestedAgainFromWhereItBrokeOff(@TempDir Path tmp) throws Exception {
+        List<String> ranges = new CopyOnWriteArrayList<>();
+        serve(r -> {
+            ranges.add(r.getHeaders().get("Range"));
+            if (ranges.size() > 2) {
+                return ranged(r);
+            }
+            return brokenOff(r, 300);
+        });
+        try (RegistryClient c = client().build();
+             FileChannel file = FileChannel.open(tmp.resolve("spool"), StandardOpenOption.CREATE_NEW,
+                     StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            c.range(repo, BLOB_DESC, 1000, 5000, file);
+            ByteBuffer written = ByteBuffer.allocate(5000);
+            file.read(written, 1000);
+            assertArrayEquals(Arrays.copyOfRange(BLOB, 1000, 6000), written.array());
+        }
+        assertEquals(List.of("bytes=1000-5999", "bytes=1300-5999", "bytes=1600-5999"), ranges);
     }
 
     @Test

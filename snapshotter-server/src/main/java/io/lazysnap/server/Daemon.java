@@ -23,12 +23,14 @@ import io.lazysnap.server.remote.HostPlatform;
 import io.lazysnap.server.remote.Manifests;
 import io.lazysnap.server.remote.RegistryLayerProvider;
 import io.lazysnap.server.remote.RegistryLayerUnpacker;
+import io.lazysnap.server.remote.WholePullPolicy;
 import io.lazysnap.server.snapshot.LayerUnpacker;
 import io.lazysnap.server.snapshot.OverlaySnapshotter;
 import io.lazysnap.server.snapshot.PrepareGate;
 import io.lazysnap.server.snapshot.RemoteLayerProvider;
 import io.lazysnap.server.snapshot.Snapshotter;
 import io.lazysnap.server.unpack.FetchPool;
+import io.lazysnap.server.unpack.UnpackSelfTest;
 import io.lazysnap.verifier.Policy;
 import io.lazysnap.verifier.PolicyException;
 import io.lazysnap.verifier.Verifier;
@@ -95,10 +97,14 @@ public final class Daemon implements AutoCloseable {
                     Path.of(config.root(), FuseSupport.SELF_TEST_DIR)));
             noFuse.ifPresent(p -> log.warn("lazy pulling is OFF: {}; every layer will be downloaded by containerd"
                     + " until this is fixed and lazysnap restarted (fix: {})", p.what(), p.fix()));
+            boolean unpacks = config.unpack().enabled() && unpackSelfTest(config);
+            WholePullPolicy wholePull = unpacks ? new WholePullPolicy(config.unpack().wholePullPrefetchShare())
+                    : WholePullPolicy.never();
             lazy = noFuse.isPresent() ? Optional.empty()
-                    : Optional.of(lazyLayers(config, registry, manifests, metrics, resources));
+                    : Optional.of(lazyLayers(config, registry, manifests, metrics, wholePull, resources));
             gate = gate(config, registry, manifests, metrics);
-            unpacker = unpacker(config, registry, manifests, lazy.isPresent(), resources);
+            unpacker = unpacks ? Optional.of(unpacker(config, registry, manifests, lazy.isPresent(), wholePull,
+                    resources)) : Optional.empty();
             pulls = new PullService(registry, () -> registryClient(config, metrics),
                     Set.copyOf(config.registry().plainHttp()), (image, manifest) -> {
                         manifests.add(manifest);
@@ -134,7 +140,8 @@ public final class Daemon implements AutoCloseable {
     }
 
     private static LazyLayers lazyLayers(DaemonConfig config, RegistryClient registry, Manifests manifests,
-                                         Metrics metrics, List<Closeable> resources) throws IOException {
+                                         Metrics metrics, WholePullPolicy wholePull, List<Closeable> resources)
+            throws IOException {
         // Bounded: layers beyond the queue (pulls of many large images at once) are opened by their own Prepare.
         ExecutorService opener = new ThreadPoolExecutor(4, 4, 0, TimeUnit.MILLISECONDS,
                 new ArrayBlockingQueue<>(OPEN_AHEAD_QUEUE), r -> {
@@ -167,20 +174,31 @@ public final class Daemon implements AutoCloseable {
         FuseLayerMounter mounter = new FuseLayerMounter(cache, fsOptions,
                 Duration.ofSeconds(config.prefetchTimeoutSec()), metrics, statsFiles);
         return new LazyLayers(new RegistryLayerProvider(registry, manifests, mounter, config.allowUnverifiedToc(),
-                opener), mounter, connections);
+                wholePull, opener), mounter, connections);
+    }
+
+    /** Whether this node can unpack layers in the form overlayfs reads; says why not, if not. */
+    private static boolean unpackSelfTest(DaemonConfig config) {
+        long start = System.nanoTime();
+        Optional<String> cannot = UnpackSelfTest.run(Path.of(config.root(), "unpack", "self-test"));
+        if (cannot.isPresent()) {
+            log.warn("lazysnap does not download and unpack layers itself: a test layer could not be unpacked ({});"
+                    + " containerd unpacks them (fix: run lazysnap as root, with its root directory on a file system"
+                    + " that supports trusted.* attributes and device nodes, such as ext4 or xfs)", cannot.get());
+            return false;
+        }
+        log.info("unpack self-test passed in {} ms", (System.nanoTime() - start) / 1_000_000);
+        return true;
     }
 
     /**
-     * What downloads and unpacks the layers that are not served lazily ({@code [unpack]}), in parallel; all of them
-     * when nothing is served lazily.
+     * What downloads and unpacks the layers that are not served lazily ({@code [unpack]}), in parallel: all of them
+     * when nothing is served lazily, and eStargz layers {@code wholePull} chooses.
      */
-    private static Optional<RegistryLayerUnpacker> unpacker(DaemonConfig config, RegistryClient registry,
-                                                            Manifests manifests, boolean lazy,
-                                                            List<Closeable> resources) throws IOException {
+    private static RegistryLayerUnpacker unpacker(DaemonConfig config, RegistryClient registry, Manifests manifests,
+                                                  boolean lazy, WholePullPolicy wholePull,
+                                                  List<Closeable> resources) throws IOException {
         DaemonConfig.Unpack unpack = config.unpack();
-        if (!unpack.enabled()) {
-            return Optional.empty();
-        }
         FetchPool pool = new FetchPool(unpack.connections());
         resources.add(pool);
         ExecutorService unpackers = new ThreadPoolExecutor(UNPACKS, UNPACKS, 30, TimeUnit.SECONDS,
@@ -192,10 +210,11 @@ public final class Daemon implements AutoCloseable {
         ((ThreadPoolExecutor) unpackers).allowCoreThreadTimeOut(true);
         resources.add(unpackers::shutdownNow);
         boolean allowUnverifiedToc = config.allowUnverifiedToc();
-        return Optional.of(new RegistryLayerUnpacker(registry, manifests,
-                layer -> lazy && RegistryLayerProvider.servesLazily(layer, allowUnverifiedToc), pool,
+        return new RegistryLayerUnpacker(registry, manifests,
+                layer -> lazy && RegistryLayerProvider.servesLazily(layer, allowUnverifiedToc)
+                        && !wholePull.chosen(layer.digest()), pool,
                 unpack.chunkSize(), unpack.connectionsPerLayer(),
-                Path.of(config.root(), "unpack"), unpackers));
+                Path.of(config.root(), "unpack"), unpackers);
     }
 
     /** Where mounts keep their FUSE connections; none (mounts end with the daemon) if it cannot be had. */

@@ -228,11 +228,16 @@ public record DaemonConfig(@JsonProperty("root") String root,
      * @param connectionsPerLayer range requests at once for one layer
      * @param connections         range requests at once for all such layers together (chunks go to a spool file
      *                            beside the layer being unpacked, not to memory)
+     * @param wholePullPrefetchShare an eStargz layer whose prefetch list (the files before its
+     *                            {@code .prefetch.landmark}) is at least this share of its bytes is pulled whole
+     *                            like a plain layer instead of mounted lazily: the workload reads it before it
+     *                            starts anyway; above 1, never
      */
     public record Unpack(@JsonProperty("enabled") Boolean enabled,
                          @JsonProperty("chunk_size") Integer chunkSize,
                          @JsonProperty("connections_per_layer") Integer connectionsPerLayer,
-                         @JsonProperty("connections") Integer connections) {
+                         @JsonProperty("connections") Integer connections,
+                         @JsonProperty("whole_pull_prefetch_share") Double wholePullPrefetchShare) {
 
         public Unpack {
             enabled = enabled == null || enabled;
@@ -242,6 +247,11 @@ public record DaemonConfig(@JsonProperty("root") String root,
                     connectionsPerLayer == null ? 4 : connectionsPerLayer);
             connections = (int) atLeast(1, "connections", connections == null ? 8 : connections);
             notAbove("connections", connections, "256", 256);
+            wholePullPrefetchShare = wholePullPrefetchShare == null ? 0.5 : wholePullPrefetchShare;
+            if (!(wholePullPrefetchShare > 0)) {
+                throw new IllegalArgumentException("whole_pull_prefetch_share must be above 0 (above 1: never), not "
+                        + wholePullPrefetchShare);
+            }
         }
     }
 
@@ -259,7 +269,7 @@ public record DaemonConfig(@JsonProperty("root") String root,
         logFormat = logFormat == null ? "text" : logFormat;
         resolver = resolver == null ? new Resolver(null) : resolver;
         directoryCache = directoryCache == null ? new DirectoryCache(null) : directoryCache;
-        unpack = unpack == null ? new Unpack(null, null, null, null) : unpack;
+        unpack = unpack == null ? new Unpack(null, null, null, null, null) : unpack;
         if (!logFormat.equals("text") && !logFormat.equals("json")) {
             throw new IllegalArgumentException("log_format must be \"text\" or \"json\", not \"" + logFormat + "\"");
         }

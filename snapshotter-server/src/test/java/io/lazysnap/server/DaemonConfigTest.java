@@ -44,14 +44,14 @@ class DaemonConfigTest {
         assertEquals(new DaemonConfig.Fuse(3600L, 3600L, "auto", 10L, 120L), c.fuse());
         assertEquals(Map.of(), c.resolver().host());
         assertEquals(true, c.directoryCache().syncAdd());
-        assertEquals(new DaemonConfig.Unpack(true, 4 << 20, 4, 8), c.unpack());
+        assertEquals(new DaemonConfig.Unpack(true, 4 << 20, 4, 8, 0.5), c.unpack());
     }
 
     @Test
     void theUnpackSection() throws Exception {
-        assertEquals(new DaemonConfig.Unpack(false, 1 << 20, 2, 16),
-                load("[unpack]\nenabled = false\nchunk_size = 1048576\nconnections_per_layer = 2\nconnections = 16\n")
-                        .unpack());
+        assertEquals(new DaemonConfig.Unpack(false, 1 << 20, 2, 16, 2.0),
+                load("[unpack]\nenabled = false\nchunk_size = 1048576\nconnections_per_layer = 2\nconnections = 16\n"
+                        + "whole_pull_prefetch_share = 2.0\n").unpack());
     }
 
     @Test
@@ -183,6 +183,7 @@ class DaemonConfigTest {
             [unpack]\\nchunk_size = 134217728           | [unpack] chunk_size (134217728) must not exceed 67108864
             [unpack]\\nconnections = 0                   | [unpack] connections must be at least 1, not 0
             [unpack]\\nconnections_per_layer = 0         | [unpack] connections_per_layer must be at least 1, not 0
+            [unpack]\\nwhole_pull_prefetch_share = 0.0   | [unpack] whole_pull_prefetch_share must be above 0 (above 1: never), not 0.0
             log_format = "xml"                           | log_format must be "text" or "json", not "xml"
             root = "a                                    | not valid TOML
             """)

@@ -63,6 +63,7 @@ public final class RegistryLayerProvider implements RemoteLayerProvider {
     private final LayerResolver resolver;
     private final LayerMounter mounter;
     private final boolean allowUnverifiedToc;
+    private final WholePullPolicy wholePull;
     private final ExecutorService background;
     private final Duration aheadPatience;
     /** Layers opened ahead of their Prepare; one whose Prepare never comes stops fetching when it expires. */
@@ -79,18 +80,21 @@ public final class RegistryLayerProvider implements RemoteLayerProvider {
             })
             .build();
 
+    /** @param wholePull which layers are left to the unpacker though they could be served lazily */
     public RegistryLayerProvider(RegistryClient registry, Manifests manifests, LayerMounter mounter,
-                                 boolean allowUnverifiedToc, ExecutorService background) {
-        this(registry, manifests, mounter, allowUnverifiedToc, background, AHEAD_PATIENCE);
+                                 boolean allowUnverifiedToc, WholePullPolicy wholePull, ExecutorService background) {
+        this(registry, manifests, mounter, allowUnverifiedToc, wholePull, background, AHEAD_PATIENCE);
     }
 
     /** @param aheadPatience how long a Prepare waits for its layer's open ahead before opening it itself */
     RegistryLayerProvider(RegistryClient registry, Manifests manifests, LayerMounter mounter,
-                          boolean allowUnverifiedToc, ExecutorService background, Duration aheadPatience) {
+                          boolean allowUnverifiedToc, WholePullPolicy wholePull, ExecutorService background,
+                          Duration aheadPatience) {
         this.registry = registry;
         this.resolver = new LayerResolver(manifests);
         this.mounter = mounter;
         this.allowUnverifiedToc = allowUnverifiedToc;
+        this.wholePull = wholePull;
         this.background = background;
         this.aheadPatience = aheadPatience;
     }
@@ -282,6 +286,13 @@ public final class RegistryLayerProvider implements RemoteLayerProvider {
         }
         if (!estargz.tocVerified() && !allowUnverifiedToc) {
             log.info("layer {}: no annotation verifies its {} TOC: downloading it", layerDigest, estargz.format());
+            return Optional.empty();
+        }
+        if (wholePull.choose(layer.descriptor(), estargz.toc())) {
+            log.info("layer {} of {}: its prefetch list is {} % of it, which the container reads before it starts:"
+                    + " pulling it whole instead of lazily ([unpack] whole_pull_prefetch_share = {})", layerDigest,
+                    imageRef, estargz.toc().prefetchRange().orElseThrow().length() * 100 / layer.descriptor().size(),
+                    wholePull.share());
             return Optional.empty();
         }
         return Optional.of(new OpenedLayer(layer, estargz, reads, mounter.start(layerDigest, blob, estargz)));

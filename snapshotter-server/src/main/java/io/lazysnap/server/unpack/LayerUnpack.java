@@ -60,18 +60,8 @@ public final class LayerUnpack {
             case ZSTD -> new BufferedInputStream(new ZstdInputStream(blob), BUFFER);
             case NONE -> new BufferedInputStream(blob, BUFFER);
         };
-        try (DigestInputStream tar = new DigestInputStream(decompressed, sha256) {
-            /** Reads what it skips: DigestInputStream's own skip leaves the bytes out of the digest. */
-            @Override
-            public long skip(long n) throws IOException {
-                byte[] discard = new byte[(int) Math.min(BUFFER, Math.max(n, 0))];
-                long skipped = 0;
-                for (int r = 0; skipped < n && r >= 0; skipped += Math.max(r, 0)) {
-                    r = read(discard, 0, (int) Math.min(discard.length, n - skipped));
-                }
-                return skipped;
-            }
-        }) {
+        // The tar is decompressed and hashed on a thread of its own, which also reads it to its end.
+        try (ReadAhead tar = new ReadAhead(new DigestInputStream(decompressed, sha256), "layer-decompress")) {
             TarUnpacker.Result result = new TarUnpacker(root).unpack(tar);
             tar.transferTo(OutputStream.nullOutputStream()); // the end-of-archive blocks count towards the diffID
             blob.transferTo(OutputStream.nullOutputStream()); // anything after the last gzip member counts towards the digest

@@ -1,6 +1,7 @@
 package io.lazysnap.server.remote;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.lazysnap.estargz.BlobSource;
@@ -25,6 +26,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Random;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -107,7 +109,7 @@ class RegistryLayerProviderTest {
         wrongToc.put(LayerLabels.TOC_DIGEST, "sha256:" + "0".repeat(64));
         String manifestB = publish("team/b", null, wrongToc, shared);
         RegistryLayerProvider provider = new RegistryLayerProvider(registry,
-                new Manifests(registry, Platform.LINUX_AMD64), new NoMounts(), false, background);
+                new Manifests(registry, Platform.LINUX_AMD64), new NoMounts(), false, WholePullPolicy.never(), background);
 
         // A's first layer: its Prepare opens A's other layer (the shared one) ahead.
         assertTrue(provider.open(labels("team/a", manifestA, base, base, shared)).isPresent());
@@ -121,6 +123,28 @@ class RegistryLayerProviderTest {
     }
 
     @Test
+    void aLayerMostlyPrefetchedIsLeftToBePulledWholeWhenThePolicySaysSo() throws Exception {
+        ConversionResult layer = convert("app", List.of("app.bin"));
+        String manifest = publish("team/app", null, layer.annotations(), layer);
+        WholePullPolicy half = new WholePullPolicy(0.5);
+        RegistryLayerProvider provider = new RegistryLayerProvider(registry,
+                new Manifests(registry, Platform.LINUX_AMD64), new NoMounts(), false, half, background);
+        assertEquals(Optional.empty(), provider.open(labels("team/app", manifest, layer, layer)).map(l -> "served"));
+        assertTrue(half.chosen(layer.blobDigest()));
+
+        WholePullPolicy never = WholePullPolicy.never();
+        assertTrue(new RegistryLayerProvider(registry, new Manifests(registry, Platform.LINUX_AMD64), new NoMounts(),
+                false, never, background).open(labels("team/app", manifest, layer, layer)).isPresent());
+        assertFalse(never.chosen(layer.blobDigest()));
+
+        ConversionResult unlisted = convert("lib");
+        String other = publish("team/lib", null, unlisted.annotations(), unlisted);
+        assertTrue(provider.open(labels("team/lib", other, unlisted, unlisted)).isPresent(),
+                "a layer without a prefetch list stays lazy");
+        assertFalse(half.chosen(unlisted.blobDigest()));
+    }
+
+    @Test
     void aLayerIsServedFromTheManifestItsLabelsPinNotFromWhereTheTagPointsNow() throws Exception {
         ConversionResult layer = convert("app");
         String verified = publish("team/app", null, layer.annotations(), layer);
@@ -128,7 +152,7 @@ class RegistryLayerProviderTest {
         wrongToc.put(LayerLabels.TOC_DIGEST, "sha256:" + "0".repeat(64));
         publish("team/app", null, wrongToc, layer);   // the tag moves after the gate verified `verified`
         RegistryLayerProvider provider = new RegistryLayerProvider(registry,
-                new Manifests(registry, Platform.LINUX_AMD64), new NoMounts(), false, background);
+                new Manifests(registry, Platform.LINUX_AMD64), new NoMounts(), false, WholePullPolicy.never(), background);
 
         assertTrue(provider.open(labels("team/app", verified, layer, layer)).isPresent());
         Map<String, String> unpinned = new HashMap<>(labels("team/app", verified, layer, layer));
@@ -160,7 +184,7 @@ class RegistryLayerProviderTest {
         busy.execute(waitingFor(release)); // the opener pool is busy with another image's layers
         try {
             RegistryLayerProvider provider = new RegistryLayerProvider(registry,
-                    new Manifests(registry, Platform.LINUX_AMD64), new NoMounts(), false, busy,
+                    new Manifests(registry, Platform.LINUX_AMD64), new NoMounts(), false, WholePullPolicy.never(), busy,
                     Duration.ofMillis(200));
             assertTrue(provider.open(labels("team/q", manifest, base, base, app)).isPresent());
             long start = System.nanoTime();
@@ -191,7 +215,7 @@ class RegistryLayerProviderTest {
         full.execute(waitingFor(release)); // thread and queue taken: every further task is rejected
         try {
             RegistryLayerProvider provider = new RegistryLayerProvider(registry,
-                    new Manifests(registry, Platform.LINUX_AMD64), new NoMounts(), false, full,
+                    new Manifests(registry, Platform.LINUX_AMD64), new NoMounts(), false, WholePullPolicy.never(), full,
                     Duration.ofSeconds(20));
             assertTrue(provider.open(labels("team/full", manifest, base, base, app)).isPresent());
             long start = System.nanoTime();
@@ -264,13 +288,21 @@ class RegistryLayerProviderTest {
 
     /** An eStargz layer of one file whose content is {@code name}. */
     private ConversionResult convert(String name) throws Exception {
+        return convert(name, List.of());
+    }
+
+    /** A layer of {@code <name>.txt} and, listed for prefetch, {@code <name>.bin}: 256 KiB of random bytes. */
+    private ConversionResult convert(String name, List<String> prioritized) throws Exception {
         Path tree = Files.createDirectories(dir.resolve(name));
         Files.writeString(tree.resolve(name + ".txt"), name.repeat(1000));
+        byte[] random = new byte[256 << 10];
+        new Random(5).nextBytes(random);
+        Files.write(tree.resolve(name + ".bin"), random);
         Path tar = dir.resolve(name + ".tar");
         Process p = new ProcessBuilder("tar", "-C", tree.toString(), "-cf", tar.toString(), ".").inheritIO().start();
         assertEquals(0, p.waitFor());
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ConversionResult result = LayerConverter.builder().build()
+        ConversionResult result = LayerConverter.builder().prioritizedFiles(prioritized).build()
                 .convert(new ByteArrayInputStream(Files.readAllBytes(tar)), out);
         blobs.put(result.blobDigest(), out.toByteArray());
         return result;
