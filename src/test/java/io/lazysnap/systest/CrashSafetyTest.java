@@ -18,6 +18,7 @@ import io.lazysnap.proto.snapshots.v1.SnapshotsGrpc.SnapshotsBlockingStub;
 import io.lazysnap.proto.snapshots.v1.ViewSnapshotRequest;
 import io.lazysnap.proto.types.Mount;
 import io.lazysnap.server.grpc.SocketChannels;
+import io.lazysnap.server.root.Root;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -73,7 +74,7 @@ class CrashSafetyTest {
                 }
 
                 daemon.start();
-                assertConsistent(daemon.socket, root.resolve("snapshots"));
+                assertConsistent(daemon.socket, new Root(root).snapshots());
             }
             assertEquals(0, daemon.stop());
         }

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.lazysnap.registry.Reference;
 import io.lazysnap.registry.RegistryClient;
+import io.lazysnap.server.root.Root;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -141,7 +142,7 @@ class ParallelUnpackTest {
         String forgedChain = forged.chainId();
         assertTrue(stack.ctr("snapshots", "--snapshotter", "lazysnap", "ls").lines()
                 .noneMatch(l -> l.contains(forgedChain)), "no snapshot for the forged layer");
-        try (var left = Files.list(stack.lazysnap.root.resolve("unpack"))) {
+        try (var left = Files.list(new Root(stack.lazysnap.root).unpack())) {
             assertEquals(List.of(), left.toList(), "the unpack directory is empty again");
         }
     }

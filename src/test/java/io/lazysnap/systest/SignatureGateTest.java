@@ -9,6 +9,7 @@ import io.lazysnap.registry.Manifest;
 import io.lazysnap.registry.Platform;
 import io.lazysnap.registry.Reference;
 import io.lazysnap.registry.RegistryClient;
+import io.lazysnap.server.root.Root;
 import io.lazysnap.verifier.CosignSigner;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -217,7 +218,7 @@ class SignatureGateTest {
     }
 
     private static Set<String> snapshotDirs() throws IOException {
-        try (var entries = Files.list(stack.lazysnap.root.resolve("snapshots"))) {
+        try (var entries = Files.list(new Root(stack.lazysnap.root).snapshots())) {
             return entries.map(p -> p.getFileName().toString()).collect(Collectors.toSet());
         }
     }

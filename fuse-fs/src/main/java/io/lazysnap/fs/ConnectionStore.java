@@ -56,20 +56,21 @@ public abstract class ConnectionStore implements Closeable {
     private final AtomicLong handOvers = new AtomicLong();
 
     /**
-     * Opens the store for {@code mode}, taking back what an earlier daemon of {@code stateDir} left in it.
+     * Opens the store for {@code mode}, taking back what an earlier daemon left in it.
      *
+     * @param keeperDir  where a keeper process keeps its socket and state (one directory per daemon root)
      * @param orphanWait how long a keeper process holds the connections once no daemon owns them (systemd's store
      *                   keeps them while a restart of the service is pending, and drops them when it stops)
      * @return empty for {@link Mode#OFF}
      * @throws IOException if the store cannot be reached (then mounts would not survive: the caller decides)
      */
-    public static Optional<ConnectionStore> open(Mode mode, Path stateDir, Duration orphanWait) throws IOException {
+    public static Optional<ConnectionStore> open(Mode mode, Path keeperDir, Duration orphanWait) throws IOException {
         Mode m = mode == Mode.AUTO ? (System.getenv("NOTIFY_SOCKET") != null ? Mode.SYSTEMD : Mode.KEEPER) : mode;
         if (m == Mode.OFF) {
             return Optional.empty();
         }
         ConnectionStore store = m == Mode.SYSTEMD ? SystemdFdStore.open(System.getenv())
-                : FdKeeper.open(stateDir.resolve("handover"), orphanWait);
+                : FdKeeper.open(keeperDir, orphanWait);
         if (!store.recovered.isEmpty()) {
             LOG.info("{} FUSE connection(s) handed over by the previous daemon ({})", store.recovered.size(),
                     store.describe());

@@ -6,7 +6,6 @@ import io.lazysnap.fs.ConnectionStore;
 import io.lazysnap.fs.LayerFs;
 import io.lazysnap.fs.LayerFsOptions;
 import io.lazysnap.registry.RegistryClient;
-import io.lazysnap.server.cache.RootLock;
 import io.lazysnap.server.control.ControlServer;
 import io.lazysnap.server.control.ControlSocket;
 import io.lazysnap.server.debug.HandoverStatus;
@@ -24,6 +23,7 @@ import io.lazysnap.server.remote.Manifests;
 import io.lazysnap.server.remote.RegistryLayerProvider;
 import io.lazysnap.server.remote.RegistryLayerUnpacker;
 import io.lazysnap.server.remote.WholePullPolicy;
+import io.lazysnap.server.root.Root;
 import io.lazysnap.server.snapshot.LayerUnpacker;
 import io.lazysnap.server.snapshot.OverlaySnapshotter;
 import io.lazysnap.server.snapshot.PrepareGate;
@@ -94,7 +94,7 @@ public final class Daemon implements AutoCloseable {
             resources.add(registry);
             Manifests manifests = new Manifests(registry, HostPlatform.get());
             Optional<FuseSupport.Problem> noFuse = FuseSupport.check().or(() -> FuseSupport.selfTest(
-                    Path.of(config.root(), FuseSupport.SELF_TEST_DIR)));
+                    root(config).fuseSelfTest()));
             noFuse.ifPresent(p -> log.warn("lazy pulling is OFF: {}; every layer will be downloaded by containerd"
                     + " until this is fixed and lazysnap restarted (fix: {})", p.what(), p.fix()));
             boolean unpacks = config.unpack().enabled() && unpackSelfTest(config);
@@ -127,7 +127,7 @@ public final class Daemon implements AutoCloseable {
         try {
             new HandoverStatus(store.map(ConnectionStore::describe).orElse("off"),
                     store.map(s -> s.adopted().stream().map(Path::toString).toList()).orElse(List.of()))
-                    .write(Path.of(config.root()));
+                    .write(root(config));
         } catch (IOException e) {
             log.warn("cannot record the mounts taken over for lazysnap ls: {}", e.toString());
         }
@@ -151,7 +151,7 @@ public final class Daemon implements AutoCloseable {
                 });
         resources.add(opener::shutdownNow);
         ChunkCache cache = ChunkCache.builder().memoryBytes(config.cache().memoryBytes())
-                .disk(Files.createDirectories(Path.of(config.root(), "cache")), config.cache().diskHighBytes(),
+                .disk(Files.createDirectories(root(config).cache()), config.cache().diskHighBytes(),
                         config.cache().diskLowBytes())
                 .diskUsagePercent(config.cache().diskHighPercent(), config.cache().diskLowPercent())
                 .build();
@@ -169,7 +169,7 @@ public final class Daemon implements AutoCloseable {
                 .attrTimeout(Duration.ofSeconds(config.fuse().attrTimeout()))
                 .entryTimeout(Duration.ofSeconds(config.fuse().entryTimeout()))
                 .operationTimer(metrics.fuseOperations()).connections(connections.orElse(null)).build();
-        LayerStatsFiles statsFiles = new LayerStatsFiles(Path.of(config.root()));
+        LayerStatsFiles statsFiles = new LayerStatsFiles(root(config));
         resources.add(statsFiles);
         FuseLayerMounter mounter = new FuseLayerMounter(cache, fsOptions,
                 Duration.ofSeconds(config.prefetchTimeoutSec()), metrics, statsFiles);
@@ -180,7 +180,7 @@ public final class Daemon implements AutoCloseable {
     /** Whether this node can unpack layers in the form overlayfs reads; says why not, if not. */
     private static boolean unpackSelfTest(DaemonConfig config) {
         long start = System.nanoTime();
-        Optional<String> cannot = UnpackSelfTest.run(Path.of(config.root(), "unpack", "self-test"));
+        Optional<String> cannot = UnpackSelfTest.run(root(config).unpackSelfTest());
         if (cannot.isPresent()) {
             log.warn("lazysnap does not download and unpack layers itself: a test layer could not be unpacked ({});"
                     + " containerd unpacks them (fix: run lazysnap as root, with its root directory on a file system"
@@ -214,13 +214,13 @@ public final class Daemon implements AutoCloseable {
                 layer -> lazy && RegistryLayerProvider.servesLazily(layer, allowUnverifiedToc)
                         && !wholePull.chosen(layer.digest()), pool,
                 unpack.chunkSize(), unpack.connectionsPerLayer(),
-                Path.of(config.root(), "unpack"), unpackers);
+                root(config).unpack(), unpackers);
     }
 
     /** Where mounts keep their FUSE connections; none (mounts end with the daemon) if it cannot be had. */
     private static Optional<ConnectionStore> connectionStore(DaemonConfig config) {
         try {
-            return ConnectionStore.open(config.fuse().handoverMode(), Path.of(config.root()),
+            return ConnectionStore.open(config.fuse().handoverMode(), root(config).handover(),
                     Duration.ofSeconds(config.fuse().handoverTimeout()));
         } catch (IOException | RuntimeException e) {
             log.warn("mounts will NOT survive a restart of this daemon: cannot keep FUSE connections ({}); fix it,"
@@ -241,9 +241,13 @@ public final class Daemon implements AutoCloseable {
     /** Resources that start with the root's lock: before anything, even the chunk cache, touches the root. */
     private static List<Closeable> locked(DaemonConfig config) throws IOException {
         List<Closeable> resources = new ArrayList<>();
-        resources.add(RootLock.tryAcquire(Path.of(config.root())).orElseThrow(() -> new IOException(
-                "another lazysnap serves " + config.root() + " (it holds " + config.root() + "/lazysnap.lock)")));
+        resources.add(root(config).tryLock().orElseThrow(() -> new IOException(
+                "another lazysnap serves " + config.root() + " (it holds " + root(config).lockFile() + ")")));
         return resources;
+    }
+
+    private static Root root(DaemonConfig config) {
+        return new Root(Path.of(config.root()));
     }
 
     /** Closes {@code resources} if it fails. */
@@ -258,7 +262,7 @@ public final class Daemon implements AutoCloseable {
                 endpoint = Optional.of(metrics.serve(config.metricsAddress()));
                 resources.add(endpoint.get());
             }
-            snapshotter = new PullLog(OverlaySnapshotter.open(Path.of(config.root()), remote, unpacker, gate), fetchedBytes);
+            snapshotter = new PullLog(OverlaySnapshotter.open(root(config), remote, unpacker, gate), fetchedBytes);
             metrics.watch(snapshotter);
         } catch (IOException | RuntimeException e) {
             closeAll(resources);

@@ -19,9 +19,6 @@ public final class FuseSupport {
 
     private static final Logger log = LoggerFactory.getLogger(FuseSupport.class);
 
-    /** Under the root: where the start-up self-test mounts its layer. */
-    static final String SELF_TEST_DIR = "fuse-self-test";
-
     /** A thing FUSE lacks, and how to fix it. */
     public record Problem(String what, String fix) {
         @Override

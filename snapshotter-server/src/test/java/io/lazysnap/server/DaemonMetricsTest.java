@@ -3,6 +3,7 @@ package io.lazysnap.server;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.lazysnap.server.root.Root;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -90,7 +91,7 @@ class DaemonMetricsTest {
     }
 
     private static Path mounted(Path root, String file) throws IOException {
-        try (Stream<Path> dirs = Files.list(root.resolve("snapshots"))) {
+        try (Stream<Path> dirs = Files.list(new Root(root).snapshots())) {
             return dirs.map(d -> d.resolve("fs").resolve(file)).filter(Files::exists).findFirst().orElseThrow();
         }
     }

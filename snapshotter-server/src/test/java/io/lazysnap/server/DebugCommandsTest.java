@@ -8,6 +8,7 @@ import io.lazysnap.proto.snapshots.v1.PrepareSnapshotRequest;
 import io.lazysnap.proto.snapshots.v1.SnapshotsGrpc;
 import io.lazysnap.server.cli.Main;
 import io.lazysnap.server.grpc.SocketChannels;
+import io.lazysnap.server.root.Root;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -63,7 +64,7 @@ class DebugCommandsTest {
                     + " +- +chain-1"), ls);
             assertTrue(lines[2].matches("\\d+ +active +plain +- +- +chain-1 +container-1"), ls);
 
-            Path big1 = Stream.of(root.resolve("snapshots").toFile().listFiles()).map(f -> f.toPath()
+            Path big1 = Stream.of(new Root(root).snapshots().toFile().listFiles()).map(f -> f.toPath()
                     .resolve("fs/big.bin")).filter(Files::exists).findFirst().orElseThrow();
             assertEquals(bigBytes, Files.readAllBytes(big1).length);
             String inspect = "";

@@ -9,6 +9,7 @@ import io.lazysnap.proto.snapshots.v1.RemoveSnapshotRequest;
 import io.lazysnap.proto.snapshots.v1.SnapshotsGrpc;
 import io.lazysnap.registry.RegistryClient;
 import io.lazysnap.server.grpc.SocketChannels;
+import io.lazysnap.server.root.Root;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -67,7 +68,7 @@ class LayerRemovalTest {
     /** Reads {@code file} through every mounted layer that has it; returns how many had it. */
     private static int readThroughMounts(Path root, String file) throws Exception {
         int found = 0;
-        try (Stream<Path> dirs = Files.list(root.resolve("snapshots"))) {
+        try (Stream<Path> dirs = Files.list(new Root(root).snapshots())) {
             for (Path d : (Iterable<Path>) dirs::iterator) {
                 Path f = d.resolve("fs").resolve(file);
                 if (Files.exists(f)) {
@@ -81,7 +82,7 @@ class LayerRemovalTest {
 
     private static boolean cached(Path root, byte[] content) throws Exception {
         String hex = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(content));
-        return Files.exists(root.resolve("cache/chunks").resolve(hex.substring(0, 2)).resolve(hex));
+        return Files.exists(new Root(root).cache().resolve("chunks").resolve(hex.substring(0, 2)).resolve(hex));
     }
 
     private static byte[] bytes(Random random) {

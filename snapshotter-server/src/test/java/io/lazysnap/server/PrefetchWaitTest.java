@@ -8,6 +8,7 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import io.lazysnap.registry.RegistryClient;
 import io.lazysnap.server.logging.PullLog;
+import io.lazysnap.server.root.Root;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -65,7 +66,7 @@ class PrefetchWaitTest {
     }
 
     private static long cachedBytes(Path root) throws Exception {
-        try (Stream<Path> files = Files.walk(root.resolve("cache/chunks"))) {
+        try (Stream<Path> files = Files.walk(new Root(root).cache().resolve("chunks"))) {
             return files.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
         }
     }

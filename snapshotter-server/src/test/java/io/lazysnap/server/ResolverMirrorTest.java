@@ -5,6 +5,7 @@ import static io.lazysnap.server.DaemonMetricsTest.value;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.lazysnap.server.root.Root;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -74,7 +75,7 @@ class ResolverMirrorTest {
         Path root = tmp.resolve("root");
         try (Daemon daemon = Daemon.start(DaemonConfig.load(config).withOverrides(root, socket))) {
             LazyLayers.prepareLazily(socket, image, "chain-1");
-            try (Stream<Path> dirs = Files.list(root.resolve("snapshots"))) {
+            try (Stream<Path> dirs = Files.list(new Root(root).snapshots())) {
                 Path big = dirs.map(d -> d.resolve("fs/big.bin")).filter(Files::exists).findFirst().orElseThrow();
                 assertEquals(BIG, Files.readAllBytes(big).length);
             }

@@ -1,5 +1,7 @@
 package io.lazysnap.server.cache;
 
+import io.lazysnap.server.root.Root;
+import io.lazysnap.server.root.RootLock;
 import java.io.IOException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
@@ -9,7 +11,7 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.util.Optional;
 
 /**
- * Empties the disk chunk cache ({@code <root>/cache}) of a root no daemon serves. Cached chunks are only copies:
+ * Empties the disk chunk cache ({@link Root#cache()}) of a root no daemon serves. Cached chunks are only copies:
  * lazily served layers fetch them from their registries again, so pruning never loses data. Snapshots are not
  * touched; containerd removes those.
  */
@@ -23,13 +25,13 @@ public final class CachePrune {
     }
 
     /** Prunes, or returns empty without touching anything when a daemon holds the root's lock. */
-    public static Optional<Freed> prune(Path root) throws IOException {
-        Optional<RootLock> lock = RootLock.tryAcquire(root);
+    public static Optional<Freed> prune(Root root) throws IOException {
+        Optional<RootLock> lock = root.tryLock();
         if (lock.isEmpty()) {
             return Optional.empty();
         }
         try (RootLock held = lock.get()) {
-            Path cache = root.resolve("cache");
+            Path cache = root.cache();
             return Optional.of(Files.isDirectory(cache) ? deleteContents(cache) : new Freed(0, 0));
         }
     }

@@ -2,6 +2,7 @@ package io.lazysnap.server.cli;
 
 import io.lazysnap.server.DaemonConfig;
 import io.lazysnap.server.cache.CachePrune;
+import io.lazysnap.server.root.Root;
 import java.nio.file.Path;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -23,14 +24,15 @@ final class CacheCommand {
 
         @Override
         public Integer call() throws Exception {
-            Optional<CachePrune.Freed> freed = CachePrune.prune(root);
+            Root state = new Root(root);
+            Optional<CachePrune.Freed> freed = CachePrune.prune(state);
             if (freed.isEmpty()) {
                 System.err.println("lazysnap cache prune: a running lazysnap serves " + root
                         + "; stop it first (systemctl stop lazysnap), its cache is in use");
                 return 1;
             }
             System.out.printf("pruned %d chunk files, %d bytes, from %s%n", freed.get().files(), freed.get().bytes(),
-                    root.resolve("cache"));
+                    state.cache());
             return 0;
         }
     }

@@ -2,6 +2,7 @@ package io.lazysnap.server.cli;
 
 import io.lazysnap.server.DaemonConfig;
 import io.lazysnap.server.debug.SnapshotInspection;
+import io.lazysnap.server.root.Root;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -23,7 +24,7 @@ final class InspectCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (!SnapshotInspection.print(root, what, System.out)) {
+        if (!SnapshotInspection.print(new Root(root), what, System.out)) {
             System.err.println("lazysnap inspect: no snapshot or layer " + what + " in " + root
                     + " (lazysnap ls lists them)");
             return 1;

@@ -2,6 +2,7 @@ package io.lazysnap.server.cli;
 
 import io.lazysnap.server.DaemonConfig;
 import io.lazysnap.server.debug.SnapshotListing;
+import io.lazysnap.server.root.Root;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -19,7 +20,7 @@ final class LsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        SnapshotListing.print(root, System.out);
+        SnapshotListing.print(new Root(root), System.out);
         return 0;
     }
 }

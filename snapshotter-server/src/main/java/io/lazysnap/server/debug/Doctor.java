@@ -5,6 +5,7 @@ import com.fasterxml.jackson.dataformat.toml.TomlMapper;
 import io.lazysnap.fs.ConnectionStore;
 import io.lazysnap.server.DaemonConfig;
 import io.lazysnap.server.FuseSupport;
+import io.lazysnap.server.root.Root;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.StandardProtocolFamily;
@@ -54,7 +55,7 @@ public final class Doctor {
     List<Check> run() {
         List<Check> checks = new ArrayList<>();
         checks.add(fuseDevice(Path.of("/dev/fuse")));
-        checks.add(handover(config, Path.of(config.root())));
+        checks.add(handover(config, new Root(Path.of(config.root()))));
         checks.add(overlay());
         checks.add(socket(Path.of(config.address())));
         checks.addAll(containerd());
@@ -71,7 +72,7 @@ public final class Doctor {
     }
 
     /** Whether running containers survive a restart of the daemon: how its mounts' connections are kept. */
-    static Check handover(DaemonConfig config, Path root) {
+    static Check handover(DaemonConfig config, Root root) {
         String subject = "mount hand-over";
         if (config.fuse().handoverMode() == ConnectionStore.Mode.OFF) {
             return Check.warn(subject, "off: running containers lose their lazily served files when the daemon"

@@ -1,6 +1,7 @@
 package io.lazysnap.server.debug;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import io.lazysnap.server.root.Root;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -9,7 +10,7 @@ import java.util.Optional;
 
 /**
  * How the running daemon keeps its mounts' FUSE connections, and which mounts it took over from the daemon before
- * it: written at start to {@code <root>/handover/status.json} for {@code lazysnap ls} and {@code doctor}.
+ * it: written at start to {@link Root#handoverStatus()} for {@code lazysnap ls} and {@code doctor}.
  *
  * @param keptBy    {@code systemd}, {@code keeper pid N}, or {@code off}
  * @param takenOver mount points served from connections the previous daemon handed over
@@ -22,19 +23,15 @@ public record HandoverStatus(@JsonProperty("keptBy") String keptBy,
         takenOver = takenOver == null ? List.of() : List.copyOf(takenOver);
     }
 
-    private static Path file(Path root) {
-        return root.resolve("handover").resolve("status.json");
-    }
-
     /** Replaces the root's status atomically; a planted name (a symlink included) is removed, not followed. */
-    public void write(Path root) throws IOException {
-        Path file = file(root);
+    public void write(Root root) throws IOException {
+        Path file = root.handoverStatus();
         Files.createDirectories(file.getParent());
         JsonFiles.replace(file, this);
     }
 
     /** What the last daemon of {@code root} wrote, if any. */
-    static Optional<HandoverStatus> read(Path root) throws IOException {
-        return JsonFiles.read(file(root), HandoverStatus.class);
+    static Optional<HandoverStatus> read(Root root) throws IOException {
+        return JsonFiles.read(root.handoverStatus(), HandoverStatus.class);
     }
 }

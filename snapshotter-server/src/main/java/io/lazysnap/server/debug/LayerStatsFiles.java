@@ -2,6 +2,7 @@ package io.lazysnap.server.debug;
 
 import io.lazysnap.fs.LayerStats;
 import io.lazysnap.fs.MountedLayer;
+import io.lazysnap.server.root.Root;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -32,9 +33,9 @@ public final class LayerStatsFiles implements Closeable {
         return t;
     });
 
-    /** Starts writing under {@code <root>/stats}, first deleting what an earlier daemon left. */
-    public LayerStatsFiles(Path root) throws IOException {
-        this.dir = Files.createDirectories(root.resolve("stats"));
+    /** Starts writing under {@link Root#stats()}, first deleting what an earlier daemon left. */
+    public LayerStatsFiles(Root root) throws IOException {
+        this.dir = Files.createDirectories(root.stats());
         try (var old = Files.list(dir)) {
             for (Path p : (Iterable<Path>) old::iterator) {
                 Files.deleteIfExists(p);
@@ -58,8 +59,8 @@ public final class LayerStatsFiles implements Closeable {
     }
 
     /** The counters last written for a mounted layer, if it is mounted. */
-    static Optional<LayerStats> read(Path root, String layerDigest) throws IOException {
-        Path file = root.resolve("stats").resolve(hex(layerDigest) + ".json");
+    static Optional<LayerStats> read(Root root, String layerDigest) throws IOException {
+        Path file = root.stats().resolve(hex(layerDigest) + ".json");
         return JsonFiles.read(file, LayerStats.class);
     }
 

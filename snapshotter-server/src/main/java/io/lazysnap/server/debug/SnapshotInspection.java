@@ -6,6 +6,7 @@ import io.lazysnap.estargz.TocEntry;
 import io.lazysnap.fs.DiskResidency;
 import io.lazysnap.fs.LayerStats;
 import io.lazysnap.server.remote.RecordedLayer;
+import io.lazysnap.server.root.Root;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -24,14 +25,14 @@ public final class SnapshotInspection {
     }
 
     /** Prints the snapshot; false when the root has none by that name or layer. */
-    public static boolean print(Path root, String nameOrLayer, PrintStream out) throws IOException {
+    public static boolean print(Root root, String nameOrLayer, PrintStream out) throws IOException {
         Optional<SnapshotListing.Entry> found = SnapshotListing.entries(root).stream()
                 .filter(e -> e.row().name().equals(nameOrLayer) || e.layer().equals(nameOrLayer)).findFirst();
         if (found.isEmpty()) {
             return false;
         }
         SnapshotListing.Entry e = found.get();
-        Path dir = root.resolve("snapshots").resolve(Long.toString(e.row().id()));
+        Path dir = root.snapshot(e.row().id());
         out.printf("snapshot:   %s%n", e.row().name());
         out.printf("id:         %d (%s)%n", e.row().id(), dir);
         out.printf("kind:       %s, %s%n", e.row().kind(), e.remote() ? "remote (served lazily)" : "plain");
@@ -50,7 +51,7 @@ public final class SnapshotInspection {
         return true;
     }
 
-    private static void remote(Path root, RecordedLayer layer, PrintStream out) throws IOException {
+    private static void remote(Root root, RecordedLayer layer, PrintStream out) throws IOException {
         Toc toc = layer.layer().toc();
         Map<EntryType, Integer> types = new EnumMap<>(EntryType.class);
         long fileBytes = 0;
@@ -66,7 +67,7 @@ public final class SnapshotInspection {
         out.printf("entries:    %d (%s), %d bytes in regular files%n", toc.entries().size(), types, fileBytes);
         out.printf("prefetch:   %s%n", layer.layer().prefetchRange()
                 .map(r -> "bytes " + r.offset() + "-" + (r.end() - 1) + " of the blob").orElse("none (no landmark)"));
-        DiskResidency cached = DiskResidency.of(root.resolve("cache"), toc);
+        DiskResidency cached = DiskResidency.of(root.cache(), toc);
         out.printf("disk cache: %d of %d chunks, %d of %d bytes (%s)%n", cached.cachedChunks(), cached.chunks(),
                 cached.cachedBytes(), cached.bytes(), percent(cached.cachedBytes(), cached.bytes()));
         Optional<LayerStats> stats = LayerStatsFiles.read(root, layer.digest());

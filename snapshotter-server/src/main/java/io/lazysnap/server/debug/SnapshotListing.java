@@ -2,6 +2,8 @@ package io.lazysnap.server.debug;
 
 import io.lazysnap.server.remote.LayerLabels;
 import io.lazysnap.server.remote.RecordedLayer;
+import io.lazysnap.server.root.Root;
+import io.lazysnap.server.snapshot.SnapshotRows;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -18,15 +20,15 @@ public final class SnapshotListing {
     }
 
     /** What {@code ls} knows of one snapshot. */
-    record Entry(RootSnapshots.Row row, boolean remote, String layer, String image, String mount) {
+    record Entry(SnapshotRows.Row row, boolean remote, String layer, String image, String mount) {
     }
 
-    static List<Entry> entries(Path root) throws IOException {
+    static List<Entry> entries(Root root) throws IOException {
         Map<Path, String> mounts = MountTable.read();
         List<String> takenOver = HandoverStatus.read(root).map(HandoverStatus::takenOver).orElse(List.of());
         List<Entry> entries = new ArrayList<>();
-        for (RootSnapshots.Row row : RootSnapshots.read(root)) {
-            Path dir = root.resolve("snapshots").resolve(Long.toString(row.id()));
+        for (SnapshotRows.Row row : SnapshotRows.read(root.metadata())) {
+            Path dir = root.snapshot(row.id());
             boolean remote = LayerLabels.REMOTE_VALUE.equals(row.labels().get(LayerLabels.REMOTE));
             String layer = label(row.labels(), LayerLabels.CRI_LAYER_DIGEST, LayerLabels.STARGZ_DIGEST);
             String image = label(row.labels(), LayerLabels.CRI_IMAGE_REF, LayerLabels.STARGZ_REFERENCE);
@@ -35,7 +37,7 @@ public final class SnapshotListing {
                 layer = recorded.digest();
                 image = recorded.repository();
             }
-            Path fs = dir.resolve("fs");
+            Path fs = Root.files(dir);
             String type = mounts.get(fs);
             String mount = type == null ? (remote ? "MISSING" : "")
                     : takenOver.contains(fs.toAbsolutePath().normalize().toString()) ? type + " (taken over)" : type;
@@ -49,7 +51,7 @@ public final class SnapshotListing {
         return labels.getOrDefault(cri, labels.getOrDefault(rpull, ""));
     }
 
-    public static void print(Path root, PrintStream out) throws IOException {
+    public static void print(Root root, PrintStream out) throws IOException {
         List<String[]> lines = new ArrayList<>();
         lines.add(HEADER);
         for (Entry e : entries(root)) {

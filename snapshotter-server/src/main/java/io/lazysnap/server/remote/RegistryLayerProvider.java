@@ -12,6 +12,7 @@ import io.lazysnap.registry.Descriptor;
 import io.lazysnap.registry.Manifest;
 import io.lazysnap.registry.Reference;
 import io.lazysnap.registry.RegistryClient;
+import io.lazysnap.server.root.Root;
 import io.lazysnap.server.snapshot.RemoteLayerProvider;
 import java.io.Closeable;
 import java.io.IOException;
@@ -127,7 +128,7 @@ public final class RegistryLayerProvider implements RemoteLayerProvider {
         public Closeable mount(Path snapshotDir) throws IOException {
             LayerState.of(opened.layer()).save(snapshotDir);
             opened.reads().save(snapshotDir.resolve(LayerState.READS_FILE));
-            mount = opened.started().mount(snapshotDir.resolve("fs"));
+            mount = opened.started().mount(Root.files(snapshotDir));
             log.info("mounted {} layer {} of {} lazily ({} entries)", opened.estargz().format(), labels.layerDigest(),
                     labels.imageRef(), opened.estargz().toc().entries().size());
             return mount;
@@ -147,7 +148,7 @@ public final class RegistryLayerProvider implements RemoteLayerProvider {
     @Override
     public Closeable restore(Path snapshotDir) throws IOException {
         // A mount left there is served again if its connection was kept, else detached first (by fuse-fs).
-        Path fs = snapshotDir.resolve("fs");
+        Path fs = Root.files(snapshotDir);
         LayerState state = LayerState.load(snapshotDir);
         BlobSource blob = recordedBlob(snapshotDir, state);
         return mounter.start(state.digest(), blob, EstargzLayer.open(blob, state.layer().descriptor().annotations()))

@@ -1,5 +1,6 @@
 package io.lazysnap.server.snapshot;
 
+import io.lazysnap.server.root.Root;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -28,9 +29,9 @@ import org.slf4j.LoggerFactory;
  * A {@link Snapshotter} that stores each snapshot as a directory and stacks them with overlayfs, like containerd's
  * own overlayfs snapshotter.
  *
- * <p>Layout under the root: {@code metadata.db} (the {@link SnapshotStore}) and {@code snapshots/<id>/fs} (the
- * layer's files: the upper directory while active, a lower directory once committed) with
- * {@code snapshots/<id>/work} (overlayfs' work directory). A new snapshot's directories are built under a
+ * <p>Layout under the {@link Root}: its metadata (the {@link SnapshotStore}) and, per snapshot, its files
+ * ({@link Root#files}: the upper directory while active, a lower directory once committed) with {@code work}
+ * (overlayfs' work directory) beside them. A new snapshot's directories are built under a
  * temporary name and renamed to the id inside the metadata transaction, so a crash leaves either a record with
  * its directory or a directory without record, which {@link #cleanup()} removes.
  */
@@ -45,7 +46,7 @@ public final class OverlaySnapshotter implements Snapshotter {
     private static final String UNPACK_KEY_PREFIX = "extract-";
     private static final Path OVERLAY_INDEX_PARAMETER = Path.of("/sys/module/overlay/parameters/index");
 
-    private final Path snapshots;
+    private final Root root;
     private final SnapshotStore store;
     private final Clock clock;
     private final boolean indexOff;
@@ -57,9 +58,9 @@ public final class OverlaySnapshotter implements Snapshotter {
     /** Mounts of remote layers by snapshot id; closing one unmounts the layer. */
     private final Map<Long, Closeable> remoteMounts = new ConcurrentHashMap<>();
 
-    private OverlaySnapshotter(Path snapshots, SnapshotStore store, Clock clock, Optional<RemoteLayerProvider> remote,
+    private OverlaySnapshotter(Root root, SnapshotStore store, Clock clock, Optional<RemoteLayerProvider> remote,
                                Optional<LayerUnpacker> unpacker, PrepareGate gate) {
-        this.snapshots = snapshots;
+        this.root = root;
         this.store = store;
         this.clock = clock;
         this.indexOff = Files.exists(OVERLAY_INDEX_PARAMETER);
@@ -69,7 +70,7 @@ public final class OverlaySnapshotter implements Snapshotter {
     }
 
     /** Opens (creating if needed) a snapshotter of plain layers only, rooted at {@code root}. */
-    public static OverlaySnapshotter open(Path root) throws IOException {
+    public static OverlaySnapshotter open(Root root) throws IOException {
         return open(root, Optional.empty(), Optional.empty(), PrepareGate.OPEN);
     }
 
@@ -78,13 +79,13 @@ public final class OverlaySnapshotter implements Snapshotter {
      * it can, else unpacking them through {@code unpacker}, and admitting layers through {@code gate}; mounts again
      * every remote layer committed before, so that they are there before any call.
      */
-    public static OverlaySnapshotter open(Path root, Optional<RemoteLayerProvider> remote,
+    public static OverlaySnapshotter open(Root root, Optional<RemoteLayerProvider> remote,
                                           Optional<LayerUnpacker> unpacker, PrepareGate gate) throws IOException {
-        Files.createDirectories(root);
-        Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwx------"));
-        Path snapshots = Files.createDirectories(root.resolve("snapshots"));
-        OverlaySnapshotter snapshotter = new OverlaySnapshotter(snapshots,
-                SnapshotStore.open(root.resolve("metadata.db")), Clock.systemUTC(), remote, unpacker, gate);
+        Files.createDirectories(root.dir());
+        Files.setPosixFilePermissions(root.dir(), PosixFilePermissions.fromString("rwx------"));
+        Files.createDirectories(root.snapshots());
+        OverlaySnapshotter snapshotter = new OverlaySnapshotter(root, SnapshotStore.open(root.metadata()),
+                Clock.systemUTC(), remote, unpacker, gate);
         remote.ifPresent(snapshotter::restoreRemoteLayers);
         return snapshotter;
     }
@@ -285,7 +286,7 @@ public final class OverlaySnapshotter implements Snapshotter {
         try {
             List<Path> lowers = store.read(tx -> tx.parentIds(committedParent(tx, parent))).stream()
                     .map(this::fsDir).toList();
-            Path fs = staging.resolve("fs");
+            Path fs = Root.files(staging);
             Files.delete(fs);
             layer.get().moveTo(fs, lowers);
             Usage usage = DiskUsage.of(fs);
@@ -366,11 +367,11 @@ public final class OverlaySnapshotter implements Snapshotter {
 
     /** Builds a new snapshot's directories under a temporary name. */
     private Path stage(Kind kind) {
-        Path staging = snapshots.resolve("new-" + UUID.randomUUID());
+        Path staging = root.snapshots().resolve("new-" + UUID.randomUUID());
         inFlight.add(staging);
         try {
             Files.createDirectory(staging, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-            Path fs = Files.createDirectory(staging.resolve("fs"));
+            Path fs = Files.createDirectory(Root.files(staging));
             // containerd's testsuite (RootPermission) expects a fresh root to be 0755 whatever the umask.
             Files.setPosixFilePermissions(fs, PosixFilePermissions.fromString("rwxr-xr-x"));
             if (kind == Kind.ACTIVE) {
@@ -380,7 +381,7 @@ public final class OverlaySnapshotter implements Snapshotter {
         } catch (IOException e) {
             inFlight.remove(staging);
             deleteQuietly(staging);
-            throw new UncheckedIOException("creating snapshot directory under " + snapshots, e);
+            throw new UncheckedIOException("creating snapshot directory under " + root.snapshots(), e);
         }
     }
 
@@ -464,10 +465,10 @@ public final class OverlaySnapshotter implements Snapshotter {
     @Override
     public void cleanup() {
         List<Path> listed = new ArrayList<>();
-        try (DirectoryStream<Path> entries = Files.newDirectoryStream(snapshots)) {
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(root.snapshots())) {
             entries.forEach(listed::add);
         } catch (IOException e) {
-            throw new UncheckedIOException("listing " + snapshots, e);
+            throw new UncheckedIOException("listing " + root.snapshots(), e);
         }
         // Decided under the store's lock, after listing: a directory a Prepare or Commit moved into place since (its
         // transaction still open, or committed just now) is either in flight or known. Ids are never reused, so a
@@ -519,11 +520,11 @@ public final class OverlaySnapshotter implements Snapshotter {
     }
 
     private Path snapshotDir(long id) {
-        return snapshots.resolve(Long.toString(id));
+        return root.snapshot(id);
     }
 
     private Path fsDir(long id) {
-        return snapshotDir(id).resolve("fs");
+        return Root.files(snapshotDir(id));
     }
 
     private static void closeQuietly(Closeable c) {

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.lazysnap.server.Daemon;
 import io.lazysnap.server.DaemonConfig;
 import io.lazysnap.server.cli.Main;
+import io.lazysnap.server.root.Root;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,7 +31,7 @@ class CachePruneTest {
         Path root = tmp.resolve("root");
         Path chunk;
         try (Daemon daemon = Daemon.start(DaemonConfig.at(root, tmp.resolve("a.sock")))) {
-            chunk = Files.write(Files.createDirectories(root.resolve("cache/chunks/ab")).resolve("ab12"), new byte[100]);
+            chunk = Files.write(Files.createDirectories(new Root(root).cache().resolve("chunks/ab")).resolve("ab12"), new byte[100]);
             assertEquals(1, prune(root), "refused while the daemon runs");
             assertTrue(Files.exists(chunk));
             IOException second = assertThrows(IOException.class,
@@ -39,7 +40,7 @@ class CachePruneTest {
         }
         assertEquals(0, prune(root));
         assertFalse(Files.exists(chunk));
-        assertTrue(Files.isDirectory(root.resolve("cache")), "the cache directory itself stays");
-        assertEquals(new CachePrune.Freed(0, 0), CachePrune.prune(root).orElseThrow(), "nothing left to free");
+        assertTrue(Files.isDirectory(new Root(root).cache()), "the cache directory itself stays");
+        assertEquals(new CachePrune.Freed(0, 0), CachePrune.prune(new Root(root)).orElseThrow(), "nothing left to free");
     }
 }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.lazysnap.server.DaemonConfig;
+import io.lazysnap.server.root.Root;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.StandardProtocolFamily;
@@ -186,10 +187,10 @@ class DoctorTest {
 
     @Test
     void theHandOverLineSaysHowMountsOutliveTheDaemon() throws Exception {
-        Path root = tmp.resolve("root");
-        DaemonConfig config = DaemonConfig.at(root, tmp.resolve("l.sock"));
+        Root root = new Root(tmp.resolve("root"));
+        DaemonConfig config = DaemonConfig.at(root.dir(), tmp.resolve("l.sock"));
         assertEquals(Check.Status.WARN, Doctor.handover(config, root).status(), "no daemon has started yet");
-        new HandoverStatus("keeper pid 42", List.of(root + "/snapshots/3/fs", root + "/snapshots/4/fs")).write(root);
+        new HandoverStatus("keeper pid 42", List.of(Root.files(root.snapshot(3)).toString(), Root.files(root.snapshot(4)).toString())).write(root);
         Check kept = Doctor.handover(config, root);
         assertEquals(Check.Status.OK, kept.status(), kept.toString());
         assertTrue(kept.toString().contains("keeper pid 42") && kept.toString().contains("2 mount(s) taken over"),

@@ -1,4 +1,4 @@
-package io.lazysnap.server.debug;
+package io.lazysnap.server.snapshot;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -16,20 +16,20 @@ import java.util.TreeMap;
 import org.sqlite.SQLiteConfig;
 
 /**
- * The snapshots of a root, read from its {@code metadata.db} over a read-only connection. The store's WAL journal
- * lets this read a consistent state while a daemon writes; the tables are the snapshot store's.
+ * The snapshots of a store, read over a read-only connection, for the client commands: the store's WAL journal
+ * lets this read a consistent state while a daemon writes. The tables are {@link SnapshotStore}'s.
  */
-final class RootSnapshots {
+public final class SnapshotRows {
 
     /** One snapshot; {@code parent} is empty for a base layer, {@code size} is what commit measured. */
-    record Row(long id, String name, String parent, String kind, long size, Map<String, String> labels) {
+    public record Row(long id, String name, String parent, String kind, long size, Map<String, String> labels) {
     }
 
-    private RootSnapshots() {
+    private SnapshotRows() {
     }
 
-    static List<Row> read(Path root) throws IOException {
-        Path db = root.resolve("metadata.db");
+    /** Every snapshot of the store in {@code db}, by id. */
+    public static List<Row> read(Path db) throws IOException {
         if (!Files.isRegularFile(db)) {
             throw new IOException("no " + db + ": not a lazysnap root (use --root)");
         }

@@ -1,4 +1,4 @@
-package io.lazysnap.server.cache;
+package io.lazysnap.server.root;
 
 import java.io.Closeable;
 import java.io.IOException;
@@ -18,8 +18,6 @@ import java.util.Optional;
  */
 public final class RootLock implements Closeable {
 
-    static final String FILE = "lazysnap.lock";
-
     private final FileChannel channel;
     private final FileLock lock;
 
@@ -28,12 +26,12 @@ public final class RootLock implements Closeable {
         this.lock = lock;
     }
 
-    /** The lock, or empty when a running daemon (in this process or another) holds it. */
-    public static Optional<RootLock> tryAcquire(Path root) throws IOException {
+    /** The lock on {@code file} in {@code root}, or empty when a running daemon (here or elsewhere) holds it. */
+    static Optional<RootLock> tryAcquire(Path root, Path file) throws IOException {
         if (Files.notExists(root)) {
             Files.createDirectories(root, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         }
-        FileChannel channel = FileChannel.open(root.resolve(FILE), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
         try {
             FileLock lock = channel.tryLock();
             if (lock != null) {
