@@ -1,8 +1,8 @@
 package io.lazysnap.server.debug;
 
-import io.lazysnap.server.remote.LayerLabels;
 import io.lazysnap.server.remote.RecordedLayer;
 import io.lazysnap.server.root.Root;
+import io.lazysnap.server.snapshot.LayerLabels;
 import io.lazysnap.server.snapshot.SnapshotRows;
 import java.io.IOException;
 import java.io.PrintStream;

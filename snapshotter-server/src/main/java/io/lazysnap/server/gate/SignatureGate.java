@@ -4,8 +4,8 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import io.lazysnap.registry.Manifest;
 import io.lazysnap.registry.Reference;
-import io.lazysnap.server.remote.LayerLabels;
 import io.lazysnap.server.remote.Manifests;
+import io.lazysnap.server.snapshot.LayerLabels;
 import io.lazysnap.server.snapshot.PrepareGate;
 import io.lazysnap.server.snapshot.SnapshotException;
 import io.lazysnap.verifier.Mode;
@@ -13,8 +13,6 @@ import io.lazysnap.verifier.Verdict;
 import io.lazysnap.verifier.Verifier;
 import java.io.IOException;
 import java.time.Duration;
-import java.util.HashMap;
-import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -47,16 +45,15 @@ public final class SignatureGate implements PrepareGate {
     }
 
     @Override
-    public Map<String, String> admit(Map<String, String> labels) {
-        Optional<LayerLabels> layer = LayerLabels.from(labels);
+    public Optional<LayerLabels> admit(String target, Optional<LayerLabels> layer) {
         if (layer.isEmpty()) {
-            admitUnlabelled(labels.get(LayerLabels.TARGET));
-            return labels;
+            admitUnlabelled(target);
+            return layer;
         }
         LayerLabels l = layer.get();
         Reference image = reference(l.imageRef());
         if (verifier.policy().modeFor(image) == Mode.SKIP) {
-            return labels;
+            return layer;
         }
         String manifestDigest = l.manifestDigest().orElseGet(() -> resolve(image).descriptor().digest());
         Verdict verdict = verifier.verify(image, manifestDigest);
@@ -73,9 +70,7 @@ public final class SignatureGate implements PrepareGate {
                     "layer %s is not part of manifest %s of image %s, the one whose signature was checked; refusing it",
                     l.layerDigest(), manifestDigest, l.imageRef());
         }
-        Map<String, String> pinned = new HashMap<>(labels);
-        pinned.put(LayerLabels.CRI_MANIFEST_DIGEST, manifestDigest);
-        return pinned;
+        return Optional.of(l.withManifestDigest(manifestDigest));
     }
 
     /** A layer Prepare that names no image: only a non-enforcing default lets it through. */

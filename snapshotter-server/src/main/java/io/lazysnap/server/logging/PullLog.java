@@ -2,7 +2,7 @@ package io.lazysnap.server.logging;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
-import io.lazysnap.server.remote.LayerLabels;
+import io.lazysnap.server.snapshot.LayerLabels;
 import io.lazysnap.server.snapshot.MountSpec;
 import io.lazysnap.server.snapshot.SnapshotException;
 import io.lazysnap.server.snapshot.SnapshotInfo;

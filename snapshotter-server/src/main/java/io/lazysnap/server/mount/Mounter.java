@@ -1,57 +1,21 @@
 package io.lazysnap.server.mount;
 
-import io.lazysnap.server.snapshot.MountSpec;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 
-/**
- * Performs mounts described by a snapshotter the way containerd does, with mount(8): bind mounts (read-only when
- * asked) and overlays. An overlay whose options exceed what the kernel accepts in one page gets its lower
- * directories rewritten relative to their common parent, and mount runs from that directory, as containerd's
- * own mounter does for long layer chains.
- */
+/** Finds and detaches mount points, with umount(8) and /proc/self/mountinfo. */
 public final class Mounter {
 
-    /** mount(2) copies at most one page of options; containerd keeps 512 bytes of headroom. */
-    private static final int OPTIONS_LIMIT = 4096 - 512;
-
     private Mounter() {
-    }
-
-    /** Mounts {@code mounts} on {@code target} in order. */
-    public static void mountAll(List<MountSpec> mounts, Path target) throws IOException {
-        for (MountSpec m : mounts) {
-            mount(m, target);
-        }
-    }
-
-    static void mount(MountSpec m, Path target) throws IOException {
-        if (m.type().equals("bind")) {
-            boolean recursive = m.options().contains("rbind");
-            run(null, "mount", recursive ? "--rbind" : "--bind", m.source(), target.toString());
-            if (m.options().contains("ro")) {
-                run(null, "mount", "-o", "remount,bind,ro", target.toString());
-            }
-            return;
-        }
-        List<String> options = m.options();
-        Path workingDir = null;
-        if (String.join(",", options).getBytes(StandardCharsets.UTF_8).length > OPTIONS_LIMIT) {
-            workingDir = commonLowerParent(options);
-            options = relativeLowers(options, workingDir);
-        }
-        run(workingDir, "mount", "-t", m.type(), "-o", String.join(",", options), m.source(), target.toString());
     }
 
     /** Unmounts {@code target}, lazily detaching it if it is busy. */
     public static void unmount(Path target) throws IOException {
         try {
-            run(null, "umount", target.toString());
+            run("umount", target.toString());
         } catch (IOException busy) {
-            run(null, "umount", "-l", target.toString());
+            run("umount", "-l", target.toString());
         }
     }
 
@@ -66,48 +30,8 @@ public final class Mounter {
         return false;
     }
 
-    private static Path commonLowerParent(List<String> options) throws IOException {
-        Path common = null;
-        for (String dir : lowerDirs(options)) {
-            Path parent = Path.of(dir).getParent();
-            if (common == null) {
-                common = parent;
-            }
-            while (common != null && !parent.startsWith(common)) {
-                common = common.getParent();
-            }
-        }
-        if (common == null) {
-            throw new IOException("overlay options too long and lower directories share no parent: " + options);
-        }
-        return common;
-    }
-
-    private static List<String> relativeLowers(List<String> options, Path base) {
-        List<String> rewritten = new ArrayList<>();
-        for (String option : options) {
-            if (option.startsWith("lowerdir=")) {
-                List<String> relative = lowerDirs(List.of(option)).stream()
-                        .map(d -> base.relativize(Path.of(d)).toString()).toList();
-                rewritten.add("lowerdir=" + String.join(":", relative));
-            } else {
-                rewritten.add(option);
-            }
-        }
-        return rewritten;
-    }
-
-    private static List<String> lowerDirs(List<String> options) {
-        return options.stream().filter(o -> o.startsWith("lowerdir="))
-                .flatMap(o -> List.of(o.substring("lowerdir=".length()).split(":")).stream()).toList();
-    }
-
-    private static void run(Path workingDir, String... command) throws IOException {
-        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
-        if (workingDir != null) {
-            pb.directory(workingDir.toFile());
-        }
-        Process p = pb.start();
+    private static void run(String... command) throws IOException {
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
         String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
         try {
             if (p.waitFor() != 0) {

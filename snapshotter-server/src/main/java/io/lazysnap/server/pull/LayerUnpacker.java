@@ -12,7 +12,7 @@ import io.lazysnap.proto.snapshots.v1.StatSnapshotRequest;
 import io.lazysnap.proto.types.Mount;
 import io.lazysnap.registry.Descriptor;
 import io.lazysnap.server.progress.Task;
-import io.lazysnap.server.remote.LayerLabels;
+import io.lazysnap.server.snapshot.LayerLabels;
 import java.io.IOException;
 import java.io.InputStream;
 import java.security.SecureRandom;

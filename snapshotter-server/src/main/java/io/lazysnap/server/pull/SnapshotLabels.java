@@ -1,7 +1,7 @@
 package io.lazysnap.server.pull;
 
 import io.lazysnap.registry.Descriptor;
-import io.lazysnap.server.remote.LayerLabels;
+import io.lazysnap.server.snapshot.LayerLabels;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -1,5 +1,7 @@
 package io.lazysnap.server.remote;
 
+import io.lazysnap.server.snapshot.LayerLabels;
+
 /**
  * Which image a layer is worked on for, ahead of its Prepare: the same layer digest in another image (or another
  * manifest of it) has its own descriptor, TOC annotation and repository, so it never shares an entry.

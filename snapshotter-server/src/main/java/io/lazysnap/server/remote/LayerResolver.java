@@ -3,6 +3,7 @@ package io.lazysnap.server.remote;
 import io.lazysnap.registry.Descriptor;
 import io.lazysnap.registry.Manifest;
 import io.lazysnap.registry.Reference;
+import io.lazysnap.server.snapshot.LayerLabels;
 import java.io.IOException;
 
 /**

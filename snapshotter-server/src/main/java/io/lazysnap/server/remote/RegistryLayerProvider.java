@@ -13,20 +13,20 @@ import io.lazysnap.registry.Manifest;
 import io.lazysnap.registry.Reference;
 import io.lazysnap.registry.RegistryClient;
 import io.lazysnap.server.root.Root;
+import io.lazysnap.server.snapshot.LayerLabels;
 import io.lazysnap.server.snapshot.RemoteLayerProvider;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
@@ -101,12 +101,7 @@ public final class RegistryLayerProvider implements RemoteLayerProvider {
     }
 
     @Override
-    public Optional<RemoteLayer> open(Map<String, String> labels) throws IOException {
-        Optional<LayerLabels> parsed = LayerLabels.from(labels);
-        if (parsed.isEmpty()) {
-            return Optional.empty();
-        }
-        LayerLabels layer = parsed.get();
+    public Optional<RemoteLayer> open(LayerLabels layer) throws IOException {
         openAhead(layer);
         CompletableFuture<OpenedLayer> pending = ahead.asMap().remove(ImageLayerKey.of(layer, layer.layerDigest()));
         Optional<OpenedLayer> opened = pending != null ? await(pending, layer) : open(layer, layer.layerDigest());

@@ -8,6 +8,7 @@ import io.lazysnap.registry.Manifest;
 import io.lazysnap.registry.Reference;
 import io.lazysnap.registry.RegistryClient;
 import io.lazysnap.server.snapshot.FileTree;
+import io.lazysnap.server.snapshot.LayerLabels;
 import io.lazysnap.server.snapshot.LayerUnpacker;
 import io.lazysnap.server.unpack.ChainIds;
 import io.lazysnap.server.unpack.FetchPool;
@@ -24,7 +25,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -127,12 +127,10 @@ public final class RegistryLayerUnpacker implements LayerUnpacker {
     }
 
     @Override
-    public void ahead(Map<String, String> labels) {
-        Optional<LayerLabels> parsed = LayerLabels.from(labels);
-        if (parsed.isEmpty() || parsed.get().imageLayers().isEmpty()) {
+    public void ahead(LayerLabels layer) {
+        if (layer.imageLayers().isEmpty()) {
             return;
         }
-        LayerLabels layer = parsed.get();
         Manifest manifest;
         try {
             manifest = resolver.manifest(layer);
@@ -147,12 +145,7 @@ public final class RegistryLayerUnpacker implements LayerUnpacker {
     }
 
     @Override
-    public Optional<UnpackedLayer> unpack(Map<String, String> labels) throws IOException {
-        Optional<LayerLabels> parsed = LayerLabels.from(labels);
-        if (parsed.isEmpty()) {
-            return Optional.empty();
-        }
-        LayerLabels layer = parsed.get();
+    public Optional<UnpackedLayer> unpack(LayerLabels layer) throws IOException {
         ImageLayerKey key = ImageLayerKey.of(layer, layer.layerDigest());
         CompletableFuture<Unpacked> pending = ahead.getIfPresent(key);
         Unpacked unpacked;

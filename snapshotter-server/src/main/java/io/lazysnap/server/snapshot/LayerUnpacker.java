@@ -3,7 +3,6 @@ package io.lazysnap.server.snapshot;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -25,15 +24,15 @@ public interface LayerUnpacker {
         void discard();
     }
 
-    /** Starts, without waiting, unpacking the layers of the image that {@code labels} name which it would unpack. */
-    void ahead(Map<String, String> labels);
+    /** Starts, without waiting, unpacking the layers of {@code layer}'s image which it would unpack. */
+    void ahead(LayerLabels layer);
 
     /**
-     * The layer {@code labels} name, unpacked; empty when it does not unpack it (no image labels, or a layer it
-     * cannot unpack), and then containerd downloads it.
+     * The layer, unpacked; empty when it does not unpack it (a layer it cannot unpack), and then containerd
+     * downloads it.
      *
      * @throws IOException when it tried and failed (a download or unpack failure, a wrong digest): containerd
      *                     downloads the layer instead
      */
-    Optional<UnpackedLayer> unpack(Map<String, String> labels) throws IOException;
+    Optional<UnpackedLayer> unpack(LayerLabels layer) throws IOException;
 }

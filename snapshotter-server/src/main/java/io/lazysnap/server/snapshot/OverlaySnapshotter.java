@@ -38,11 +38,6 @@ import org.slf4j.LoggerFactory;
 public final class OverlaySnapshotter implements Snapshotter {
 
     private static final Logger log = LoggerFactory.getLogger(OverlaySnapshotter.class);
-    /** containerd's label naming the snapshot a Prepare would commit: the trigger for remote snapshots. */
-    static final String TARGET_LABEL = "containerd.io/snapshot.ref";
-    /** Marks committed snapshots served remotely; the value is the one stargz-snapshotter uses. */
-    static final String REMOTE_LABEL = "containerd.io/snapshot/remote";
-    static final String REMOTE_VALUE = "remote snapshot";
     private static final String UNPACK_KEY_PREFIX = "extract-";
     private static final Path OVERLAY_INDEX_PARAMETER = Path.of("/sys/module/overlay/parameters/index");
 
@@ -92,7 +87,7 @@ public final class OverlaySnapshotter implements Snapshotter {
 
     private void restoreRemoteLayers(RemoteLayerProvider provider) {
         List<StoredSnapshot> remoteLayers = store.transaction(tx -> tx.all().stream()
-                .filter(s -> s.info().labels().containsKey(REMOTE_LABEL)).toList());
+                .filter(s -> s.info().labels().containsKey(LayerLabels.REMOTE)).toList());
         for (StoredSnapshot s : remoteLayers) {
             try {
                 remoteMounts.put(s.id(), provider.restore(snapshotDir(s.id())));
@@ -159,22 +154,24 @@ public final class OverlaySnapshotter implements Snapshotter {
 
     @Override
     public List<MountSpec> prepare(String key, String parent, Map<String, String> labels) {
-        String target = labels.get(TARGET_LABEL);
-        Map<String, String> admitted = labels;
+        String target = labels.get(LayerLabels.TARGET);
+        Optional<LayerLabels> layer = LayerLabels.from(labels); // the one parse of a Prepare's labels
         if (target != null || isUnpackKey(key)) {
             // Before anything else: a refused layer gets neither a remote mount nor a snapshot to download into.
-            admitted = gate.admit(labels);
+            layer = gate.admit(target, layer);
         }
         if (target != null && (remote.isPresent() || unpacker.isPresent())) {
             Labels.validate(labels);
-            Map<String, String> served = admitted;
             if (store.read(tx -> findTarget(tx, target, parent)).isPresent()) {
                 throw SnapshotException.alreadyExists("target snapshot %s already exists", target);
             }
-            unpacker.ifPresent(u -> u.ahead(served));
-            if (remote.isPresent() && commitRemote(remote.get(), target, parent, labels, served)
-                    || unpacker.isPresent() && commitUnpacked(unpacker.get(), target, parent, labels, served)) {
-                throw SnapshotException.alreadyExists("target snapshot %s already exists", target);
+            if (layer.isPresent()) {
+                LayerLabels served = layer.get();
+                unpacker.ifPresent(u -> u.ahead(served));
+                if (remote.isPresent() && commitRemote(remote.get(), target, parent, labels, served)
+                        || unpacker.isPresent() && commitUnpacked(unpacker.get(), target, parent, labels, served)) {
+                    throw SnapshotException.alreadyExists("target snapshot %s already exists", target);
+                }
             }
         }
         return create(Kind.ACTIVE, key, parent, labels);
@@ -196,7 +193,7 @@ public final class OverlaySnapshotter implements Snapshotter {
      */
     private static Optional<StoredSnapshot> findTarget(SnapshotStore.Tx tx, String target, String parent)
             throws java.sql.SQLException {
-        return tx.withLabel(TARGET_LABEL, target).stream()
+        return tx.withLabel(LayerLabels.TARGET, target).stream()
                 .filter(s -> s.kind() == Kind.COMMITTED && s.info().parent().equals(parent)).findFirst();
     }
 
@@ -205,7 +202,7 @@ public final class OverlaySnapshotter implements Snapshotter {
      * false when it must be downloaded instead.
      */
     private boolean commitRemote(RemoteLayerProvider provider, String target, String parent,
-                                 Map<String, String> labels, Map<String, String> served) {
+                                 Map<String, String> labels, LayerLabels served) {
         long start = System.nanoTime();
         Optional<RemoteLayerProvider.RemoteLayer> layer;
         try {
@@ -218,7 +215,7 @@ public final class OverlaySnapshotter implements Snapshotter {
             return false;
         }
         Map<String, String> committedLabels = new HashMap<>(labels);
-        committedLabels.put(REMOTE_LABEL, REMOTE_VALUE);
+        committedLabels.put(LayerLabels.REMOTE, LayerLabels.REMOTE_VALUE);
         Path staging = stage(Kind.COMMITTED);
         Closeable[] mount = new Closeable[1];
         long[] created = new long[1];
@@ -269,7 +266,7 @@ public final class OverlaySnapshotter implements Snapshotter {
      * when containerd must download it instead.
      */
     private boolean commitUnpacked(LayerUnpacker unpacker, String target, String parent,
-                                   Map<String, String> labels, Map<String, String> served) {
+                                   Map<String, String> labels, LayerLabels served) {
         long start = System.nanoTime();
         Optional<LayerUnpacker.UnpackedLayer> layer;
         try {
@@ -441,7 +438,7 @@ public final class OverlaySnapshotter implements Snapshotter {
             return s;
         });
         closeQuietly(remoteMounts.remove(removed.id()));
-        if (REMOTE_VALUE.equals(removed.info().labels().get(REMOTE_LABEL)) && remote.isPresent()) {
+        if (LayerLabels.REMOTE_VALUE.equals(removed.info().labels().get(LayerLabels.REMOTE)) && remote.isPresent()) {
             try {
                 remote.get().removed(snapshotDir(removed.id()));
             } catch (IOException | RuntimeException e) {

@@ -1,6 +1,6 @@
 package io.lazysnap.server.snapshot;
 
-import java.util.Map;
+import java.util.Optional;
 
 /**
  * Decides whether an image layer may enter this node at all, before anything is mounted or created for it: the
@@ -10,14 +10,16 @@ import java.util.Map;
 public interface PrepareGate {
 
     /** Lets every layer in, as its labels name it. */
-    PrepareGate OPEN = labels -> labels;
+    PrepareGate OPEN = (target, layer) -> layer;
 
     /**
-     * Returns normally to let the layer named by {@code labels} in.
+     * Returns normally to let the layer in.
      *
-     * @return the labels to serve the layer by: {@code labels}, pinned to the manifest whose signature was checked
-     *         (its digest in {@code containerd.io/snapshot/cri.manifest-digest}) when they named only a tag
+     * @param target the chain ID the Prepare would commit the layer as
+     * @param layer  what the Prepare's labels say of the layer; empty when they name no image
+     * @return the layer to serve: {@code layer}, pinned to the manifest whose signature was checked when its labels
+     *         named only a tag
      * @throws SnapshotException {@code FAILED_PRECONDITION} naming the image and the reason, to refuse it
      */
-    Map<String, String> admit(Map<String, String> labels);
+    Optional<LayerLabels> admit(String target, Optional<LayerLabels> layer);
 }

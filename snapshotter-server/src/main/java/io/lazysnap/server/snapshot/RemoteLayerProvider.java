@@ -3,7 +3,6 @@ package io.lazysnap.server.snapshot;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -34,8 +33,8 @@ public interface RemoteLayerProvider {
         }
     }
 
-    /** The layer that {@code labels} name, or empty when it cannot be served remotely (containerd downloads it). */
-    Optional<RemoteLayer> open(Map<String, String> labels) throws IOException;
+    /** The layer, or empty when it cannot be served remotely (containerd downloads it). */
+    Optional<RemoteLayer> open(LayerLabels layer) throws IOException;
 
     /** Mounts again a layer mounted before, from the state it left in {@code snapshotDir}. */
     Closeable restore(Path snapshotDir) throws IOException;

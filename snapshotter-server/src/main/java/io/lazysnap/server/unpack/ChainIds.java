@@ -1,5 +1,6 @@
 package io.lazysnap.server.unpack;
 
+import io.lazysnap.registry.BlobDigest;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;

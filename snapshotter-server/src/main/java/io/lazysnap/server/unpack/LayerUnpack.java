@@ -1,6 +1,7 @@
 package io.lazysnap.server.unpack;
 
 import com.github.luben.zstd.ZstdInputStream;
+import io.lazysnap.registry.BlobDigest;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;

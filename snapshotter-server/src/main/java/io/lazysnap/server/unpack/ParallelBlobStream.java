@@ -1,5 +1,6 @@
 package io.lazysnap.server.unpack;
 
+import io.lazysnap.registry.BlobDigest;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;

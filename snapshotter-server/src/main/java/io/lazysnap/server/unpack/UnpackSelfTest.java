@@ -2,6 +2,7 @@ package io.lazysnap.server.unpack;
 
 import io.lazysnap.estargz.EntryType;
 import io.lazysnap.estargz.TarHeader;
+import io.lazysnap.registry.BlobDigest;
 import io.lazysnap.server.snapshot.FileTree;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;

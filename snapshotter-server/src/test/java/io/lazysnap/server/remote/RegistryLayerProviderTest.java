@@ -12,6 +12,7 @@ import io.lazysnap.registry.MediaTypes;
 import io.lazysnap.registry.Platform;
 import io.lazysnap.registry.Reference;
 import io.lazysnap.registry.RegistryClient;
+import io.lazysnap.server.snapshot.LayerLabels;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -26,9 +27,9 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Random;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Random;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
@@ -112,13 +113,13 @@ class RegistryLayerProviderTest {
                 new Manifests(registry, Platform.LINUX_AMD64), new NoMounts(), false, WholePullPolicy.never(), background);
 
         // A's first layer: its Prepare opens A's other layer (the shared one) ahead.
-        assertTrue(provider.open(labels("team/a", manifestA, base, base, shared)).isPresent());
+        assertTrue(provider.open(layer("team/a", manifestA, base, base, shared)).isPresent());
         waitUntil(() -> paths.stream().filter(p -> p.equals("/v2/team/a/blobs/" + shared.blobDigest())).count() >= 1);
 
-        assertEquals(Optional.empty(), provider.open(labels("team/b", manifestB, shared, shared)).map(l -> "served"),
+        assertEquals(Optional.empty(), provider.open(layer("team/b", manifestB, shared, shared)).map(l -> "served"),
                 "image B's layer was served from the TOC opened ahead for image A");
         assertTrue(paths.contains("/v2/team/b/blobs/" + shared.blobDigest()), "B's layer was read from B: " + paths);
-        assertTrue(provider.open(labels("team/a", manifestA, shared, shared)).isPresent(),
+        assertTrue(provider.open(layer("team/a", manifestA, shared, shared)).isPresent(),
                 "A's own Prepare of the shared layer is served");
     }
 
@@ -129,17 +130,17 @@ class RegistryLayerProviderTest {
         WholePullPolicy half = new WholePullPolicy(0.5);
         RegistryLayerProvider provider = new RegistryLayerProvider(registry,
                 new Manifests(registry, Platform.LINUX_AMD64), new NoMounts(), false, half, background);
-        assertEquals(Optional.empty(), provider.open(labels("team/app", manifest, layer, layer)).map(l -> "served"));
+        assertEquals(Optional.empty(), provider.open(layer("team/app", manifest, layer, layer)).map(l -> "served"));
         assertTrue(half.chosen(layer.blobDigest()));
 
         WholePullPolicy never = WholePullPolicy.never();
         assertTrue(new RegistryLayerProvider(registry, new Manifests(registry, Platform.LINUX_AMD64), new NoMounts(),
-                false, never, background).open(labels("team/app", manifest, layer, layer)).isPresent());
+                false, never, background).open(layer("team/app", manifest, layer, layer)).isPresent());
         assertFalse(never.chosen(layer.blobDigest()));
 
         ConversionResult unlisted = convert("lib");
         String other = publish("team/lib", null, unlisted.annotations(), unlisted);
-        assertTrue(provider.open(labels("team/lib", other, unlisted, unlisted)).isPresent(),
+        assertTrue(provider.open(layer("team/lib", other, unlisted, unlisted)).isPresent(),
                 "a layer without a prefetch list stays lazy");
         assertFalse(half.chosen(unlisted.blobDigest()));
     }
@@ -154,12 +155,18 @@ class RegistryLayerProviderTest {
         RegistryLayerProvider provider = new RegistryLayerProvider(registry,
                 new Manifests(registry, Platform.LINUX_AMD64), new NoMounts(), false, WholePullPolicy.never(), background);
 
-        assertTrue(provider.open(labels("team/app", verified, layer, layer)).isPresent());
+        assertTrue(provider.open(layer("team/app", verified, layer, layer)).isPresent());
         Map<String, String> unpinned = new HashMap<>(labels("team/app", verified, layer, layer));
         unpinned.remove(LayerLabels.CRI_MANIFEST_DIGEST);
         unpinned.put(LayerLabels.TARGET, "sha256:another-chain");
-        assertEquals(Optional.empty(), provider.open(unpinned).map(l -> "served"),
+        assertEquals(Optional.empty(), provider.open(LayerLabels.from(unpinned).orElseThrow()).map(l -> "served"),
                 "without a pinned manifest the tag's current one decides (and its TOC digest does not match)");
+    }
+
+    /** What a Prepare's labels (CRI family) say of {@code layer} of {@code repository}:v1, pinned to {@code manifest}. */
+    private LayerLabels layer(String repository, String manifest, ConversionResult layer,
+                              ConversionResult... imageLayers) {
+        return LayerLabels.from(labels(repository, manifest, layer, imageLayers)).orElseThrow();
     }
 
     /** Prepare labels (CRI family) for {@code layer} of {@code repository}:v1, pinned to {@code manifest}. */
@@ -186,9 +193,9 @@ class RegistryLayerProviderTest {
             RegistryLayerProvider provider = new RegistryLayerProvider(registry,
                     new Manifests(registry, Platform.LINUX_AMD64), new NoMounts(), false, WholePullPolicy.never(), busy,
                     Duration.ofMillis(200));
-            assertTrue(provider.open(labels("team/q", manifest, base, base, app)).isPresent());
+            assertTrue(provider.open(layer("team/q", manifest, base, base, app)).isPresent());
             long start = System.nanoTime();
-            assertTrue(provider.open(labels("team/q", manifest, app, base, app)).isPresent(),
+            assertTrue(provider.open(layer("team/q", manifest, app, base, app)).isPresent(),
                     "the layer queued to be opened ahead is opened by its own Prepare");
             assertTrue(System.nanoTime() - start < Duration.ofSeconds(5).toNanos(), "without waiting for the queue");
             long appReads = paths.stream().filter(p -> p.endsWith("/blobs/" + app.blobDigest())).count();
@@ -217,9 +224,9 @@ class RegistryLayerProviderTest {
             RegistryLayerProvider provider = new RegistryLayerProvider(registry,
                     new Manifests(registry, Platform.LINUX_AMD64), new NoMounts(), false, WholePullPolicy.never(), full,
                     Duration.ofSeconds(20));
-            assertTrue(provider.open(labels("team/full", manifest, base, base, app)).isPresent());
+            assertTrue(provider.open(layer("team/full", manifest, base, base, app)).isPresent());
             long start = System.nanoTime();
-            assertTrue(provider.open(labels("team/full", manifest, app, base, app)).isPresent());
+            assertTrue(provider.open(layer("team/full", manifest, app, base, app)).isPresent());
             assertTrue(System.nanoTime() - start < Duration.ofSeconds(5).toNanos(),
                     "not after the 20 s an open ahead is waited for");
         } finally {

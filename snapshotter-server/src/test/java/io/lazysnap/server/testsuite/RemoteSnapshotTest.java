@@ -12,6 +12,7 @@ import io.lazysnap.proto.snapshots.v1.Kind;
 import io.lazysnap.server.Daemon;
 import io.lazysnap.server.DaemonConfig;
 import io.lazysnap.server.mount.Mounter;
+import io.lazysnap.server.snapshot.LayerLabels;
 import io.lazysnap.server.snapshot.MountSpec;
 import io.lazysnap.server.snapshot.RemoteLayerProvider;
 import java.io.Closeable;
@@ -88,7 +89,7 @@ class RemoteSnapshotTest {
 
         Path rootfs = Files.createDirectories(tmp.resolve("rootfs"));
         List<MountSpec> mounts = sn.prepare("container", "chain2", Map.of());
-        Mounter.mountAll(mounts, rootfs);
+        TestMounts.mountAll(mounts, rootfs);
         try {
             assertEquals("sha256:l1", Files.readString(rootfs.resolve("sha256_l1")));
             assertEquals("sha256:l2", Files.readString(rootfs.resolve("sha256_l2")));
@@ -198,14 +199,14 @@ class RemoteSnapshotTest {
         volatile boolean failMount;
 
         @Override
-        public Optional<RemoteLayer> open(Map<String, String> labels) throws IOException {
+        public Optional<RemoteLayer> open(LayerLabels labels) throws IOException {
             if (fail) {
                 throw new IOException("registry unreachable");
             }
             if (decline) {
                 return Optional.empty();
             }
-            String layer = labels.get("containerd.io/snapshot/cri.layer-digest");
+            String layer = labels.layerDigest();
             return Optional.of(new RemoteLayer() {
                 @Override
                 public Closeable mount(Path snapshotDir) throws IOException {

@@ -594,7 +594,7 @@ class SnapshotterSuiteTest {
     }
 
     private void mount(List<MountSpec> mounts, Path target) throws IOException {
-        Mounter.mountAll(mounts, target);
+        TestMounts.mountAll(mounts, target);
         mounted.push(target);
     }
 

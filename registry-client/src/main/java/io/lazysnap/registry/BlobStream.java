@@ -1,7 +1,6 @@
-package io.lazysnap.server.registry;
+package io.lazysnap.registry;
 
 import io.lazysnap.estargz.BlobSource;
-import io.lazysnap.server.unpack.BlobDigest;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.function.LongConsumer;

@@ -1,4 +1,4 @@
-package io.lazysnap.server.remote;
+package io.lazysnap.server.snapshot;
 
 import java.util.Arrays;
 import java.util.List;
@@ -32,6 +32,11 @@ public record LayerLabels(String target, String imageRef, String layerDigest, Op
     public static final String URLS = "containerd.io/snapshot/remote/urls";
     /** The layer annotation naming its TOC's digest (only the manifest's own annotation is trusted). */
     public static final String TOC_DIGEST = "containerd.io/snapshot/stargz/toc.digest";
+
+    /** The same layer, its image pinned to the manifest with {@code digest}. */
+    public LayerLabels withManifestDigest(String digest) {
+        return new LayerLabels(target, imageRef, layerDigest, Optional.of(digest), imageLayers, urls);
+    }
 
     /** The layer named by {@code labels}, or empty when they do not name one (a plain Prepare). */
     public static Optional<LayerLabels> from(Map<String, String> labels) {

@@ -1,4 +1,4 @@
-package io.lazysnap.server.unpack;
+package io.lazysnap.registry;
 
 import java.io.IOException;
 import java.security.MessageDigest;
@@ -21,7 +21,7 @@ public final class BlobDigest {
         this.sha256 = newSha256();
     }
 
-    static MessageDigest newSha256() {
+    public static MessageDigest newSha256() {
         try {
             return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
@@ -30,7 +30,7 @@ public final class BlobDigest {
     }
 
     /** {@code sha256:<hex>} of a SHA-256 result. */
-    static String format(byte[] sha256) {
+    public static String format(byte[] sha256) {
         return "sha256:" + HexFormat.of().formatHex(sha256);
     }
 
