@@ -98,8 +98,9 @@ public final class Daemon implements AutoCloseable {
             noFuse.ifPresent(p -> log.warn("lazy pulling is OFF: {}; every layer will be downloaded by containerd"
                     + " until this is fixed and lazysnap restarted (fix: {})", p.what(), p.fix()));
             boolean unpacks = config.unpack().enabled() && unpackSelfTest(config);
-            WholePullPolicy wholePull = unpacks ? new WholePullPolicy(config.unpack().wholePullPrefetchShare())
-                    : WholePullPolicy.never();
+            DaemonConfig.Unpack unpack = config.unpack();
+            WholePullPolicy wholePull = unpacks ? new WholePullPolicy(unpack.wholePullPrefetchShare(),
+                    (long) unpack.chunkSize() * unpack.connectionsPerLayer()) : WholePullPolicy.never();
             lazy = noFuse.isPresent() ? Optional.empty()
                     : Optional.of(lazyLayers(config, registry, manifests, metrics, wholePull, resources));
             gate = gate(config, registry, manifests, metrics);

@@ -229,9 +229,10 @@ public record DaemonConfig(@JsonProperty("root") String root,
      * @param connections         range requests at once for all such layers together (chunks go to a spool file
      *                            beside the layer being unpacked, not to memory)
      * @param wholePullPrefetchShare an eStargz layer whose prefetch list (the files before its
-     *                            {@code .prefetch.landmark}) is at least this share of its bytes is pulled whole
-     *                            like a plain layer instead of mounted lazily: the workload reads it before it
-     *                            starts anyway; above 1, never
+     *                            {@code .prefetch.landmark}) is at least this share of its bytes, and which is at
+     *                            least {@code chunkSize × connectionsPerLayer}, is pulled whole like a plain layer
+     *                            instead of mounted lazily: the workload reads it before it starts anyway; above
+     *                            1, never
      */
     public record Unpack(@JsonProperty("enabled") Boolean enabled,
                          @JsonProperty("chunk_size") Integer chunkSize,

@@ -127,11 +127,17 @@ class RegistryLayerProviderTest {
     void aLayerMostlyPrefetchedIsLeftToBePulledWholeWhenThePolicySaysSo() throws Exception {
         ConversionResult layer = convert("app", List.of("app.bin"));
         String manifest = publish("team/app", null, layer.annotations(), layer);
-        WholePullPolicy half = new WholePullPolicy(0.5);
+        WholePullPolicy half = new WholePullPolicy(0.5, 0);
         RegistryLayerProvider provider = new RegistryLayerProvider(registry,
                 new Manifests(registry, Platform.LINUX_AMD64), new NoMounts(), false, half, background);
         assertEquals(Optional.empty(), provider.open(layer("team/app", manifest, layer, layer)).map(l -> "served"));
         assertTrue(half.chosen(layer.blobDigest()));
+
+        WholePullPolicy small = new WholePullPolicy(0.5, 1 << 20);
+        assertTrue(new RegistryLayerProvider(registry, new Manifests(registry, Platform.LINUX_AMD64), new NoMounts(),
+                false, small, background).open(layer("team/app", manifest, layer, layer)).isPresent(),
+                "a layer smaller than one round of parallel range requests stays lazy");
+        assertFalse(small.chosen(layer.blobDigest()));
 
         WholePullPolicy never = WholePullPolicy.never();
         assertTrue(new RegistryLayerProvider(registry, new Manifests(registry, Platform.LINUX_AMD64), new NoMounts(),
