@@ -84,6 +84,8 @@ class ParallelUnpackTest {
         String out = LazysnapCli.rpull(stack, image);
 
         assertEquals(4, out.lines().filter(l -> l.contains(" unpacked")).count(), "every layer unpacked:\n" + out);
+        assertTrue(out.lines().anyMatch(l -> l.contains(" downloading ") && l.endsWith(" GiB")),
+                "the GiB layer's download is shown while the daemon pulls it:\n" + out);
         assertTrue(stack.lazysnap.logged("mode=unpacked") || stack.lazysnap.logged("by parallel download"),
                 stack.logs());
         assertEquals("hello from layer 2\n/data:\ngone-dir\n\n/data/gone-dir:\nnew\n1073741824\n",

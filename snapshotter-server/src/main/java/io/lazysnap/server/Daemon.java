@@ -17,6 +17,7 @@ import io.lazysnap.server.grpc.SocketServer;
 import io.lazysnap.server.logging.PullLog;
 import io.lazysnap.server.metrics.Metrics;
 import io.lazysnap.server.metrics.MetricsEndpoint;
+import io.lazysnap.server.pull.LayerDownloads;
 import io.lazysnap.server.pull.PullService;
 import io.lazysnap.server.remote.HostPlatform;
 import io.lazysnap.server.remote.Manifests;
@@ -110,7 +111,7 @@ public final class Daemon implements AutoCloseable {
                     Set.copyOf(config.registry().plainHttp()), (image, manifest) -> {
                         manifests.add(manifest);
                         lazy.ifPresent(l -> l.provider().openAhead(image, manifest));
-                    });
+                    }, unpacker.<LayerDownloads>map(u -> u::downloaded).orElse(LayerDownloads.NONE));
         } catch (IOException | RuntimeException e) {
             closeAll(resources);
             throw e;

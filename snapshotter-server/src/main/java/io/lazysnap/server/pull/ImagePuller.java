@@ -52,15 +52,17 @@ final class ImagePuller {
     private final String snapshotter;
     private final Progress progress;
     private final LayersAhead ahead;
+    private final LayerDownloads downloads;
 
     ImagePuller(RegistryClient registry, Path socket, String namespace, String snapshotter, Progress progress,
-                LayersAhead ahead) {
+                LayersAhead ahead, LayerDownloads downloads) {
         this.registry = registry;
         this.socket = socket;
         this.namespace = namespace;
         this.snapshotter = snapshotter;
         this.progress = progress;
         this.ahead = ahead;
+        this.downloads = downloads;
     }
 
     /** What the registry says about the image: resolved, its layers opened ahead, its config fetched. */
@@ -182,18 +184,24 @@ final class ImagePuller {
         for (Descriptor layer : layers) {
             tasks.add(progress.task(layer.digest().substring("sha256:".length(), 19), layer.size()));
         }
-        for (int i = 0; i < layers.size(); i++) {
-            Map<String, String> labels = SnapshotLabels.forLayer(reference.toString(),
-                    manifest.descriptor().digest(), layers, i, chain.get(i));
-            Task task = tasks.get(i);
-            try {
-                LayerUnpacker.Outcome outcome = unpacker.unpack(layers.get(i), diffIds.get(i),
-                        i == 0 ? "" : chain.get(i - 1), chain.get(i), labels, task);
-                task.status(outcome.word);
-                log.debug("layer {} ({}): {}", layers.get(i).digest(), chain.get(i), outcome);
-            } catch (IOException | RuntimeException e) {
-                task.status("failed");
-                throw e;
+        String image = reference.toString();
+        String manifestDigest = manifest.descriptor().digest();
+        try (DownloadWatch watch = new DownloadWatch(tasks, layers.stream().mapToLong(Descriptor::size).toArray(),
+                i -> downloads.downloaded(image, manifestDigest, layers.get(i).digest()))) {
+            for (int i = 0; i < layers.size(); i++) {
+                Map<String, String> labels = SnapshotLabels.forLayer(image, manifestDigest, layers, i, chain.get(i));
+                Task task = tasks.get(i);
+                try {
+                    LayerUnpacker.Outcome outcome = unpacker.unpack(layers.get(i), diffIds.get(i),
+                            i == 0 ? "" : chain.get(i - 1), chain.get(i), labels, task);
+                    watch.finished(i);
+                    task.status(outcome.word);
+                    log.debug("layer {} ({}): {}", layers.get(i).digest(), chain.get(i), outcome);
+                } catch (IOException | RuntimeException e) {
+                    watch.finished(i);
+                    task.status("failed");
+                    throw e;
+                }
             }
         }
     }

@@ -22,18 +22,21 @@ public final class PullService implements ControlServer.PullHandler {
     private final Supplier<RegistryClient.Builder> configured;
     private final Set<String> plainHttpHosts;
     private final LayersAhead ahead;
+    private final LayerDownloads downloads;
 
     /**
      * @param registry       the daemon's registry client
      * @param configured     a builder configured like {@code registry}, for pulls with registry settings of their own
      * @param plainHttpHosts the hosts {@code registry} already talks plain HTTP to
+     * @param downloads      what the daemon has downloaded of layers it unpacks itself, shown as their progress
      */
     public PullService(RegistryClient registry, Supplier<RegistryClient.Builder> configured,
-                       Set<String> plainHttpHosts, LayersAhead ahead) {
+                       Set<String> plainHttpHosts, LayersAhead ahead, LayerDownloads downloads) {
         this.registry = registry;
         this.configured = configured;
         this.plainHttpHosts = Set.copyOf(plainHttpHosts);
         this.ahead = ahead;
+        this.downloads = downloads;
     }
 
     @Override
@@ -65,6 +68,6 @@ public final class PullService implements ControlServer.PullHandler {
 
     private ImagePuller puller(RegistryClient client, PullRequest request, Progress progress) {
         return new ImagePuller(client, Path.of(request.containerd()), request.namespace(), request.snapshotter(),
-                progress, ahead);
+                progress, ahead, downloads);
     }
 }

@@ -25,12 +25,15 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -70,6 +73,9 @@ public final class RegistryLayerUnpacker implements LayerUnpacker {
                 }
             })
             .build();
+
+    /** Bytes read so far of the layers being downloaded and unpacked, for rpull's progress lines. */
+    private final Map<ImageLayerKey, AtomicLong> downloads = new ConcurrentHashMap<>();
 
     /**
      * @param servedLazily layers the lazy provider serves: not unpacked ahead (their Prepare unpacks one the lazy
@@ -174,6 +180,12 @@ public final class RegistryLayerUnpacker implements LayerUnpacker {
         return Optional.of(unpacked);
     }
 
+    /** Bytes of the layer read so far while it is downloaded and unpacked for that image; 0 otherwise. */
+    public long downloaded(String imageRef, String manifestDigest, String layerDigest) {
+        AtomicLong read = downloads.get(new ImageLayerKey(imageRef, manifestDigest, layerDigest));
+        return read == null ? 0 : read.get();
+    }
+
     private boolean unpacksAhead(Descriptor layer) {
         return LayerUnpack.Compression.of(layer.mediaType()).isPresent() && !servedLazily.test(layer);
     }
@@ -200,12 +212,17 @@ public final class RegistryLayerUnpacker implements LayerUnpacker {
             String what = "layer " + layer.digest() + " of " + image;
             TarUnpacker.Result result;
             long waited;
+            ImageLayerKey key = new ImageLayerKey(image.toString(), manifest.descriptor().digest(), layer.digest());
+            AtomicLong read = new AtomicLong();
+            downloads.put(key, read);
             try (ParallelBlobStream blob = new ParallelBlobStream(what, layer.size(), layer.digest(),
-                    blob(image, layer), pool, chunkSize, connectionsPerLayer, dir.resolve("blob"), bytes -> { })) {
+                    blob(image, layer), pool, chunkSize, connectionsPerLayer, dir.resolve("blob"), read::addAndGet)) {
                 result = LayerUnpack.unpack(blob, compression, ids.get(index), fs);
                 waited = blob.waitedMillis();
             } catch (IOException e) {
                 throw new IOException(what + ": " + e.getMessage(), e);
+            } finally {
+                downloads.remove(key, read);
             }
             log.debug("{} downloaded and unpacked in {} ms ({} of them waiting for the registry; {} entries)", what,
                     (System.nanoTime() - start) / 1_000_000, waited, result.entries());
