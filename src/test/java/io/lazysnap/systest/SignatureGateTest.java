@@ -155,6 +155,17 @@ class SignatureGateTest {
     }
 
     @Test
+    void anUnsignedPlainImageIsNotDownloadedByRpull() throws Exception {
+        stack.registryTraffic.reset();
+        assertRefused(() -> LazysnapCli.rpull(stack, unsignedPlain), "refused");
+        try (var left = Files.list(new Root(stack.lazysnap.root).unpack())) {
+            assertEquals(List.of(), left.toList(), "nothing was unpacked ahead for the refused image");
+        }
+        long served = stack.registryTraffic.served();
+        assertTrue(served < 64 << 10, "only manifests, config and signature lookups left the registry: " + served);
+    }
+
+    @Test
     void aSignatureCopiedFromAnotherImageIsRefused() throws Exception {
         String copied = stack.registry + "/systest/signed:copied-signature";
         try (RegistryClient registry = RegistryClient.builder().plainHttp(stack.registry).build()) {
