@@ -2,8 +2,6 @@ package io.lazysnap.registry;
 
 import java.io.IOException;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 
 /** The SHA-256 of a blob read front to back, checked against its descriptor's digest once the last byte is in. */
 public final class BlobDigest {
@@ -22,16 +20,17 @@ public final class BlobDigest {
     }
 
     public static MessageDigest newSha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every JVM has SHA-256", e);
-        }
+        return Digests.newDigest("sha256:");
     }
 
     /** {@code sha256:<hex>} of a SHA-256 result. */
     public static String format(byte[] sha256) {
-        return "sha256:" + HexFormat.of().formatHex(sha256);
+        return Digests.format("sha256", sha256);
+    }
+
+    /** {@code sha256:<hex>} of {@code bytes}. */
+    public static String sha256(byte[] bytes) {
+        return Digests.sha256(bytes);
     }
 
     public void update(byte[] bytes, int offset, int length) {

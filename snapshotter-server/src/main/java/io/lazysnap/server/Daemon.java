@@ -24,7 +24,6 @@ import io.lazysnap.server.remote.Manifests;
 import io.lazysnap.server.remote.RegistryLayerProvider;
 import io.lazysnap.server.remote.RegistryLayerUnpacker;
 import io.lazysnap.server.remote.WholePullPolicy;
-import io.lazysnap.server.root.Root;
 import io.lazysnap.server.snapshot.LayerUnpacker;
 import io.lazysnap.server.snapshot.OverlaySnapshotter;
 import io.lazysnap.server.snapshot.PrepareGate;
@@ -95,11 +94,11 @@ public final class Daemon implements AutoCloseable {
             resources.add(registry);
             Manifests manifests = new Manifests(registry, HostPlatform.get());
             Optional<FuseSupport.Problem> noFuse = FuseSupport.check().or(() -> FuseSupport.selfTest(
-                    root(config).fuseSelfTest()));
+                    config.rootDir().fuseSelfTest()));
             noFuse.ifPresent(p -> log.warn("lazy pulling is OFF: {}; every layer will be downloaded by containerd"
                     + " until this is fixed and lazysnap restarted (fix: {})", p.what(), p.fix()));
-            boolean unpacks = config.unpack().enabled() && unpackSelfTest(config);
             DaemonConfig.Unpack unpack = config.unpack();
+            boolean unpacks = unpack.enabled() && unpackSelfTest(config);
             WholePullPolicy wholePull = unpacks ? new WholePullPolicy(unpack.wholePullPrefetchShare(),
                     (long) unpack.chunkSize() * unpack.connectionsPerLayer()) : WholePullPolicy.never();
             lazy = noFuse.isPresent() ? Optional.empty()
@@ -129,7 +128,7 @@ public final class Daemon implements AutoCloseable {
         try {
             new HandoverStatus(store.map(ConnectionStore::describe).orElse("off"),
                     store.map(s -> s.adopted().stream().map(Path::toString).toList()).orElse(List.of()))
-                    .write(root(config));
+                    .write(config.rootDir());
         } catch (IOException e) {
             log.warn("cannot record the mounts taken over for lazysnap ls: {}", e.toString());
         }
@@ -153,7 +152,7 @@ public final class Daemon implements AutoCloseable {
                 });
         resources.add(opener::shutdownNow);
         ChunkCache cache = ChunkCache.builder().memoryBytes(config.cache().memoryBytes())
-                .disk(Files.createDirectories(root(config).cache()), config.cache().diskHighBytes(),
+                .disk(Files.createDirectories(config.rootDir().cache()), config.cache().diskHighBytes(),
                         config.cache().diskLowBytes())
                 .diskUsagePercent(config.cache().diskHighPercent(), config.cache().diskLowPercent())
                 .build();
@@ -171,7 +170,7 @@ public final class Daemon implements AutoCloseable {
                 .attrTimeout(Duration.ofSeconds(config.fuse().attrTimeout()))
                 .entryTimeout(Duration.ofSeconds(config.fuse().entryTimeout()))
                 .operationTimer(metrics.fuseOperations()).connections(connections.orElse(null)).build();
-        LayerStatsFiles statsFiles = new LayerStatsFiles(root(config));
+        LayerStatsFiles statsFiles = new LayerStatsFiles(config.rootDir());
         resources.add(statsFiles);
         FuseLayerMounter mounter = new FuseLayerMounter(cache, fsOptions,
                 Duration.ofSeconds(config.prefetchTimeoutSec()), metrics, statsFiles);
@@ -182,7 +181,7 @@ public final class Daemon implements AutoCloseable {
     /** Whether this node can unpack layers in the form overlayfs reads; says why not, if not. */
     private static boolean unpackSelfTest(DaemonConfig config) {
         long start = System.nanoTime();
-        Optional<String> cannot = UnpackSelfTest.run(root(config).unpackSelfTest());
+        Optional<String> cannot = UnpackSelfTest.run(config.rootDir().unpackSelfTest());
         if (cannot.isPresent()) {
             log.warn("lazysnap does not download and unpack layers itself: a test layer could not be unpacked ({});"
                     + " containerd unpacks them (fix: run lazysnap as root, with its root directory on a file system"
@@ -216,13 +215,13 @@ public final class Daemon implements AutoCloseable {
                 layer -> lazy && RegistryLayerProvider.servesLazily(layer, allowUnverifiedToc)
                         && !wholePull.chosen(layer.digest()), pool,
                 unpack.chunkSize(), unpack.connectionsPerLayer(),
-                root(config).unpack(), unpackers);
+                config.rootDir().unpack(), unpackers);
     }
 
     /** Where mounts keep their FUSE connections; none (mounts end with the daemon) if it cannot be had. */
     private static Optional<ConnectionStore> connectionStore(DaemonConfig config) {
         try {
-            return ConnectionStore.open(config.fuse().handoverMode(), root(config).handover(),
+            return ConnectionStore.open(config.fuse().handoverMode(), config.rootDir().handover(),
                     Duration.ofSeconds(config.fuse().handoverTimeout()));
         } catch (IOException | RuntimeException e) {
             log.warn("mounts will NOT survive a restart of this daemon: cannot keep FUSE connections ({}); fix it,"
@@ -243,13 +242,9 @@ public final class Daemon implements AutoCloseable {
     /** Resources that start with the root's lock: before anything, even the chunk cache, touches the root. */
     private static List<Closeable> locked(DaemonConfig config) throws IOException {
         List<Closeable> resources = new ArrayList<>();
-        resources.add(root(config).tryLock().orElseThrow(() -> new IOException(
-                "another lazysnap serves " + config.root() + " (it holds " + root(config).lockFile() + ")")));
+        resources.add(config.rootDir().tryLock().orElseThrow(() -> new IOException(
+                "another lazysnap serves " + config.root() + " (it holds " + config.rootDir().lockFile() + ")")));
         return resources;
-    }
-
-    private static Root root(DaemonConfig config) {
-        return new Root(Path.of(config.root()));
     }
 
     /** Closes {@code resources} if it fails. */
@@ -264,7 +259,7 @@ public final class Daemon implements AutoCloseable {
                 endpoint = Optional.of(metrics.serve(config.metricsAddress()));
                 resources.add(endpoint.get());
             }
-            snapshotter = new PullLog(OverlaySnapshotter.open(root(config), remote, unpacker, gate), fetchedBytes);
+            snapshotter = new PullLog(OverlaySnapshotter.open(config.rootDir(), remote, unpacker, gate), fetchedBytes);
             metrics.watch(snapshotter);
         } catch (IOException | RuntimeException e) {
             closeAll(resources);

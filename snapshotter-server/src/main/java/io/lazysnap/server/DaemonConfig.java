@@ -3,6 +3,7 @@ package io.lazysnap.server;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import io.lazysnap.fs.ConnectionStore;
 import io.lazysnap.registry.RegistryClient;
+import io.lazysnap.server.root.Root;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -279,6 +280,11 @@ public record DaemonConfig(@JsonProperty("root") String root,
     public static DaemonConfig defaults() {
         return new DaemonConfig(null, null, null, null, null, null, null, null, null, null, null, null, null, null,
                 null, null);
+    }
+
+    /** The state directory, and what is kept in it. */
+    public Root rootDir() {
+        return new Root(Path.of(root));
     }
 
     /** Defaults with another state directory and socket, as tests and {@code serve --root/--address} use. */

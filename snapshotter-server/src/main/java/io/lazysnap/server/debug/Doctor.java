@@ -55,7 +55,7 @@ public final class Doctor {
     List<Check> run() {
         List<Check> checks = new ArrayList<>();
         checks.add(fuseDevice(Path.of("/dev/fuse")));
-        checks.add(handover(config, new Root(Path.of(config.root()))));
+        checks.add(handover(config, config.rootDir()));
         checks.add(overlay());
         checks.add(socket(Path.of(config.address())));
         checks.addAll(containerd());

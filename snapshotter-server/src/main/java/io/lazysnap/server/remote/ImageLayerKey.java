@@ -1,5 +1,7 @@
 package io.lazysnap.server.remote;
 
+import io.lazysnap.registry.Manifest;
+import io.lazysnap.registry.Reference;
 import io.lazysnap.server.snapshot.LayerLabels;
 
 /**
@@ -10,5 +12,9 @@ record ImageLayerKey(String imageRef, String manifestDigest, String layerDigest)
 
     static ImageLayerKey of(LayerLabels labels, String layerDigest) {
         return new ImageLayerKey(labels.imageRef(), labels.manifestDigest().orElse(""), layerDigest);
+    }
+
+    static ImageLayerKey of(Reference image, Manifest manifest, String layerDigest) {
+        return new ImageLayerKey(image.toString(), manifest.descriptor().digest(), layerDigest);
     }
 }

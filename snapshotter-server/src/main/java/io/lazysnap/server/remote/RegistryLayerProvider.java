@@ -178,7 +178,7 @@ public final class RegistryLayerProvider implements RemoteLayerProvider {
      */
     public void openAhead(Reference imageRef, Manifest manifest) {
         for (Descriptor layer : manifest.layers()) {
-            ImageLayerKey key = new ImageLayerKey(imageRef.toString(), manifest.descriptor().digest(), layer.digest());
+            ImageLayerKey key = ImageLayerKey.of(imageRef, manifest, layer.digest());
             ahead.get(key, k -> opening(() -> open(new ResolvedLayer(imageRef, layer), imageRef.toString())));
         }
     }

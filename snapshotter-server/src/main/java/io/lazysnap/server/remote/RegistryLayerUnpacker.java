@@ -212,7 +212,7 @@ public final class RegistryLayerUnpacker implements LayerUnpacker {
             String what = "layer " + layer.digest() + " of " + image;
             TarUnpacker.Result result;
             long waited;
-            ImageLayerKey key = new ImageLayerKey(image.toString(), manifest.descriptor().digest(), layer.digest());
+            ImageLayerKey key = ImageLayerKey.of(image, manifest, layer.digest());
             AtomicLong read = new AtomicLong();
             downloads.put(key, read);
             try (ParallelBlobStream blob = new ParallelBlobStream(what, layer.size(), layer.digest(),

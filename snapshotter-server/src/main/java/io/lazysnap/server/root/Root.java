@@ -36,7 +36,7 @@ public final class Root {
 
     /** The exclusive lock of a daemon serving this root; empty while another holds it. */
     public Optional<RootLock> tryLock() throws IOException {
-        return RootLock.tryAcquire(dir, lockFile());
+        return RootLock.tryAcquire(lockFile());
     }
 
     public Path lockFile() {

@@ -26,8 +26,9 @@ public final class RootLock implements Closeable {
         this.lock = lock;
     }
 
-    /** The lock on {@code file} in {@code root}, or empty when a running daemon (here or elsewhere) holds it. */
-    static Optional<RootLock> tryAcquire(Path root, Path file) throws IOException {
+    /** The lock on {@code file} (its directory made if missing), or empty when a running daemon holds it. */
+    static Optional<RootLock> tryAcquire(Path file) throws IOException {
+        Path root = file.getParent();
         if (Files.notExists(root)) {
             Files.createDirectories(root, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         }

@@ -25,6 +25,6 @@ public final class ChainIds {
     }
 
     private static String sha256(String text) {
-        return BlobDigest.format(BlobDigest.newSha256().digest(text.getBytes(StandardCharsets.UTF_8)));
+        return BlobDigest.sha256(text.getBytes(StandardCharsets.UTF_8));
     }
 }

@@ -40,7 +40,7 @@ public final class UnpackSelfTest {
             Files.createDirectories(dir);
             try {
                 LayerUnpack.unpack(new ByteArrayInputStream(gzip.toByteArray()), LayerUnpack.Compression.GZIP,
-                        BlobDigest.format(BlobDigest.newSha256().digest(tar)), dir);
+                        BlobDigest.sha256(tar), dir);
                 if (!Arrays.equals(CONTENT, Files.readAllBytes(dir.resolve("d/link")))) {
                     return Optional.of("the test layer's file reads back wrong");
                 }
