@@ -1,7 +1,7 @@
 # lazysnap rpull without a JVM: the launcher runs this relay (Perl's core modules only, which every Debian and Ubuntu
 # node has in perl-base), so that the client on a container's start-up path starts in milliseconds. The pull runs
 # in the daemon; this sends the request to its control socket and copies the daemon's rendering of the progress to
-# standard output, exactly as the Java client (io.lazysnap.server.control.PullClient) does. It takes the options
+# standard output, exactly as the Java client (io.lazysnap.cli.pull.PullClient) does. It takes the options
 # of `lazysnap rpull`; for anything else (--help, --log-level, a mistake) it exits 99 and the launcher runs the
 # Java client, which explains.
 use strict;

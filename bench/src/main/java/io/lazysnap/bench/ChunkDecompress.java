@@ -1,5 +1,6 @@
 package io.lazysnap.bench;
 
+import io.lazysnap.estargz.MemoryBlob;
 import io.lazysnap.estargz.Chunk;
 import io.lazysnap.estargz.EstargzLayer;
 import java.util.List;

@@ -1,5 +1,7 @@
 package io.lazysnap.bench;
 
+import io.lazysnap.testkit.Processes;
+import io.lazysnap.testkit.CriPod;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -35,7 +37,9 @@ final class FirstStart {
             LOG.info("pull of {} requested", ref);
         }
         if (mode.cri()) {
-            String line = pod.pullAndStart(ref, List.of(), TIMEOUT);
+            node.cri().pull(ref, TIMEOUT);
+            pod.start(ref, List.of());
+            String line = pod.firstStdoutLine(TIMEOUT);
             return new Started() {
                 public String firstLine() {
                     return line;
@@ -46,7 +50,7 @@ final class FirstStart {
                 }
             };
         }
-        Commands.run(TIMEOUT, pullCommand(node, mode, ref));
+        Processes.run(TIMEOUT, pullCommand(node, mode, ref));
         if (TIMELINE) {
             LOG.info("pulled {}", ref);
         }
@@ -54,7 +58,7 @@ final class FirstStart {
     }
 
     private static List<String> pullCommand(Node node, PullMode mode, String ref) {
-        String socket = node.containerdSocket.toString();
+        String socket = node.containerdSocket().toString();
         return switch (mode) {
             case OVERLAY -> node.ctrCommand("image", "pull", "--plain-http", "--snapshotter", mode.snapshotter, ref);
             case LAZY, LAZY_NO_LANDMARKS, PLAIN_RPULL -> Lazysnap.command("rpull", "--daemon", node.snapshotterSocket.toString(),

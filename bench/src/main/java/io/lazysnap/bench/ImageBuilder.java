@@ -1,5 +1,8 @@
 package io.lazysnap.bench;
 
+import io.lazysnap.testkit.Processes;
+import io.lazysnap.testkit.Digests;
+import io.lazysnap.testkit.ImagePusher;
 import io.lazysnap.estargz.ConversionResult;
 import io.lazysnap.estargz.LayerConverter;
 import java.io.InputStream;
@@ -49,7 +52,7 @@ final class ImageBuilder {
                 ImageContent content = SyntheticContent.pause(work.resolve("src"));
                 Path tar = tar(content.layers().get(0), work.resolve("layer.tar"));
                 pusher.push(PAUSE, Variant.GZIP.tag(), List.of(gzip(tar, work.resolve("layer.tar.gz"),
-                        Deflater.DEFAULT_COMPRESSION, Digests.sha256(tar))), content);
+                        Deflater.DEFAULT_COMPRESSION, Digests.sha256(tar))), content.env(), content.cmd());
             } finally {
                 delete(work);
             }
@@ -102,19 +105,19 @@ final class ImageBuilder {
             Files.delete(tar);
         }
         for (Variant v : Variant.values()) {
-            pusher.push(repository, v.tag(), layers.get(v), content);
+            pusher.push(repository, v.tag(), layers.get(v), content.env(), content.cmd());
         }
     }
 
     /** A reproducible tar: sorted names, no owners' names, epoch mtimes. */
     private static Path tar(Path dir, Path tar) throws Exception {
-        Commands.run(Duration.ofMinutes(10), List.of("tar", "--sort=name", "--owner=0", "--group=0",
+        Processes.run(Duration.ofMinutes(10), List.of("tar", "--sort=name", "--owner=0", "--group=0",
                 "--numeric-owner", "--mtime=@0", "-C", dir.toString(), "-cf", tar.toString(), "."));
         return tar;
     }
 
     private static void delete(Path dir) throws Exception {
-        Commands.run(Duration.ofMinutes(5), List.of("rm", "-rf", "--one-file-system", dir.toString()));
+        Processes.run(Duration.ofMinutes(5), List.of("rm", "-rf", "--one-file-system", dir.toString()));
     }
 
     private static ImagePusher.Layer gzip(Path tar, Path out, int level, String diffId) throws Exception {

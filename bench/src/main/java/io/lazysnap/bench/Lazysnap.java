@@ -39,9 +39,9 @@ final class Lazysnap {
 
     /** A private copy of the checkout's daemon jar (built by {@code mvn package}). */
     static Path copyJar(Path dir) throws IOException {
-        Path target = home().resolve("snapshotter-server/target");
+        Path target = home().resolve("cli/target");
         try (var jars = Files.list(target)) {
-            Path jar = jars.filter(p -> p.getFileName().toString().matches("lazysnap-snapshotter-server-.*-all\\.jar"))
+            Path jar = jars.filter(p -> p.getFileName().toString().matches("lazysnap-cli-.*-all\\.jar"))
                     .findFirst().orElseThrow(() -> new IOException("no daemon jar in " + target + "; run mvn package"));
             return Files.copy(jar, dir.resolve("lazysnap-under-test.jar"));
         }

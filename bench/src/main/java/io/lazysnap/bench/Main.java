@@ -1,5 +1,6 @@
 package io.lazysnap.bench;
 
+import io.lazysnap.testkit.Processes;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDate;
@@ -33,7 +34,7 @@ public final class Main {
         try {
             run(profile, micro, work);
         } finally {
-            Commands.run("rm", "-rf", work.toString());
+            Processes.run("rm", "-rf", work.toString());
         }
     }
 
@@ -56,7 +57,7 @@ public final class Main {
         }
         List<RunResult> micros = micro ? new ArrayList<>(run(base(side, home, jar).include(MICRO))) : List.of();
 
-        String host = Commands.run("hostname", "-s").strip();
+        String host = Processes.run("hostname", "-s").strip();
         Path out = Path.of(home, "bench", "results", LocalDate.now() + "-" + host
                 + (profile.name().equals("full") ? "" : "-" + profile.name()) + ".md");
         Files.createDirectories(out.getParent());

@@ -1,5 +1,9 @@
 package io.lazysnap.bench;
 
+import io.lazysnap.testkit.Processes;
+import io.lazysnap.testkit.Cleanup;
+import io.lazysnap.testkit.CriClient;
+import io.lazysnap.testkit.Containerd;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,17 +24,16 @@ final class Node implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Node.class);
 
     final Path dir;
-    final Path containerdSocket;
     final PullMode.Daemon daemon;
     final Path snapshotterSocket;
     private Process snapshotter;
-    private Process containerd;
+    private Containerd containerd;
+    private CriClient cri;
     private final ExitGuard guard = ExitGuard.of(this);
 
     private Node(Path dir, PullMode.Daemon daemon) {
         this.dir = dir;
         this.daemon = daemon;
-        this.containerdSocket = dir.resolve("run/containerd.sock");
         this.snapshotterSocket = dir.resolve("run/" + daemon.pluginName + ".sock");
     }
 
@@ -68,75 +71,47 @@ final class Node implements AutoCloseable {
         Path log = dir.resolve("lazysnap.log");
         // LAZYSNAP_BENCH_DEBUG=1: the daemon logs every registry request and snapshot call, with timings.
         String level = "1".equals(System.getenv("LAZYSNAP_BENCH_DEBUG")) ? "debug" : "info";
-        snapshotter = Commands.start(log, Lazysnap.command("serve", "--root", dir.resolve("lazysnap").toString(),
+        snapshotter = Processes.start(log, Lazysnap.command("serve", "--root", dir.resolve("lazysnap").toString(),
                 "--address", snapshotterSocket.toString(), "--config", config.toString(), "--log-level", level));
-        Commands.awaitReady("lazysnap", snapshotter, log, Duration.ofSeconds(60),
-                () -> Files.exists(snapshotterSocket) && Commands.tail(log).contains("lazysnap ready"));
+        Processes.awaitReady("lazysnap", Duration.ofSeconds(60), snapshotter, log,
+                () -> Files.exists(snapshotterSocket) && Processes.tail(log).contains("lazysnap ready"));
     }
 
     /** stargz-snapshotter's daemon with its defaults (an empty config); it speaks plain HTTP to 127.0.0.1. */
     private void startStargz() throws Exception {
         Path config = Files.writeString(dir.resolve("stargz.toml"), "");
         Path log = dir.resolve("stargz.log");
-        snapshotter = Commands.start(log, List.of(StargzReference.binary().toString(), "--root",
+        snapshotter = Processes.start(log, List.of(StargzReference.binary().toString(), "--root",
                 dir.resolve("stargz").toString(), "--address", snapshotterSocket.toString(), "--config",
                 config.toString()));
-        Commands.awaitReady("containerd-stargz-grpc", snapshotter, log, Duration.ofSeconds(60),
-                () -> Files.exists(snapshotterSocket) && Commands.tail(log).contains("\"msg\":\"serving\""));
+        Processes.awaitReady("containerd-stargz-grpc", Duration.ofSeconds(60), snapshotter, log,
+                () -> Files.exists(snapshotterSocket) && Processes.tail(log).contains("\"msg\":\"serving\""));
     }
 
     private void startContainerd(String registry, String sandboxImage) throws Exception {
-        Path config = dir.resolve("containerd.toml");
-        Files.writeString(config, """
-                version = 2
-                root = "%s"
-                state = "%s"
-                [grpc]
-                  address = "%s"
-                [ttrpc]
-                  address = "%s"
-                [proxy_plugins.%s]
-                  type = "snapshot"
-                  address = "%s"
-                [plugins."io.containerd.grpc.v1.cri"]
-                  sandbox_image = "%s"
-                  stream_server_address = "127.0.0.1"
-                  stream_server_port = "0"
-                  # This machine refuses a negative oom_score_adj, which CRI would give the pause container.
-                  restrict_oom_score_adj = true
-                  [plugins."io.containerd.grpc.v1.cri".containerd]
-                    snapshotter = "%s"
-                    disable_snapshot_annotations = false
-                  [plugins."io.containerd.grpc.v1.cri".cni]
-                    bin_dir = "%s"
-                    conf_dir = "%s"
-                  [plugins."io.containerd.grpc.v1.cri".registry.mirrors."%s"]
-                    endpoint = ["http://%s"]
-                """.formatted(dir.resolve("containerd-root"), dir.resolve("containerd-state"), containerdSocket,
-                dir.resolve("run/containerd.ttrpc.sock"), daemon.pluginName, snapshotterSocket, sandboxImage,
-                daemon.pluginName, dir.resolve("cni-bin"),
-                dir.resolve("cni-conf"), registry, registry));
-        Path log = dir.resolve("containerd.log");
-        containerd = Commands.start(log, List.of("containerd", "--config", config.toString()));
-        Commands.awaitReady("containerd", containerd, log, Duration.ofSeconds(60), () -> {
-            try {
-                return Files.exists(containerdSocket) && ctr("version") != null;
-            } catch (IOException notYet) {
-                return false;
-            }
-        });
+        containerd = Containerd.under(dir).snapshotter(daemon.pluginName, snapshotterSocket)
+                .cri(daemon.pluginName, sandboxImage).plainHttpRegistry(registry).start();
+    }
+
+    Path containerdSocket() {
+        return containerd.socket();
+    }
+
+    /** A kubelet's client of this node's containerd, opened at first use. */
+    synchronized CriClient cri() {
+        if (cri == null) {
+            cri = new CriClient(containerd.socket());
+        }
+        return cri;
     }
 
     /** {@code ctr} against this node's containerd, in the bench namespace. */
     String ctr(String... args) throws IOException, InterruptedException {
-        return Commands.run(Duration.ofMinutes(10), ctrCommand(args));
+        return containerd.ctr(NAMESPACE, args);
     }
 
     List<String> ctrCommand(String... args) {
-        List<String> command = new ArrayList<>(List.of("ctr", "--address", containerdSocket.toString(),
-                "--namespace", NAMESPACE));
-        command.addAll(List.of(args));
-        return command;
+        return containerd.ctrCommand(NAMESPACE, args);
     }
 
     /**
@@ -166,29 +141,30 @@ final class Node implements AutoCloseable {
 
     String logs() throws IOException {
         String name = daemon.pluginName;
-        return "--- " + name + "\n" + Commands.tail(dir.resolve(name + ".log")) + "\n--- containerd\n"
-                + Commands.tail(dir.resolve("containerd.log"));
+        return "--- " + name + "\n" + Processes.tail(dir.resolve(name + ".log")) + "\n--- containerd\n"
+                + (containerd == null ? "" : containerd.logTail());
     }
 
     @Override
     public void close() throws Exception {
         guard.release();
         new Cleanup()
-                .step(() -> Commands.stop(containerd))
-                // Shims outlive containerd by design; ours carry our socket path on their command line.
-                .step(() -> ProcessHandle.allProcesses()
-                        .filter(p -> p.info().commandLine().orElse("").matches("\\S*containerd-shim.*" + dir + ".*"))
-                        .forEach(ProcessHandle::destroyForcibly))
-                .step(() -> Commands.stop(snapshotter))
-                .step(() -> Commands.stopFdKeeper(dir))
                 .step(() -> {
-                    for (String mount : Commands.mountsUnder(dir)) {
-                        Commands.run("umount", "-l", mount);
+                    if (cri != null) {
+                        cri.close();
                     }
                 })
                 .step(() -> {
+                    if (containerd != null) {
+                        containerd.close();
+                    }
+                })
+                .step(() -> Processes.stop(snapshotter))
+                .step(() -> Processes.stopFdKeepers(dir))
+                .step(() -> Processes.unmountUnder(dir))
+                .step(() -> {
                     if (System.getenv("LAZYSNAP_BENCH_KEEP") == null) {
-                        Commands.run("rm", "-rf", "--one-file-system", dir.toString());
+                        Processes.run("rm", "-rf", "--one-file-system", dir.toString());
                     } else {
                         LOG.info("kept {}", dir);
                     }

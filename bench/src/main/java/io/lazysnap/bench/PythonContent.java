@@ -1,5 +1,6 @@
 package io.lazysnap.bench;
 
+import io.lazysnap.testkit.Processes;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -37,7 +38,7 @@ final class PythonContent {
         Path layer = Files.createDirectories(dir.resolve("layer-0"));
         // Device nodes and mount points are the runtime's business; apt's downloaded .debs and package lists
         // (85 MB) are what every real Debian image deletes.
-        Commands.run(Duration.ofMinutes(5), List.of("sh", "-c", "tar -C " + rootfs
+        Processes.run(Duration.ofMinutes(5), List.of("sh", "-c", "tar -C " + rootfs
                 + " --exclude=./dev/* --exclude=./proc/* --exclude=./sys/* --exclude=./run/*"
                 + " --exclude=./var/cache/apt/archives/*.deb --exclude=./var/lib/apt/lists/*"
                 + " -cf - . | tar -C " + layer + " -xf -"));
@@ -48,8 +49,8 @@ final class PythonContent {
     private static void debootstrap(Path cache, Path rootfs) throws Exception {
         LOG.info("creating the python3 rootfs with debootstrap (once; cached in {})", rootfs);
         Path staging = cache.resolve("python3-rootfs.tmp");
-        Commands.run(Duration.ofMinutes(20), List.of("rm", "-rf", staging.toString()));
-        Commands.run(Duration.ofMinutes(20), List.of("debootstrap", "--variant=minbase", "--include=python3-minimal",
+        Processes.run(Duration.ofMinutes(20), List.of("rm", "-rf", staging.toString()));
+        Processes.run(Duration.ofMinutes(20), List.of("debootstrap", "--variant=minbase", "--include=python3-minimal",
                 "bookworm", staging.toString(), "http://deb.debian.org/debian"));
         Files.move(staging, rootfs);
     }
@@ -61,7 +62,7 @@ final class PythonContent {
             List<String> command = new ArrayList<>(List.of("strace", "-f", "-e", "trace=openat,execve", "-o",
                     trace.toString(), "chroot", rootfs.toString()));
             command.addAll(CMD);
-            Commands.run(Duration.ofMinutes(1), command);
+            Processes.run(Duration.ofMinutes(1), command);
             Set<String> paths = new LinkedHashSet<>();
             for (String line : Files.readAllLines(trace)) {
                 Matcher m = OPENED.matcher(line);

@@ -1,5 +1,8 @@
 package io.lazysnap.bench;
 
+import io.lazysnap.estargz.MemoryBlob;
+import io.lazysnap.testkit.Processes;
+import io.lazysnap.testkit.Cleanup;
 import io.lazysnap.estargz.EstargzLayer;
 import io.lazysnap.fs.ChunkCache;
 import io.lazysnap.fs.LayerFs;
@@ -36,7 +39,7 @@ final class ReadFixture implements AutoCloseable {
         } else {
             Path tar = dir.resolve("layer.tar.gz");
             Files.write(tar, blob);
-            Commands.run("tar", "-C", Files.createDirectories(dir.resolve("root")).toString(), "-xzf",
+            Processes.run("tar", "-C", Files.createDirectories(dir.resolve("root")).toString(), "-xzf",
                     tar.toString());
             Files.delete(tar);
         }
@@ -66,7 +69,7 @@ final class ReadFixture implements AutoCloseable {
 
     /** {@code posix_fadvise(DONTNEED)} on the whole file, through GNU dd. */
     void dropPageCache(String file) throws Exception {
-        Commands.run(Duration.ofSeconds(30), List.of("dd", "if=" + path(file), "iflag=nocache", "count=0",
+        Processes.run(Duration.ofSeconds(30), List.of("dd", "if=" + path(file), "iflag=nocache", "count=0",
                 "status=none"));
     }
 
@@ -77,6 +80,6 @@ final class ReadFixture implements AutoCloseable {
             if (mounted != null) {
                 mounted.close();
             }
-        }).step(() -> Commands.run("rm", "-rf", "--one-file-system", dir.toString())).done();
+        }).step(() -> Processes.run("rm", "-rf", "--one-file-system", dir.toString())).done();
     }
 }

@@ -1,5 +1,6 @@
 package io.lazysnap.bench;
 
+import io.lazysnap.testkit.Processes;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.ZonedDateTime;
@@ -227,9 +228,9 @@ final class ResultsTable {
                 .findFirst().map(l -> l.substring(l.indexOf(':') + 1).strip()).orElse("unknown CPU");
         return String.format(Locale.ROOT, "%d cores (%s), %.0f GiB RAM, Linux %s, JDK %s, %s",
                 Runtime.getRuntime().availableProcessors(), cpu,
-                Double.parseDouble(Commands.run("sh", "-c", "awk '/MemTotal/{print $2}' /proc/meminfo").strip())
+                Double.parseDouble(Processes.run("sh", "-c", "awk '/MemTotal/{print $2}' /proc/meminfo").strip())
                         / (1 << 20),
-                Commands.run("uname", "-r").strip(), System.getProperty("java.version"),
-                Commands.run("containerd", "--version").strip().replaceAll("\\s+[0-9a-f]{40}$", ""));
+                Processes.run("uname", "-r").strip(), System.getProperty("java.version"),
+                Processes.run("containerd", "--version").strip().replaceAll("\\s+[0-9a-f]{40}$", ""));
     }
 }

@@ -1,5 +1,10 @@
 package io.lazysnap.bench;
 
+import io.lazysnap.testkit.Registry;
+import io.lazysnap.testkit.Processes;
+import io.lazysnap.testkit.TcpProxy;
+import io.lazysnap.testkit.Pacer;
+import io.lazysnap.testkit.Cleanup;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -14,7 +19,7 @@ import org.slf4j.LoggerFactory;
 /**
  * A docker-registry behind a shaped link. Preferred: the registry in a network namespace of ours, reached over a
  * veth pair whose namespace end is rate limited with {@code tbf} (so the registry's replies queue in the
- * kernel), and {@link DelayProxy} on 127.0.0.1 adding the round-trip time. Where namespaces are unavailable the
+ * kernel), and a {@link TcpProxy} on 127.0.0.1 adding the round-trip time. Where namespaces are unavailable the
  * registry listens on 127.0.0.1 and the proxy shapes bandwidth as well. {@link #shaping()} says which.
  *
  * <p>{@code dir} (config, log) is ours and removed on close. Images are pushed to {@link #pushAddress()}, which bypasses the shaping; nodes pull from {@link #pullHost()}.
@@ -28,9 +33,8 @@ final class ShapedNetwork implements AutoCloseable {
     private final Path dir;
     private final String tag = "lzsb" + ProcessHandle.current().pid();
     private boolean namespaceCreated;
-    private InetSocketAddress registryAddress;
-    private Process registry;
-    private DelayProxy proxy;
+    private Registry registry;
+    private TcpProxy proxy;
     private String shaping;
     private final ExitGuard guard = ExitGuard.of(this);
 
@@ -52,39 +56,21 @@ final class ShapedNetwork implements AutoCloseable {
     }
 
     private void startRegistry(Path storage) throws Exception {
-        List<String> prefix = List.of();
+        Registry.Builder builder = Registry.on(dir).storage(storage);
         Pacer pacer = null;
         try {
-            String ip = createNamespace();
-            registryAddress = new InetSocketAddress(ip, REGISTRY_PORT);
-            prefix = List.of("ip", "netns", "exec", tag);
+            builder.listen(createNamespace(), REGISTRY_PORT).prefix(List.of("ip", "netns", "exec", tag));
             shaping = "netns + veth, tbf " + link.megabitsPerSecond() + " Mbit/s on the registry's egress; "
                     + "userspace delay proxy " + link.rttMillis() + " ms RTT";
         } catch (IOException e) {
             LOG.warn("no network namespace ({}); shaping bandwidth in userspace instead", e.getMessage());
-            registryAddress = new InetSocketAddress("127.0.0.1", freePort());
             pacer = new Pacer(link.bytesPerSecond());
             shaping = "userspace proxy only (no netns): token bucket " + link.megabitsPerSecond() + " Mbit/s, "
                     + link.rttMillis() + " ms RTT";
         }
-        Path config = dir.resolve("registry.yml");
-        Files.writeString(config, """
-                version: 0.1
-                log:
-                  level: warn
-                storage:
-                  filesystem:
-                    rootdirectory: %s
-                http:
-                  addr: %s:%d
-                """.formatted(storage, registryAddress.getHostString(), registryAddress.getPort()));
-        List<String> command = new ArrayList<>(prefix);
-        command.addAll(List.of("docker-registry", "serve", config.toString()));
-        Path log = dir.resolve("registry.log");
-        registry = Commands.start(log, command);
-        Commands.awaitReady("docker-registry", registry, log, Duration.ofSeconds(30), this::registryAnswers);
-        proxy = new DelayProxy(registryAddress, link.rttMillis(), pacer);
-        LOG.info("registry {} behind {}: {}", registryAddress, pullHost(), shaping);
+        registry = builder.start();
+        proxy = TcpProxy.shaped(registry.address(), link.rttMillis(), pacer);
+        LOG.info("registry {} behind {}: {}", registry.host(), pullHost(), shaping);
     }
 
     /** Creates namespace, veth pair and qdisc; returns the registry's address inside the namespace. */
@@ -95,46 +81,32 @@ final class ShapedNetwork implements AutoCloseable {
         String inside = "10.213." + net / 256 + "." + (net % 256 + 2);
         String hostEnd = tag + "h";
         String nsEnd = tag + "n";
-        Commands.run("ip", "netns", "add", tag);
+        Processes.run("ip", "netns", "add", tag);
         namespaceCreated = true;
-        Commands.run("ip", "link", "add", hostEnd, "type", "veth", "peer", "name", nsEnd, "netns", tag);
-        Commands.run("ip", "addr", "add", host + "/30", "dev", hostEnd);
-        Commands.run("ip", "link", "set", hostEnd, "up");
-        Commands.run("ip", "netns", "exec", tag, "ip", "addr", "add", inside + "/30", "dev", nsEnd);
-        Commands.run("ip", "netns", "exec", tag, "ip", "link", "set", nsEnd, "up");
-        Commands.run("ip", "netns", "exec", tag, "ip", "link", "set", "lo", "up");
+        Processes.run("ip", "link", "add", hostEnd, "type", "veth", "peer", "name", nsEnd, "netns", tag);
+        Processes.run("ip", "addr", "add", host + "/30", "dev", hostEnd);
+        Processes.run("ip", "link", "set", hostEnd, "up");
+        Processes.run("ip", "netns", "exec", tag, "ip", "addr", "add", inside + "/30", "dev", nsEnd);
+        Processes.run("ip", "netns", "exec", tag, "ip", "link", "set", nsEnd, "up");
+        Processes.run("ip", "netns", "exec", tag, "ip", "link", "set", "lo", "up");
         // The burst must hold at least one timer tick of traffic at this rate, and a full GSO segment.
         long burst = Math.max(64 << 10, link.bytesPerSecond() / 250);
-        Commands.run("ip", "netns", "exec", tag, "tc", "qdisc", "add", "dev", nsEnd, "root", "tbf",
+        Processes.run("ip", "netns", "exec", tag, "tc", "qdisc", "add", "dev", nsEnd, "root", "tbf",
                 "rate", link.megabitsPerSecond() + "mbit", "burst", Long.toString(burst), "latency", "100ms");
         return inside;
     }
 
-    private boolean registryAnswers() {
-        try (Socket s = new Socket(registryAddress.getAddress(), registryAddress.getPort())) {
-            return true;
-        } catch (IOException notYet) {
-            return false;
-        }
-    }
-
-    private static int freePort() throws IOException {
-        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
-
     /** {@code host:port} a node pulls from: shaped and counted. */
     String pullHost() {
-        return "127.0.0.1:" + proxy.port();
+        return proxy.host();
     }
 
     /** {@code host:port} to push test images to, unshaped. */
     String pushAddress() {
-        return registryAddress.getHostString() + ":" + registryAddress.getPort();
+        return registry.host();
     }
 
-    DelayProxy proxy() {
+    TcpProxy proxy() {
         return proxy;
     }
 
@@ -151,14 +123,18 @@ final class ShapedNetwork implements AutoCloseable {
                         proxy.close();
                     }
                 })
-                .step(() -> Commands.stop(registry))
+                .step(() -> {
+                    if (registry != null) {
+                        registry.close();
+                    }
+                })
                 // Deleting the namespace takes its veth end, and so the pair, with it.
                 .step(() -> {
                     if (namespaceCreated) {
-                        Commands.run("ip", "netns", "delete", tag);
+                        Processes.run("ip", "netns", "delete", tag);
                     }
                 })
-                .step(() -> Commands.run("rm", "-rf", "--one-file-system", dir.toString()))
+                .step(() -> Processes.run("rm", "-rf", "--one-file-system", dir.toString()))
                 .done();
     }
 }

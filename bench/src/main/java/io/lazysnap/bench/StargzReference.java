@@ -1,5 +1,6 @@
 package io.lazysnap.bench;
 
+import io.lazysnap.testkit.Processes;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -18,7 +19,7 @@ final class StargzReference {
 
     static synchronized Path binary() throws IOException, InterruptedException {
         if (binary == null) {
-            String out = Commands.run(Duration.ofMinutes(20),
+            String out = Processes.run(Duration.ofMinutes(20),
                     List.of(Lazysnap.home().resolve("scripts/build-stargz-snapshotter").toString())).strip();
             binary = Path.of(out.substring(out.lastIndexOf('\n') + 1));
         }

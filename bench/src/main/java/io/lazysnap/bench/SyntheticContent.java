@@ -1,5 +1,6 @@
 package io.lazysnap.bench;
 
+import io.lazysnap.testkit.Processes;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
@@ -59,7 +60,7 @@ final class SyntheticContent {
 
     private static Path busybox(Path root) throws IOException, InterruptedException {
         Path bin = Files.createDirectories(root.resolve("bin"));
-        Files.copy(Path.of(Commands.run("sh", "-c", "command -v busybox").strip()), bin.resolve("busybox"));
+        Files.copy(Path.of(Processes.run("sh", "-c", "command -v busybox").strip()), bin.resolve("busybox"));
         for (String applet : List.of("sh", "cat", "xargs", "echo", "sleep")) {
             Files.createSymbolicLink(bin.resolve(applet), Path.of("busybox"));
         }

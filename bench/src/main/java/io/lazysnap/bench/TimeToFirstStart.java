@@ -1,5 +1,8 @@
 package io.lazysnap.bench;
 
+import io.lazysnap.testkit.Processes;
+import io.lazysnap.testkit.Cleanup;
+import io.lazysnap.testkit.CriPod;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
@@ -83,13 +86,13 @@ public class TimeToFirstStart {
         node = Node.start(net.pullHost(), pauseRef, pullMode.daemon());
         if (pullMode.cri()) {
             try {
-                pod = CriPod.open(node);
+                pod = node.cri().openPod(Node.NAMESPACE, "bench", node.dir.resolve("pod-logs"));
             } catch (Exception e) {
                 node.close();
                 throw e;
             }
         }
-        net.proxy().resetServed();
+        net.proxy().reset();
         startNanos = System.nanoTime();
     }
 
@@ -129,7 +132,7 @@ public class TimeToFirstStart {
         if (net != null) {
             net.close();
         } else {
-            Commands.run("rm", "-rf", netDir.toString());
+            Processes.run("rm", "-rf", netDir.toString());
         }
     }
 }

@@ -1,5 +1,6 @@
 package io.lazysnap.bench;
 
+import io.lazysnap.estargz.MemoryBlob;
 import io.lazysnap.estargz.EstargzLayer;
 import io.lazysnap.estargz.Toc;
 import java.lang.management.ManagementFactory;

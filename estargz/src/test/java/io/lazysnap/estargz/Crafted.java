@@ -22,7 +22,7 @@ final class Crafted {
 
     /** The TOC JSON of an eStargz blob. */
     static ObjectNode toc(byte[] blob) throws IOException {
-        return (ObjectNode) JSON.readTree(new TocReader().read(new MemoryBlob(blob)).json());
+        return (ObjectNode) JSON.readTree(new TocReader().read(new RecordingBlob(blob)).json());
     }
 
     /** The blob with its TOC replaced by {@code json}, data members untouched. */

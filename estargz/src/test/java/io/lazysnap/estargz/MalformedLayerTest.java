@@ -31,7 +31,7 @@ class MalformedLayerTest {
     }
 
     private static <T extends Throwable> T fails(Class<T> type, byte[] blob, String messagePart) {
-        T e = assertThrows(type, () -> readEverything(new MemoryBlob(blob), Map.of()));
+        T e = assertThrows(type, () -> readEverything(new RecordingBlob(blob), Map.of()));
         assertTrue(e.getMessage().contains(messagePart), () -> "message \"" + e.getMessage() + "\" lacks " + messagePart);
         return e;
     }
@@ -109,10 +109,10 @@ class MalformedLayerTest {
         byte[] blob = Crafted.withToc(valid, bomb);
         TocReader small = new TocReader(TocReader.DEFAULT_TAIL_GUESS, TocReader.DEFAULT_MAX_COMPRESSED, 1 << 20);
         LayerFormatException e = assertThrows(LayerFormatException.class,
-                () -> EstargzLayer.open(new MemoryBlob(blob), Map.of(), small));
+                () -> EstargzLayer.open(new RecordingBlob(blob), Map.of(), small));
         assertTrue(e.getMessage().contains("exceeds the limit"), e.getMessage());
         TocReader tiny = new TocReader(1024, 1024, 1 << 20);
-        e = assertThrows(LayerFormatException.class, () -> EstargzLayer.open(new MemoryBlob(blob), Map.of(), tiny));
+        e = assertThrows(LayerFormatException.class, () -> EstargzLayer.open(new RecordingBlob(blob), Map.of(), tiny));
         assertTrue(e.getMessage().contains("compressed TOC"), e.getMessage());
     }
 
@@ -152,7 +152,7 @@ class MalformedLayerTest {
     @Test
     void chunkDigestMismatchIsDetectedOnRead() throws IOException {
         byte[] blob = edit(es -> chunk(es, 2).put("chunkDigest", "sha256:" + "0".repeat(64)));
-        EstargzLayer layer = EstargzLayer.open(new MemoryBlob(blob));
+        EstargzLayer layer = EstargzLayer.open(new RecordingBlob(blob));
         TocEntry file = layer.toc().entry("bin/many-chunks").orElseThrow();
         assertEquals(4096, layer.read(file, 0, new byte[4096], 0, 4096), "other chunks still read");
         DigestMismatchException e = assertThrows(DigestMismatchException.class,
@@ -162,9 +162,9 @@ class MalformedLayerTest {
 
     @Test
     void corruptMemberBytesAreDetected() throws IOException {
-        EstargzLayer layer = EstargzLayer.open(new MemoryBlob(valid));
+        EstargzLayer layer = EstargzLayer.open(new RecordingBlob(valid));
         Chunk chunk = layer.toc().entry("bin/many-chunks").orElseThrow().chunks().get(1);
-        byte[] member = new MemoryBlob(valid).read(chunk.memberOffset(), (int) chunk.memberRange().length());
+        byte[] member = new RecordingBlob(valid).read(chunk.memberOffset(), (int) chunk.memberRange().length());
         member[member.length / 2] ^= 0x55;
         assertThrows(IOException.class, () -> layer.decodeChunk(chunk, member));
         byte[] truncated = Arrays.copyOf(member, 20);
@@ -174,11 +174,11 @@ class MalformedLayerTest {
     @Test
     void missingChunkDigestIsRefusedOnlyWhenTheTocIsVerified() throws IOException {
         byte[] blob = edit(es -> chunk(es, 1).remove("chunkDigest"));
-        EstargzLayer unverified = EstargzLayer.open(new MemoryBlob(blob));
+        EstargzLayer unverified = EstargzLayer.open(new RecordingBlob(blob));
         TocEntry file = unverified.toc().entry("bin/many-chunks").orElseThrow();
         assertEquals(10, unverified.read(file, 4096, new byte[10], 0, 10));
         String digest = unverified.toc().digest();
-        EstargzLayer verified = EstargzLayer.open(new MemoryBlob(blob), Map.of(LayerAnnotations.TOC_DIGEST, digest));
+        EstargzLayer verified = EstargzLayer.open(new RecordingBlob(blob), Map.of(LayerAnnotations.TOC_DIGEST, digest));
         assertThrows(DigestMismatchException.class, () -> verified.read(file, 4096, new byte[10], 0, 10));
     }
 
@@ -197,7 +197,7 @@ class MalformedLayerTest {
     @Test
     void tocDigestAnnotationMismatch() {
         DigestMismatchException e = assertThrows(DigestMismatchException.class, () -> EstargzLayer.open(
-                new MemoryBlob(valid), Map.of(LayerAnnotations.TOC_DIGEST, "sha256:" + "1".repeat(64))));
+                new RecordingBlob(valid), Map.of(LayerAnnotations.TOC_DIGEST, "sha256:" + "1".repeat(64))));
         assertTrue(e.getMessage().contains("TOC digest mismatch"), e.getMessage());
     }
 
@@ -216,7 +216,7 @@ class MalformedLayerTest {
                 + "\"chunkDigest\":\"" + Digests.sha256(new byte[16]) + "\"}]}";
         member.write(Crafted.tocMember(Crafted.utf8(json)));
         member.write(Footer.estargz(tocOffset));
-        EstargzLayer layer = EstargzLayer.open(new MemoryBlob(member.toByteArray()));
+        EstargzLayer layer = EstargzLayer.open(new RecordingBlob(member.toByteArray()));
         long before = System.nanoTime();
         assertArrayEquals(new byte[16], Layers.readAll(layer, layer.toc().entry("bomb").orElseThrow()));
         assertTrue(System.nanoTime() - before < 2_000_000_000L);

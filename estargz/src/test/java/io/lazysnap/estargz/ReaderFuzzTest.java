@@ -64,7 +64,7 @@ class ReaderFuzzTest {
                 b = cut;
             }
             default -> { // edit the TOC text and re-wrap it validly
-                byte[] json = new TocReader().read(new MemoryBlob(valid)).json();
+                byte[] json = new TocReader().read(new RecordingBlob(valid)).json();
                 for (int i = 1 + random.nextInt(3); i > 0; i--) {
                     int at = random.nextInt(json.length);
                     json[at] = (byte) "0123456789-\"{}[],:.ab/".charAt(random.nextInt(22));
@@ -76,7 +76,7 @@ class ReaderFuzzTest {
     }
 
     static void readEverything(byte[] blob) throws IOException {
-        EstargzLayer layer = EstargzLayer.open(new MemoryBlob(blob), Map.of());
+        EstargzLayer layer = EstargzLayer.open(new RecordingBlob(blob), Map.of());
         for (TocEntry e : layer.toc().entries()) {
             layer.toc().children(e);
             TocEntry target = layer.toc().resolve(e);

@@ -43,7 +43,7 @@ class RoundTripTest {
         assertEquals(Digests.sha256(tar), c.result().diffId(), "diffID is the digest of the uncompressed stream");
         assertEquals(Long.toString(tar.length), c.result().annotations().get(LayerAnnotations.UNCOMPRESSED_SIZE));
 
-        MemoryBlob blob = new MemoryBlob(c.blob());
+        RecordingBlob blob = new RecordingBlob(c.blob());
         EstargzLayer layer = EstargzLayer.open(blob, c.result().annotations());
         assertTrue(layer.tocVerified());
         assertEquals(format, layer.format());
@@ -138,7 +138,7 @@ class RoundTripTest {
         SourceTree tree = SourceTree.standard(chunkSize);
         Layers.Converted c = Layers.convert(LayerConverter.builder().format(format).chunkSize(chunkSize).build(),
                 tree.tar());
-        MemoryBlob blob = new MemoryBlob(c.blob());
+        RecordingBlob blob = new RecordingBlob(c.blob());
         EstargzLayer layer = EstargzLayer.open(blob);
         assertEquals(1, blob.reads.size(), "a small TOC is read with the footer in one request");
         TocEntry file = layer.toc().entry("bin/many-chunks").orElseThrow();
@@ -179,7 +179,7 @@ class RoundTripTest {
             tree.file("files/f" + i, ("content " + i).getBytes(java.nio.charset.StandardCharsets.UTF_8), 0644);
         }
         Layers.Converted c = Layers.convert(LayerConverter.builder().format(format).build(), tree.tar());
-        MemoryBlob blob = new MemoryBlob(c.blob());
+        RecordingBlob blob = new RecordingBlob(c.blob());
         int tailGuess = 4096;
         Map<String, String> unpositioned = new HashMap<>(c.result().annotations());
         unpositioned.remove(LayerAnnotations.ZSTD_MANIFEST_POSITION);
@@ -204,7 +204,7 @@ class RoundTripTest {
                 tree.tar());
         String position = c.result().annotations().get(LayerAnnotations.ZSTD_MANIFEST_POSITION);
         long tocOffset = Long.parseLong(position.substring(0, position.indexOf(':')));
-        MemoryBlob blob = new MemoryBlob(c.blob());
+        RecordingBlob blob = new RecordingBlob(c.blob());
         EstargzLayer layer = EstargzLayer.open(blob, c.result().annotations(),
                 new TocReader(4096, TocReader.DEFAULT_MAX_COMPRESSED, TocReader.DEFAULT_MAX_JSON));
         assertTrue(layer.tocVerified());
@@ -222,7 +222,7 @@ class RoundTripTest {
                 tree.tar());
         Map<String, String> wrong = new HashMap<>(c.result().annotations());
         wrong.put(LayerAnnotations.ZSTD_MANIFEST_POSITION, "100:5:5:1");
-        assertThrows(DigestMismatchException.class, () -> EstargzLayer.open(new MemoryBlob(c.blob()), wrong));
+        assertThrows(DigestMismatchException.class, () -> EstargzLayer.open(new RecordingBlob(c.blob()), wrong));
     }
 
     @Test
@@ -231,7 +231,7 @@ class RoundTripTest {
         tree.file("data/a", new byte[] {1, 2, 3}, 0644);
         Layers.Converted c = Layers.convert(LayerConverter.builder().prioritizedFiles(List.of("bin/sh")).build(),
                 tree.tar());
-        Toc toc = EstargzLayer.open(new MemoryBlob(c.blob()), c.result().annotations()).toc();
+        Toc toc = EstargzLayer.open(new RecordingBlob(c.blob()), c.result().annotations()).toc();
         assertTrue(toc.entry(Toc.NO_PREFETCH_LANDMARK).isPresent());
         assertFalse(toc.entry(Toc.PREFETCH_LANDMARK).isPresent());
         assertFalse(toc.prefetchRange().isPresent());

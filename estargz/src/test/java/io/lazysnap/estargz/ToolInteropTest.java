@@ -101,7 +101,7 @@ class ToolInteropTest {
         Map<String, String> annotations = JSON.convertValue(layer.get("annotations"), Map.class);
         assertTrue(annotations.containsKey(LayerAnnotations.TOC_DIGEST), annotations.toString());
         assertEquals(format.mediaType(), layer.get("mediaType").asText());
-        MemoryBlob blob = new MemoryBlob(blobs.get(layer.get("digest").asText()));
+        RecordingBlob blob = new RecordingBlob(blobs.get(layer.get("digest").asText()));
         EstargzLayer estargz = EstargzLayer.open(blob, annotations);
         assertTrue(estargz.tocVerified());
         assertEquals(format, estargz.format());

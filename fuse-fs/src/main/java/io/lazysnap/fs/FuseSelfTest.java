@@ -1,12 +1,12 @@
 package io.lazysnap.fs;
 
 import io.lazysnap.estargz.BlobSource;
+import io.lazysnap.estargz.MemoryBlob;
 import io.lazysnap.estargz.ConversionResult;
 import io.lazysnap.estargz.EstargzLayer;
 import io.lazysnap.estargz.LayerConverter;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
-import java.io.EOFException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -51,7 +51,7 @@ public final class FuseSelfTest {
         }
         ConversionResult converted = LayerConverter.builder().build()
                 .convert(new ByteArrayInputStream(tar(files)), blob);
-        BlobSource source = new ArrayBlob(blob.toByteArray());
+        BlobSource source = new MemoryBlob(blob.toByteArray());
         EstargzLayer layer = EstargzLayer.open(source, converted.annotations());
         byte[] expected = CONTENT;
         LayerFsOptions options = LayerFsOptions.builder(ChunkCache.builder().memoryBytes(1 << 20).build())
@@ -109,21 +109,5 @@ public final class FuseSelfTest {
     private static void put(byte[] header, int at, String text) {
         byte[] bytes = text.getBytes(StandardCharsets.US_ASCII);
         System.arraycopy(bytes, 0, header, at, bytes.length);
-    }
-
-    /** A blob held in memory. */
-    private record ArrayBlob(byte[] bytes) implements BlobSource {
-        @Override
-        public long size() {
-            return bytes.length;
-        }
-
-        @Override
-        public byte[] read(long offset, int length) throws IOException {
-            if (offset < 0 || length < 0 || offset + length > bytes.length) {
-                throw new EOFException("range " + offset + "+" + length + " is outside " + bytes.length + " bytes");
-            }
-            return Arrays.copyOfRange(bytes, (int) offset, (int) offset + length);
-        }
     }
 }

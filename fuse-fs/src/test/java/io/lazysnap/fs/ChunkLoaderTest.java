@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.lazysnap.estargz.RecordingBlob;
 import io.lazysnap.estargz.DigestMismatchException;
 import io.lazysnap.estargz.EstargzLayer;
 import io.lazysnap.estargz.LayerFormatException;
@@ -43,10 +44,10 @@ class ChunkLoaderTest {
     private static final Duration SILENCE = Duration.ofMillis(600);
     private final ForegroundActivity activity = new ForegroundActivity(SILENCE);
 
-    private record Setup(MemoryBlob blob, EstargzLayer layer, ChunkLoader loader, LayerCounters counters, Inode file) {
+    private record Setup(RecordingBlob blob, EstargzLayer layer, ChunkLoader loader, LayerCounters counters, Inode file) {
     }
 
-    private Setup setup(SourceLayer.Blob b, MemoryBlob blob, ChunkCache cache, int attempts) throws IOException {
+    private Setup setup(SourceLayer.Blob b, RecordingBlob blob, ChunkCache cache, int attempts) throws IOException {
         EstargzLayer layer = EstargzLayer.open(blob, b.annotations());
         LayerCounters counters = new LayerCounters();
         ChunkLoader loader = new ChunkLoader("sha256:test", layer, blob, cache, counters, attempts, 1, activity);
@@ -60,9 +61,9 @@ class ChunkLoaderTest {
     @Test
     void concurrentReadersOfAChunkShareOneFetch() throws Exception {
         SourceLayer.Blob b = layer("f");
-        Setup s = setup(b, new MemoryBlob(b.bytes()), ChunkCache.builder().build(), 1);
+        Setup s = setup(b, new RecordingBlob(b.bytes()), ChunkCache.builder().build(), 1);
         CountDownLatch gate = new CountDownLatch(1);
-        MemoryBlob gated = new MemoryBlob(b.bytes()) {
+        RecordingBlob gated = new RecordingBlob(b.bytes()) {
             @Override
             public byte[] read(long offset, int length) throws IOException {
                 try {
@@ -93,7 +94,7 @@ class ChunkLoaderTest {
     @Test
     void layersShareChunksByDigestAndTheDiskTierBacksTheMemoryTier() throws Exception {
         SourceLayer.Blob aBlob = layer("a");
-        Setup a = setup(aBlob, new MemoryBlob(aBlob.bytes()), ChunkCache.builder().disk(tmp, 1 << 30, 1 << 29).build(), 1);
+        Setup a = setup(aBlob, new RecordingBlob(aBlob.bytes()), ChunkCache.builder().disk(tmp, 1 << 30, 1 << 29).build(), 1);
         SourceLayer.Blob bBlob = layer("some/other/name");
         byte[] read = new byte[content.length];
         FileReader reader = new FileReader(a.loader(), Runnable::run, 0);
@@ -101,7 +102,7 @@ class ChunkLoaderTest {
         assertArrayEquals(content, read);
         assertEquals(11, a.blob().reads.size());
         // another cache over the same directory: what a restarted process sees
-        Setup b = setup(bBlob, new MemoryBlob(bBlob.bytes()), ChunkCache.builder().disk(tmp, 1 << 30, 1 << 29).build(), 1);
+        Setup b = setup(bBlob, new RecordingBlob(bBlob.bytes()), ChunkCache.builder().disk(tmp, 1 << 30, 1 << 29).build(), 1);
         new FileReader(b.loader(), Runnable::run, 0).read(b.file(), new FileReader.Cursor(), 0, content.length,
                 (at, src, off, len) -> System.arraycopy(src, off, read, at, len));
         assertArrayEquals(content, read);
@@ -112,7 +113,7 @@ class ChunkLoaderTest {
     @Test
     void aChunkThatFailsVerificationIsRetriedThenRefusedAndNotCached() throws Exception {
         SourceLayer.Blob b = layer("f");
-        MemoryBlob blob = new MemoryBlob(b.bytes());
+        RecordingBlob blob = new RecordingBlob(b.bytes());
         ChunkCache cache = ChunkCache.builder().build();
         Setup s = setup(b, blob, cache, 3);
         FileChunk chunk = new FileChunk("f", s.file().content().chunks().get(3));
@@ -130,7 +131,7 @@ class ChunkLoaderTest {
     @Test
     void sequentialReadersGetTheNextChunksLoadedAhead() throws Exception {
         SourceLayer.Blob b = layer("f");
-        Setup s = setup(b, new MemoryBlob(b.bytes()), ChunkCache.builder().build(), 1);
+        Setup s = setup(b, new RecordingBlob(b.bytes()), ChunkCache.builder().build(), 1);
         List<Runnable> queued = new ArrayList<>();
         FileReader reader = new FileReader(s.loader(), queued::add, 2L * CHUNK);
         FileReader.Cursor cursor = new FileReader.Cursor();
@@ -160,7 +161,7 @@ class ChunkLoaderTest {
         CountDownLatch foregroundMayFinish = new CountDownLatch(1);
         long[] foregroundEnded = new long[1];
         List<String> order = java.util.Collections.synchronizedList(new ArrayList<>());
-        MemoryBlob readBlob = new MemoryBlob(served.bytes()) {
+        RecordingBlob readBlob = new RecordingBlob(served.bytes()) {
             @Override
             public byte[] read(long offset, int length) throws IOException {
                 order.add("foreground");
@@ -173,7 +174,7 @@ class ChunkLoaderTest {
             }
         };
         long[] firstBackground = new long[1];
-        MemoryBlob backgroundBlob = new MemoryBlob(other.bytes()) {
+        RecordingBlob backgroundBlob = new RecordingBlob(other.bytes()) {
             @Override
             public byte[] read(long offset, int length) throws IOException {
                 if (firstBackground[0] == 0) {
@@ -184,8 +185,8 @@ class ChunkLoaderTest {
             }
         };
         ChunkCache cache = ChunkCache.builder().disk(tmp, 1 << 30, 1 << 29).build();
-        Setup reading = setup(served, new MemoryBlob(served.bytes()), cache, 1);
-        Setup fetching = setup(other, new MemoryBlob(other.bytes()), cache, 1);
+        Setup reading = setup(served, new RecordingBlob(served.bytes()), cache, 1);
+        Setup fetching = setup(other, new RecordingBlob(other.bytes()), cache, 1);
         ChunkLoader readingLoader = new ChunkLoader("sha256:served", reading.layer(), readBlob, cache,
                 reading.counters(), 1, 1, activity);
         ChunkLoader fetchingLoader = new ChunkLoader("sha256:other", fetching.layer(), backgroundBlob, cache,

@@ -3,6 +3,7 @@ package io.lazysnap.fs;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.lazysnap.estargz.RecordingBlob;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -47,7 +48,7 @@ class ConcurrencyTest {
         SourceLayer.Blob blob = source.estargz(CHUNK);
         ExpectedTree expected = ExpectedTree.of(source.tar());
         // a slow source widens the window in which threads ask for the same chunk at once
-        MemoryBlob memory = new MemoryBlob(blob.bytes()) {
+        RecordingBlob memory = new RecordingBlob(blob.bytes()) {
             @Override
             public byte[] read(long offset, int length) throws IOException {
                 try {

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.lazysnap.estargz.RecordingBlob;
 import io.lazysnap.estargz.EstargzLayer;
 import io.lazysnap.estargz.Toc;
 import java.nio.charset.StandardCharsets;
@@ -51,7 +52,7 @@ class EvictUnreferencedTest {
             source.file(f.getKey(), f.getValue().getBytes(StandardCharsets.UTF_8), 0644);
         }
         SourceLayer.Blob blob = source.estargz(1 << 20);
-        Toc toc = EstargzLayer.open(new MemoryBlob(blob.bytes()), blob.annotations()).toc();
+        Toc toc = EstargzLayer.open(new RecordingBlob(blob.bytes()), blob.annotations()).toc();
         files.forEach((name, content) -> cache.diskPut(key(toc, name), content.getBytes(StandardCharsets.UTF_8)));
         return toc;
     }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.lazysnap.estargz.RecordingBlob;
 import io.lazysnap.estargz.Chunk;
 import io.lazysnap.estargz.EstargzLayer;
 import io.lazysnap.estargz.TocEntry;
@@ -32,7 +33,7 @@ class FaultTest {
         SourceLayer source = SourceLayer.standard(CHUNK);
         SourceLayer.Blob blob = source.estargz(CHUNK);
         byte[] many = ExpectedTree.of(source.tar()).nodes.get("bin/many-chunks").content();
-        MemoryBlob memory = new MemoryBlob(blob.bytes());
+        RecordingBlob memory = new RecordingBlob(blob.bytes());
         Chunk second = EstargzLayer.open(memory, blob.annotations()).toc().entry("bin/many-chunks")
                 .map(TocEntry::chunks).orElseThrow().get(1);
         memory.corrupt = second.memberRange();
@@ -72,7 +73,7 @@ class FaultTest {
         SourceLayer source = SourceLayer.standard(CHUNK);
         SourceLayer.Blob blob = source.estargz(CHUNK);
         byte[] many = ExpectedTree.of(source.tar()).nodes.get("bin/many-chunks").content();
-        MemoryBlob memory = new MemoryBlob(blob.bytes());
+        RecordingBlob memory = new RecordingBlob(blob.bytes());
         try (TestMounts mounts = new TestMounts(tmp)) {
             MountedLayer m = mounts.mount(memory, blob.annotations(), LayerFsOptions.builder(
                     ChunkCache.builder().build()).readAheadBytes(0).fetchAttempts(3, Duration.ofMillis(10)).build());

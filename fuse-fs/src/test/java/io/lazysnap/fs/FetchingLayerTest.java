@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.lazysnap.estargz.RecordingBlob;
 import io.lazysnap.estargz.EstargzLayer;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -30,7 +31,7 @@ class FetchingLayerTest {
     @Test
     void prefetchRunsBeforeTheMountAndTheMountServesWhatItFetched() throws Exception {
         SourceLayer.Blob blob = layer();
-        MemoryBlob memory = new MemoryBlob(blob.bytes());
+        RecordingBlob memory = new RecordingBlob(blob.bytes());
         EstargzLayer layer = EstargzLayer.open(memory, blob.annotations());
         LayerFsOptions options = LayerFsOptions.builder(ChunkCache.builder().memoryBytes(64L << 20).build())
                 .backgroundFetch(false).build();
@@ -48,7 +49,7 @@ class FetchingLayerTest {
     @Test
     void aLayerClosedBeforeItsMountStopsPrefetchingAfterTheRequestInProgress() throws Exception {
         SourceLayer.Blob blob = layer();
-        MemoryBlob slow = new MemoryBlob(blob.bytes()) {
+        RecordingBlob slow = new RecordingBlob(blob.bytes()) {
             @Override
             public byte[] read(long offset, int length) throws IOException {
                 try {
@@ -59,7 +60,7 @@ class FetchingLayerTest {
                 return super.read(offset, length);
             }
         };
-        EstargzLayer layer = EstargzLayer.open(new MemoryBlob(blob.bytes()), blob.annotations());
+        EstargzLayer layer = EstargzLayer.open(new RecordingBlob(blob.bytes()), blob.annotations());
         FetchingLayer fetching = LayerFs.start("sha256:test", slow, layer,
                 LayerFsOptions.builder(ChunkCache.builder().build()).backgroundFetch(false).build());
         Thread.sleep(100);

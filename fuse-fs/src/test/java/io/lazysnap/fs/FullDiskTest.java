@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.lazysnap.estargz.RecordingBlob;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
@@ -43,7 +44,7 @@ class FullDiskTest {
         SourceLayer source = SourceLayer.standard(CHUNK);
         SourceLayer.Blob blob = source.estargz(CHUNK);
         ExpectedTree expected = ExpectedTree.of(source.tar());
-        MemoryBlob memory = new MemoryBlob(blob.bytes());
+        RecordingBlob memory = new RecordingBlob(blob.bytes());
         Path cacheDir = Files.createDirectories(disk.resolve("cache"));
         fill(disk.resolve("filler"));
         ChunkCache cache = ChunkCache.builder().memoryBytes(0).disk(cacheDir, 1L << 30, 1L << 29)

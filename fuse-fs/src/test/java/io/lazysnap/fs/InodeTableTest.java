@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 
+import io.lazysnap.estargz.RecordingBlob;
 import io.lazysnap.estargz.EstargzLayer;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -63,6 +64,6 @@ class InodeTableTest {
 
     static InodeTable table(SourceLayer source) throws Exception {
         SourceLayer.Blob blob = source.estargz(1 << 16);
-        return InodeTable.of(EstargzLayer.open(new MemoryBlob(blob.bytes()), blob.annotations()).toc());
+        return InodeTable.of(EstargzLayer.open(new RecordingBlob(blob.bytes()), blob.annotations()).toc());
     }
 }

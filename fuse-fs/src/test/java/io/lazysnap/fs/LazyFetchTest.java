@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.lazysnap.estargz.RecordingBlob;
 import io.lazysnap.estargz.ByteRange;
 import io.lazysnap.estargz.EstargzLayer;
 import java.io.InputStream;
@@ -37,7 +38,7 @@ class LazyFetchTest {
         }
         SourceLayer.Blob blob = source.estargz(4 << 20);
         assertTrue(blob.result().uncompressedSize() > 200 << 20);
-        MemoryBlob memory = new MemoryBlob(blob.bytes());
+        RecordingBlob memory = new RecordingBlob(blob.bytes());
         Path cacheDir = tmp.resolve("cache");
         LayerFsOptions.Builder options = LayerFsOptions.builder(diskCache(cacheDir)).backgroundFetch(false);
         try (TestMounts mounts = new TestMounts(tmp.resolve("first"))) {
@@ -64,7 +65,7 @@ class LazyFetchTest {
                 .prioritize("etc/caps");
         SourceLayer.Blob blob = source.estargz(CHUNK);
         ExpectedTree expected = ExpectedTree.of(source.tar());
-        MemoryBlob memory = new MemoryBlob(blob.bytes());
+        RecordingBlob memory = new RecordingBlob(blob.bytes());
         EstargzLayer layer = EstargzLayer.open(memory, blob.annotations());
         ByteRange prefetch = layer.prefetchRange().orElseThrow();
         try (TestMounts mounts = new TestMounts(tmp)) {
@@ -93,7 +94,7 @@ class LazyFetchTest {
         SourceLayer source = SourceLayer.standard(CHUNK);
         SourceLayer.Blob blob = source.estargz(CHUNK);
         ExpectedTree expected = ExpectedTree.of(source.tar());
-        MemoryBlob memory = new MemoryBlob(blob.bytes());
+        RecordingBlob memory = new RecordingBlob(blob.bytes());
         ChunkCache cache = diskCache(tmp.resolve("cache"));
         Set<String> digests = FileChunk.allOf(EstargzLayer.open(memory).toc()).stream()
                 .map(fc -> fc.chunk().digest()).collect(Collectors.toSet());
@@ -124,7 +125,7 @@ class LazyFetchTest {
     void closingStopsASlowBackgroundFetchAndABusyMountIsDetachedLazily() throws Exception {
         SourceLayer source = SourceLayer.standard(CHUNK);
         SourceLayer.Blob blob = source.estargz(CHUNK);
-        MemoryBlob memory = new MemoryBlob(blob.bytes());
+        RecordingBlob memory = new RecordingBlob(blob.bytes());
         Path mounts = tmp.resolve("mounts");
         TestMounts fixture = new TestMounts(mounts);
         MountedLayer m;

@@ -2,6 +2,7 @@ package io.lazysnap.fs;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.lazysnap.estargz.RecordingBlob;
 import io.lazysnap.estargz.EstargzLayer;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -43,14 +44,14 @@ final class TestMounts implements AutoCloseable {
     }
 
     MountedLayer mount(SourceLayer.Blob blob, LayerFsOptions options) throws IOException {
-        return mount(new MemoryBlob(blob.bytes()), blob.annotations(), options);
+        return mount(new RecordingBlob(blob.bytes()), blob.annotations(), options);
     }
 
-    MountedLayer mount(MemoryBlob blob, Map<String, String> annotations, LayerFsOptions options) throws IOException {
+    MountedLayer mount(RecordingBlob blob, Map<String, String> annotations, LayerFsOptions options) throws IOException {
         return mount(blob, EstargzLayer.open(blob, annotations), options);
     }
 
-    MountedLayer mount(MemoryBlob blob, EstargzLayer layer, LayerFsOptions options) throws IOException {
+    MountedLayer mount(RecordingBlob blob, EstargzLayer layer, LayerFsOptions options) throws IOException {
         MountedLayer m = LayerFs.mount("sha256:" + "ab".repeat(32), blob, layer, newDirectory("mnt"), options);
         mounted.add(m);
         return m;

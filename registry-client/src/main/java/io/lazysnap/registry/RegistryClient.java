@@ -52,6 +52,7 @@ public final class RegistryClient implements Closeable {
     private final long maxRangeSpan;
     private final int rangeReadsInFlight;
     private final int maxAttempts;
+    private final RegistryListener listener;
     private final ExactBodyInterceptor exactBodies = new ExactBodyInterceptor();
 
     private RegistryClient(Builder b) {
@@ -95,6 +96,7 @@ public final class RegistryClient implements Closeable {
         this.maxRangeSpan = b.maxRangeSpan;
         this.rangeReadsInFlight = b.rangeReadsInFlight;
         this.maxAttempts = b.maxAttempts;
+        this.listener = b.listener;
     }
 
     public static Builder builder() {
@@ -208,6 +210,7 @@ public final class RegistryClient implements Closeable {
             throws IOException {
         String what = blobWhat(repository, blob);
         long done = 0;
+        String host = repository.registry();
         for (int attempt = 1; ; attempt++) {
             long from = offset + done;
             int rest = (int) (length - done);
@@ -215,6 +218,7 @@ public final class RegistryClient implements Closeable {
                     .url(RegistryHttp.logicalUrl(repository, "blobs/" + blob.digest()))
                     .header("Range", "bytes=" + from + "-" + (offset + length - 1)),
                     http.streamedRange(repository, what, from, rest))) {
+                host = Urls.hostPort(response.request().url());
                 BufferedSource source = response.body().source();
                 ByteBuffer buffer = ByteBuffer.allocate(64 << 10);
                 while (done < length) {
@@ -239,6 +243,7 @@ public final class RegistryClient implements Closeable {
                 }
                 log.info("Requesting bytes {}-{} of {} again: {} (attempt {} of {})", offset + done,
                         offset + length - 1, what, e.getCause().getMessage(), attempt + 1, maxAttempts);
+                listener.retrying(host, what, attempt + 1, HostFallbackInterceptor.describe(e.getCause()));
             }
         }
     }

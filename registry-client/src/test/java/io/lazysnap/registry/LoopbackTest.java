@@ -1,5 +1,6 @@
 package io.lazysnap.registry;
 
+import io.lazysnap.testkit.Registry;
 import mockwebserver3.Dispatcher;
 import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
@@ -59,7 +60,7 @@ class LoopbackTest {
     @Test
     void aPlainHttpRegistryOnLoopbackWorksWithoutConfiguration() throws Exception {
         // The real registry: how a plain HTTP server answers a TLS ClientHello is what the fallback relies on.
-        try (LocalRegistry registry = LocalRegistry.start(certsD, "");
+        try (Registry registry = Registry.start(certsD);
              RegistryClient client = client().build()) {
             byte[] bytes = "layer bytes".getBytes();
             for (String name : List.of("127.0.0.1", "localhost")) {

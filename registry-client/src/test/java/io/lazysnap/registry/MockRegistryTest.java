@@ -34,6 +34,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -338,7 +339,20 @@ class MockRegistryTest {
             }
             return brokenOff(r, 300);
         });
-        try (RegistryClient c = client().build();
+        List<Integer> retries = new CopyOnWriteArrayList<>();
+        AtomicLong received = new AtomicLong();
+        RegistryListener listener = new RegistryListener() {
+            @Override
+            public void retrying(String host, String what, int attempt, String cause) {
+                retries.add(attempt);
+            }
+
+            @Override
+            public void received(String host, long bytes) {
+                received.addAndGet(bytes);
+            }
+        };
+        try (RegistryClient c = client().listener(listener).build();
              FileChannel file = FileChannel.open(tmp.resolve("spool"), StandardOpenOption.CREATE_NEW,
                      StandardOpenOption.READ, StandardOpenOption.WRITE)) {
             c.range(repo, BLOB_DESC, 1000, 5000, file);
@@ -347,6 +361,8 @@ class MockRegistryTest {
             assertArrayEquals(Arrays.copyOfRange(BLOB, 1000, 6000), written.array());
         }
         assertEquals(List.of("bytes=1000-5999", "bytes=1300-5999", "bytes=1600-5999"), ranges);
+        assertEquals(List.of(2, 3), retries, "each resume is reported as a retry, as a retried request is");
+        assertEquals(300 + 300 + 4400, received.get(), "every byte that arrived is counted once");
     }
 
     @Test

@@ -1,5 +1,7 @@
 package io.lazysnap.registry;
 
+import io.lazysnap.testkit.Registry;
+import io.lazysnap.testkit.Processes;
 import mockwebserver3.Dispatcher;
 import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
@@ -60,8 +62,8 @@ class RealRegistryAuthTest {
                     "    service: lazysnap-test",
                     "    issuer: lazysnap-test-issuer",
                     "    rootcertbundle: " + signerCert);
-            try (LocalRegistry registry = LocalRegistry.start(dir, auth)) {
-                int deadPort = LocalRegistry.freePort();
+            try (Registry registry = Registry.on(dir).yaml(auth).start()) {
+                int deadPort = Processes.freePort();
                 Path certsD = tls.trustIn(dir.resolve("certs.d"), registry.host(),
                         "[host.\"http://127.0.0.1:" + deadPort + "\"]",
                         "  capabilities = [\"pull\", \"resolve\"]");

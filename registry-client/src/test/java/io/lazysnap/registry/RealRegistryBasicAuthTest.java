@@ -1,5 +1,6 @@
 package io.lazysnap.registry;
 
+import io.lazysnap.testkit.Registry;
 import org.bouncycastle.crypto.generators.OpenBSDBCrypt;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -31,7 +32,7 @@ class RealRegistryBasicAuthTest {
 
     @Test
     void basicAuthOverPlainHttp() throws Exception {
-        try (LocalRegistry registry = LocalRegistry.start(dir, htpasswdConfig())) {
+        try (Registry registry = Registry.on(dir).yaml(htpasswdConfig()).start()) {
             Supplier<RegistryClient.Builder> base = () -> RegistryClient.builder().plainHttp(registry.host());
             pushPullAndRefuseWrongCredentials(registry, base, base.get().credentials(registry.host(), USER, PASSWORD));
         }
@@ -40,7 +41,7 @@ class RealRegistryBasicAuthTest {
     @Test
     void basicAuthOverTlsWithCredentialsFromDockerConfig() throws Exception {
         RegistryTls tls = RegistryTls.create(dir);
-        try (LocalRegistry registry = LocalRegistry.start(dir, tls.httpConfig() + "\n" + htpasswdConfig())) {
+        try (Registry registry = Registry.on(dir).yaml(tls.httpConfig() + "\n" + htpasswdConfig()).start()) {
             Path certsD = tls.trustIn(dir.resolve("certs.d"), registry.host());
             String auth = Base64.getEncoder().encodeToString((USER + ":" + PASSWORD).getBytes(StandardCharsets.UTF_8));
             Path config = Files.writeString(dir.resolve("config.json"),
@@ -51,7 +52,7 @@ class RealRegistryBasicAuthTest {
     }
 
     /** Pushes and pulls with {@code authenticated}; {@code base} without or with wrong credentials is refused. */
-    private static void pushPullAndRefuseWrongCredentials(LocalRegistry registry, Supplier<RegistryClient.Builder> base,
+    private static void pushPullAndRefuseWrongCredentials(Registry registry, Supplier<RegistryClient.Builder> base,
                                                           RegistryClient.Builder authenticated) throws Exception {
         Reference ref = Reference.parse(registry.host() + "/private/app:v1");
         byte[] layer = "a layer behind basic auth".getBytes(StandardCharsets.UTF_8);

@@ -1,5 +1,8 @@
 package io.lazysnap.registry;
 
+import io.lazysnap.testkit.Registry;
+import io.lazysnap.testkit.FaultProxy;
+import io.lazysnap.testkit.Fault;
 import io.lazysnap.estargz.BlobSource;
 import io.lazysnap.estargz.Chunk;
 import io.lazysnap.estargz.ConversionResult;
@@ -49,7 +52,7 @@ class RealRegistryFaultTest {
 
     @TempDir
     static Path dir;
-    static LocalRegistry registry;
+    static Registry registry;
     static Manifest manifest;
     static Descriptor layer;
 
@@ -59,7 +62,7 @@ class RealRegistryFaultTest {
     @BeforeAll
     static void startRegistryAndPush() throws Exception {
         new Random(11).nextBytes(LAYER);
-        registry = LocalRegistry.start(dir, "");
+        registry = Registry.start(dir);
         Reference ref = Reference.parse(registry.host() + "/" + REPOSITORY + ":v1");
         try (RegistryClient direct = RegistryClient.builder().plainHttp(registry.host()).build()) {
             layer = direct.pushBlob(ref, MediaTypes.OCI_LAYER_GZIP, LAYER);

@@ -1,5 +1,7 @@
 package io.lazysnap.registry;
 
+import io.lazysnap.testkit.Registry;
+import io.lazysnap.testkit.FaultProxy;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -28,7 +30,7 @@ class RealRegistryLazyTransferTest {
     @Timeout(value = 120, unit = TimeUnit.SECONDS)
     void reading64KiBFromTheMiddleOfA200MiBBlobTransfersAbout64KiB() throws Exception {
         Path file = writePattern(dir.resolve("big.bin"));
-        try (LocalRegistry registry = LocalRegistry.start(dir, "");
+        try (Registry registry = Registry.start(dir);
              FaultProxy proxy = FaultProxy.start(registry.host())) {
             Descriptor blob;
             try (RegistryClient direct = RegistryClient.builder().plainHttp(registry.host()).build()) {

@@ -1,5 +1,6 @@
 package io.lazysnap.registry;
 
+import io.lazysnap.testkit.Registry;
 import io.lazysnap.estargz.BlobSource;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -27,12 +28,12 @@ class RealRegistryTest {
 
     @TempDir
     static Path dir;
-    static LocalRegistry registry;
+    static Registry registry;
     static RegistryClient client;
 
     @BeforeAll
     static void start() throws Exception {
-        registry = LocalRegistry.start(dir, "");
+        registry = Registry.start(dir);
         client = RegistryClient.builder().plainHttp(registry.host()).uploadChunkSize(256 << 10).build();
     }
 

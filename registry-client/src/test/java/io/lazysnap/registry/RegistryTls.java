@@ -1,5 +1,6 @@
 package io.lazysnap.registry;
 
+import io.lazysnap.testkit.Registry;
 import okhttp3.tls.HeldCertificate;
 
 import java.io.IOException;
@@ -9,7 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * TLS for a {@link LocalRegistry}: a CA made for the test and a server certificate for 127.0.0.1 it signed, and
+ * TLS for a {@link Registry}: a CA made for the test and a server certificate for 127.0.0.1 it signed, and
  * the containerd {@code certs.d} entry through which a client trusts that CA.
  */
 final class RegistryTls {

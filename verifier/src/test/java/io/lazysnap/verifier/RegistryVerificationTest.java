@@ -1,5 +1,6 @@
 package io.lazysnap.verifier;
 
+import io.lazysnap.testkit.Registry;
 import io.lazysnap.registry.Descriptor;
 import io.lazysnap.registry.Manifest;
 import io.lazysnap.registry.MediaTypes;
@@ -33,7 +34,7 @@ class RegistryVerificationTest {
 
     @TempDir
     static Path dir;
-    private static DockerRegistry server;
+    private static Registry server;
     private static RegistryClient registry;
     private static final AtomicInteger REQUESTS = new AtomicInteger();
     private static TestKeys keys;
@@ -41,7 +42,7 @@ class RegistryVerificationTest {
 
     @BeforeAll
     static void start() throws Exception {
-        server = DockerRegistry.start(dir);
+        server = Registry.start(dir);
         registry = RegistryClient.builder().plainHttp(server.host())
                 .retries(1, Duration.ofMillis(10), Duration.ofMillis(10))
                 .listener(new RegistryListener() {

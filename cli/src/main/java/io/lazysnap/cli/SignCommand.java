@@ -1,0 +1,57 @@
+package io.lazysnap.cli;
+
+import io.lazysnap.registry.Descriptor;
+import io.lazysnap.registry.Reference;
+import io.lazysnap.registry.RegistryClient;
+import io.lazysnap.daemon.remote.HostPlatform;
+import io.lazysnap.verifier.CosignSigner;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code lazysnap sign}: attach a classic cosign signature to an image, as {@code cosign sign --key} does. */
+@Command(name = "sign", mixinStandardHelpOptions = true,
+        description = "Sign an image with a private key (unencrypted PKCS#8 PEM) and push the signature to the"
+                + " image's repository at sha256-<digest>.sig, in cosign's classic format.")
+final class SignCommand implements Callable<Integer> {
+
+    @Option(names = "--key", required = true, paramLabel = "KEY", description = "PKCS#8 PEM private key (EC, RSA or Ed25519)")
+    Path key;
+
+    @Option(names = "--platform-manifest", description = "Sign this node's platform manifest instead of the"
+            + " reference's own digest (the index, for a multi-platform image)")
+    boolean platformManifest;
+
+    @Mixin
+    CliLogging logging;
+
+    @Mixin
+    RegistryOptions registry;
+
+    @Parameters(paramLabel = "REF", description = "Image to sign")
+    String ref;
+
+    @Override
+    public Integer call() {
+        logging.apply();
+        try {
+            Reference image = Reference.parse(ref);
+            CosignSigner signer = CosignSigner.fromPem(key);
+            try (RegistryClient client = registry.client(image)) {
+                var resolved = client.resolve(image, HostPlatform.get());
+                String digest = platformManifest || resolved.index().isEmpty()
+                        ? resolved.manifest().descriptor().digest()
+                        : resolved.reference().digest().orElseThrow();
+                Descriptor signature = signer.sign(client, image, digest);
+                System.out.println("signed " + image.name() + "@" + digest + " (signature manifest "
+                        + signature.digest() + ")");
+                return 0;
+            }
+        } catch (Exception e) {
+            return CliErrors.report("sign", e);
+        }
+    }
+}

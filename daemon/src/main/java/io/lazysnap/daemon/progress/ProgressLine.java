@@ -1,0 +1,64 @@
+package io.lazysnap.daemon.progress;
+
+import java.util.Locale;
+
+/** Renders one task as a fixed-width text line: name, status, a bar and byte counts. Pure, for testing. */
+final class ProgressLine {
+
+    static final int NAME_WIDTH = 19;
+    static final int STATUS_WIDTH = 12;
+    private static final int BAR_WIDTH = 30;
+
+    private ProgressLine() {
+    }
+
+    /**
+     * @param total bytes expected, or 0 or less when unknown (no bar is drawn then)
+     */
+    static String render(String name, String status, long done, long total) {
+        StringBuilder line = new StringBuilder()
+                .append(fit(name, NAME_WIDTH)).append(' ')
+                .append(fit(status, STATUS_WIDTH)).append(' ');
+        if (total > 0) {
+            long clamped = Math.max(0, Math.min(done, total));
+            int filled = (int) (clamped * BAR_WIDTH / total);
+            line.append('[').append("=".repeat(filled));
+            if (filled < BAR_WIDTH) {
+                line.append('>').append(" ".repeat(BAR_WIDTH - filled - 1));
+            }
+            line.append("] ").append(bytes(clamped)).append(" / ").append(bytes(total));
+        } else if (done > 0) {
+            line.append(bytes(done));
+        }
+        return line.toString().stripTrailing();
+    }
+
+    /** The line for logs and pipes: name, status and the size of the work, no bar. */
+    static String plain(String name, String status, long total) {
+        String line = fit(name, NAME_WIDTH) + ' ' + fit(status, STATUS_WIDTH);
+        return (total > 0 ? line + ' ' + bytes(total) : line).stripTrailing();
+    }
+
+    /** Binary units with one decimal above a KiB: what people compare with {@code du -h}. */
+    static String bytes(long n) {
+        if (n < 1024) {
+            return n + " B";
+        }
+        String[] units = {"KiB", "MiB", "GiB", "TiB"};
+        double value = n;
+        int unit = -1;
+        while (value >= 1024 && unit < units.length - 1) {
+            value /= 1024;
+            unit++;
+        }
+        return String.format(Locale.ROOT, "%.1f %s", value, units[unit]);
+    }
+
+    /** Pads or cuts {@code text} to exactly {@code width} characters; a cut ends in an ellipsis. */
+    static String fit(String text, int width) {
+        if (text.length() <= width) {
+            return text + " ".repeat(width - text.length());
+        }
+        return text.substring(0, width - 1) + "…";
+    }
+}

@@ -1,0 +1,116 @@
+package io.lazysnap.daemon.pull;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.FieldMask;
+import io.grpc.Status;
+import io.grpc.StatusException;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.BlockingClientCall;
+import io.lazysnap.proto.content.v1.Info;
+import io.lazysnap.proto.content.v1.InfoRequest;
+import io.lazysnap.proto.content.v1.UpdateRequest;
+import io.lazysnap.proto.content.v1.WriteAction;
+import io.lazysnap.proto.content.v1.WriteContentRequest;
+import io.lazysnap.proto.content.v1.WriteContentResponse;
+import io.lazysnap.registry.Descriptor;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InterruptedIOException;
+import java.util.Map;
+
+/** containerd's content store, as {@code rpull} uses it: is a blob there, write one, label one. */
+final class ContentStore {
+
+    /** Below containerd's 16 MiB receive limit, and large enough that the per-message round trip does not matter. */
+    private static final int WRITE_CHUNK = 1 << 20;
+
+    private final Containerd containerd;
+
+    ContentStore(Containerd containerd) {
+        this.containerd = containerd;
+    }
+
+    boolean exists(String digest) throws IOException {
+        try {
+            containerd.content().info(InfoRequest.newBuilder().setDigest(digest).build());
+            return true;
+        } catch (StatusRuntimeException e) {
+            if (e.getStatus().getCode() == Status.Code.NOT_FOUND) {
+                return false;
+            }
+            throw ContainerdErrors.of("content info " + digest, e, containerd.socket);
+        }
+    }
+
+    /**
+     * Streams {@code blob}'s bytes into the store; containerd checks size and digest on commit. Content that is
+     * already there is left alone (the store answers ALREADY_EXISTS to the first message).
+     */
+    void write(Descriptor blob, InputStream in) throws IOException {
+        // One ingest per digest: a concurrent pull of the same blob waits on containerd's ref lock instead of racing.
+        String ref = "lazysnap-rpull-" + blob.digest();
+        BlockingClientCall<WriteContentRequest, WriteContentResponse> call = containerd.contentStreams().write();
+        try {
+            exchange(call, WriteContentRequest.newBuilder().setAction(WriteAction.STAT).setRef(ref)
+                    .setTotal(blob.size()).setExpected(blob.digest()).build());
+            // A config or manifest of a few KiB does not cost a whole write chunk of heap.
+            byte[] chunk = new byte[(int) Math.max(1, Math.min(WRITE_CHUNK, blob.size()))];
+            long offset = 0;
+            for (int n = in.readNBytes(chunk, 0, chunk.length); n > 0; n = in.readNBytes(chunk, 0, chunk.length)) {
+                // Offset 0 also truncates what an earlier, interrupted ingest under this ref left behind.
+                exchange(call, WriteContentRequest.newBuilder().setAction(WriteAction.WRITE).setRef(ref)
+                        .setOffset(offset).setData(ByteString.copyFrom(chunk, 0, n)).build());
+                offset += n;
+            }
+            WriteContentResponse committed = exchange(call, WriteContentRequest.newBuilder()
+                    .setAction(WriteAction.COMMIT).setRef(ref).setOffset(offset).setTotal(blob.size())
+                    .setExpected(blob.digest()).build());
+            if (!committed.getDigest().isEmpty() && !committed.getDigest().equals(blob.digest())) {
+                throw new IOException("containerd committed " + blob.digest() + " as " + committed.getDigest());
+            }
+            call.halfClose();
+            call.read(); // waits for the server to end the stream; null when it ended cleanly
+        } catch (StatusException e) {
+            call.cancel("write failed", e);
+            if (e.getStatus().getCode() != Status.Code.ALREADY_EXISTS) {
+                throw ContainerdErrors.of("writing " + blob.digest() + " to containerd's content store", e,
+                        containerd.socket);
+            }
+        } catch (InterruptedException e) {
+            call.cancel("interrupted", e);
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while writing " + blob.digest());
+        } catch (IOException | RuntimeException e) {
+            call.cancel("write failed", e);
+            throw e;
+        }
+    }
+
+    /** Adds or replaces the given labels on stored content, leaving its other labels alone. */
+    void label(String digest, Map<String, String> labels) throws IOException {
+        if (labels.isEmpty()) {
+            return;
+        }
+        FieldMask.Builder mask = FieldMask.newBuilder();
+        labels.keySet().forEach(k -> mask.addPaths("labels." + k));
+        try {
+            containerd.content().update(UpdateRequest.newBuilder()
+                    .setInfo(Info.newBuilder().setDigest(digest).putAllLabels(labels))
+                    .setUpdateMask(mask).build());
+        } catch (StatusRuntimeException e) {
+            throw ContainerdErrors.of("labelling content " + digest, e, containerd.socket);
+        }
+    }
+
+    private static WriteContentResponse exchange(BlockingClientCall<WriteContentRequest, WriteContentResponse> call,
+                                                 WriteContentRequest request)
+            throws StatusException, InterruptedException, IOException {
+        // A refused write or a missing answer means the server ended the stream: read() throws its status.
+        WriteContentResponse response = call.write(request) ? call.read() : null;
+        if (response == null) {
+            call.read();
+            throw new IOException("containerd ended the content write stream early");
+        }
+        return response;
+    }
+}

@@ -1,0 +1,279 @@
+package io.lazysnap.daemon.pull;
+
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.lazysnap.proto.images.v1.CreateImageRequest;
+import io.lazysnap.proto.images.v1.Image;
+import io.lazysnap.proto.images.v1.UpdateImageRequest;
+import io.lazysnap.proto.leases.v1.CreateRequest;
+import io.lazysnap.proto.leases.v1.DeleteRequest;
+import io.lazysnap.registry.BlobStream;
+import io.lazysnap.registry.Descriptor;
+import io.lazysnap.registry.Index;
+import io.lazysnap.registry.Manifest;
+import io.lazysnap.registry.Platform;
+import io.lazysnap.registry.Reference;
+import io.lazysnap.registry.RegistryClient;
+import io.lazysnap.registry.ResolvedImage;
+import io.lazysnap.daemon.progress.Progress;
+import io.lazysnap.daemon.progress.Task;
+import io.lazysnap.daemon.unpack.ChainIds;
+import io.lazysnap.daemon.unpack.ImageConfig;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code lazysnap rpull}, run by the daemon: pulls an image into containerd through its gRPC API with lazysnap as
+ * the snapshotter, so that layers it can serve lazily are never downloaded. Everything written (content,
+ * snapshots) is held by a lease until the image record and the GC labels that keep it alive exist.
+ */
+final class ImagePuller {
+
+    private static final Logger log = LoggerFactory.getLogger(ImagePuller.class);
+    private static final String LEASE_EXPIRE = "containerd.io/gc.expire";
+    /** Bounds what a crashed pull leaves to the garbage collector's mercy, like containerd's own clients. */
+    private static final Duration LEASE_TTL = Duration.ofHours(24);
+
+    private final RegistryClient registry;
+    private final Path socket;
+    private final String namespace;
+    private final String snapshotter;
+    private final Progress progress;
+    private final LayersAhead ahead;
+    private final LayerDownloads downloads;
+
+    ImagePuller(RegistryClient registry, Path socket, String namespace, String snapshotter, Progress progress,
+                LayersAhead ahead, LayerDownloads downloads) {
+        this.registry = registry;
+        this.socket = socket;
+        this.namespace = namespace;
+        this.snapshotter = snapshotter;
+        this.progress = progress;
+        this.ahead = ahead;
+        this.downloads = downloads;
+    }
+
+    /** What the registry says about the image: resolved, its layers opened ahead, its config fetched. */
+    private record Fetched(ResolvedImage image, byte[] config, List<String> diffIds, List<String> chain) {
+    }
+
+    /** Pulls {@code reference} for {@code platform}; returns the containerd image name it was recorded under. */
+    String pull(Reference reference, Platform platform) throws IOException, InterruptedException {
+        // The registry's answers and containerd's lease are independent round trips: wait for both at once.
+        CompletableFuture<Fetched> fetching = inThread("pull-resolve", () -> fetch(reference, platform));
+        try (Containerd containerd = Containerd.connect(socket, namespace)) {
+            String lease = createLease(containerd);
+            try {
+                Fetched fetched = await(fetching);
+                Manifest manifest = fetched.image().manifest();
+                Containerd leased = containerd.inLease(lease);
+                ContentStore content = new ContentStore(leased);
+                // containerd commits each blob to disk: the config and manifests go in while the layers unpack.
+                CompletableFuture<Void> stored = inThread("pull-store", () -> {
+                    storeMetadata(content, reference, fetched);
+                    return null;
+                });
+                List<String> chain = fetched.chain();
+                try {
+                    unpackLayers(leased, content, reference, manifest, fetched.diffIds(), chain);
+                } finally {
+                    awaitQuietly(stored);
+                }
+                await(stored);
+                content.label(manifest.config().digest(),
+                        Map.of(GcLabels.snapshotKey(snapshotter), chain.get(chain.size() - 1)));
+                Descriptor target = fetched.image().index().map(Index::descriptor).orElse(manifest.descriptor());
+                String name = reference.toString();
+                record(leased, name, target);
+                return name;
+            } finally {
+                deleteLease(containerd, lease);
+            }
+        }
+    }
+
+    /** The image's config, manifest and index (if any) into containerd's content store, with their GC labels. */
+    private static void storeMetadata(ContentStore content, Reference reference, Fetched fetched) throws IOException {
+        Manifest manifest = fetched.image().manifest();
+        Map<String, String> source = Map.of("containerd.io/distribution.source." + reference.registry(),
+                reference.repository());
+        store(content, manifest.config(), fetched.config(), source);
+        store(content, manifest.descriptor(), manifest.bytes(), merge(source, GcLabels.children(children(manifest))));
+        Optional<Index> index = fetched.image().index();
+        if (index.isPresent()) {
+            store(content, index.get().descriptor(), index.get().bytes(),
+                    merge(source, GcLabels.children(index.get().manifests())));
+        }
+    }
+
+    private interface IoCall<T> {
+        T call() throws IOException;
+    }
+
+    /** Runs {@code call} on a thread of its own (a pull's few side tasks; each lasts a round trip or two). */
+    private static <T> CompletableFuture<T> inThread(String name, IoCall<T> call) {
+        CompletableFuture<T> result = new CompletableFuture<>();
+        Thread thread = new Thread(() -> {
+            try {
+                result.complete(call.call());
+            } catch (IOException | RuntimeException e) {
+                result.completeExceptionally(e);
+            }
+        }, name);
+        thread.setDaemon(true);
+        thread.start();
+        return result;
+    }
+
+    /** Waits for {@code task} whatever its outcome, so that nothing writes under the lease once it is deleted. */
+    private static void awaitQuietly(CompletableFuture<?> task) throws InterruptedException {
+        try {
+            task.get();
+        } catch (ExecutionException e) {
+            // reported by whoever awaits its result
+        }
+    }
+
+    private Fetched fetch(Reference reference, Platform platform) throws IOException {
+        ResolvedImage image = registry.resolve(reference, platform);
+        Manifest manifest = image.manifest();
+        ahead.open(reference, manifest);
+        progress.message("resolved " + reference + " to " + image.reference().digest().orElseThrow()
+                + (image.index().isPresent() ? " (manifest " + manifest.descriptor().digest() + " for " + platform + ")"
+                : ""));
+        byte[] config = registry.blob(reference, manifest.config());
+        List<String> diffIds = diffIds(config, manifest);
+        return new Fetched(image, config, diffIds, ChainIds.of(diffIds));
+    }
+
+    private static <T> T await(CompletableFuture<T> task) throws IOException, InterruptedException {
+        try {
+            return task.get();
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof IOException io) {
+                throw io;
+            }
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            throw new IOException(e.getCause());
+        }
+    }
+
+    private void unpackLayers(Containerd containerd, ContentStore content, Reference reference, Manifest manifest,
+                              List<String> diffIds, List<String> chain) throws IOException {
+        LayerUnpacker unpacker = new LayerUnpacker(containerd, snapshotter, content,
+                (layer, counter) -> new BlobStream(registry.blobSource(reference, layer), layer.size(),
+                        layer.digest(), counter));
+        List<Descriptor> layers = manifest.layers();
+        // Fails here, before any layer line, when containerd does not know the snapshotter.
+        unpacker.exists(chain.get(chain.size() - 1));
+        List<Task> tasks = new ArrayList<>();
+        for (Descriptor layer : layers) {
+            tasks.add(progress.task(layer.digest().substring("sha256:".length(), 19), layer.size()));
+        }
+        String image = reference.toString();
+        String manifestDigest = manifest.descriptor().digest();
+        try (DownloadWatch watch = new DownloadWatch(tasks, layers.stream().mapToLong(Descriptor::size).toArray(),
+                i -> downloads.downloaded(image, manifestDigest, layers.get(i).digest()))) {
+            for (int i = 0; i < layers.size(); i++) {
+                Map<String, String> labels = SnapshotLabels.forLayer(image, manifestDigest, layers, i, chain.get(i));
+                Task task = tasks.get(i);
+                try {
+                    LayerUnpacker.Outcome outcome = unpacker.unpack(layers.get(i), diffIds.get(i),
+                            i == 0 ? "" : chain.get(i - 1), chain.get(i), labels, task);
+                    watch.finished(i);
+                    task.status(outcome.word);
+                    log.debug("layer {} ({}): {}", layers.get(i).digest(), chain.get(i), outcome);
+                } catch (IOException | RuntimeException e) {
+                    watch.finished(i);
+                    task.status("failed");
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private void record(Containerd containerd, String name, Descriptor target) throws IOException {
+        Image image = Image.newBuilder().setName(name)
+                .setTarget(io.lazysnap.proto.types.Descriptor.newBuilder().setMediaType(target.mediaType())
+                        .setDigest(target.digest()).setSize(target.size()))
+                .build();
+        try {
+            containerd.images().create(CreateImageRequest.newBuilder().setImage(image).build());
+        } catch (StatusRuntimeException e) {
+            if (e.getStatus().getCode() != Status.Code.ALREADY_EXISTS) {
+                throw ContainerdErrors.of("creating image " + name, e, containerd.socket);
+            }
+            try {
+                // No field mask: the record is replaced as a whole, as containerd's pull does.
+                containerd.images().update(UpdateImageRequest.newBuilder().setImage(image).build());
+            } catch (StatusRuntimeException u) {
+                throw ContainerdErrors.of("updating image " + name, u, containerd.socket);
+            }
+        }
+    }
+
+    private static void store(ContentStore content, Descriptor blob, byte[] bytes, Map<String, String> labels)
+            throws IOException {
+        if (!content.exists(blob.digest())) {
+            content.write(blob, new ByteArrayInputStream(bytes));
+        }
+        content.label(blob.digest(), labels);
+    }
+
+    private static String createLease(Containerd containerd) throws IOException {
+        try {
+            return containerd.leases().create(CreateRequest.newBuilder()
+                    .putLabels(LEASE_EXPIRE, Instant.now().plus(LEASE_TTL).toString()).build()).getLease().getId();
+        } catch (StatusRuntimeException e) {
+            throw ContainerdErrors.of("creating a lease", e, containerd.socket);
+        }
+    }
+
+    private static void deleteLease(Containerd containerd, String lease) {
+        try {
+            containerd.leases().delete(DeleteRequest.newBuilder().setId(lease).build());
+        } catch (StatusRuntimeException e) {
+            log.warn("could not delete lease {} (it expires by itself): {}", lease, e.getStatus());
+        }
+    }
+
+    private static List<Descriptor> children(Manifest manifest) {
+        List<Descriptor> children = new ArrayList<>();
+        children.add(manifest.config());
+        children.addAll(manifest.layers());
+        return children;
+    }
+
+    private static Map<String, String> merge(Map<String, String> a, Map<String, String> b) {
+        Map<String, String> merged = new HashMap<>(a);
+        merged.putAll(b);
+        return merged;
+    }
+
+    /** The config's {@code rootfs.diff_ids}, one per layer. */
+    static List<String> diffIds(byte[] config, Manifest manifest) throws IOException {
+        List<String> diffIds = ImageConfig.diffIds(config);
+        if (diffIds.size() != manifest.layers().size()) {
+            throw new IOException("image config " + manifest.config().digest() + " lists " + diffIds.size()
+                    + " diff_ids for " + manifest.layers().size() + " layers");
+        }
+        if (diffIds.isEmpty()) {
+            throw new IOException("image " + manifest.descriptor().digest() + " has no layers to unpack");
+        }
+        return diffIds;
+    }
+}

@@ -1,0 +1,41 @@
+package io.lazysnap.daemon.remote;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.lazysnap.registry.Descriptor;
+import io.lazysnap.registry.Reference;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Map;
+
+/** What a remote snapshot needs to be mounted again after a restart, kept as {@code layer.json} beside it. */
+record LayerState(@JsonProperty("repository") String repository, @JsonProperty("digest") String digest,
+                  @JsonProperty("mediaType") String mediaType, @JsonProperty("size") long size,
+                  @JsonProperty("annotations") Map<String, String> annotations) {
+
+    static final String FILE = "layer.json";
+    static final String READS_FILE = "toc.reads";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    static LayerState of(ResolvedLayer layer) {
+        Descriptor d = layer.descriptor();
+        return new LayerState(layer.repository().toString(), d.digest(), d.mediaType(), d.size(), d.annotations());
+    }
+
+    ResolvedLayer layer() {
+        return new ResolvedLayer(Reference.parse(repository),
+                Descriptor.of(mediaType, digest, size).withAnnotations(annotations));
+    }
+
+    void save(Path snapshotDir) throws IOException {
+        Path tmp = snapshotDir.resolve(FILE + ".tmp");
+        JSON.writeValue(tmp.toFile(), this);
+        Files.move(tmp, snapshotDir.resolve(FILE), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    static LayerState load(Path snapshotDir) throws IOException {
+        return JSON.readValue(snapshotDir.resolve(FILE).toFile(), LayerState.class);
+    }
+}

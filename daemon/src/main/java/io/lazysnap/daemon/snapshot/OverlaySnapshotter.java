@@ -1,0 +1,545 @@
+package io.lazysnap.daemon.snapshot;
+
+import io.lazysnap.daemon.root.Root;
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
+import java.util.function.Predicate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A {@link Snapshotter} that stores each snapshot as a directory and stacks them with overlayfs, like containerd's
+ * own overlayfs snapshotter.
+ *
+ * <p>Layout under the {@link Root}: its metadata (the {@link SnapshotStore}) and, per snapshot, its files
+ * ({@link Root#files}: the upper directory while active, a lower directory once committed) with {@code work}
+ * (overlayfs' work directory) beside them. A new snapshot's directories are built under a
+ * temporary name and renamed to the id inside the metadata transaction, so a crash leaves either a record with
+ * its directory or a directory without record, which {@link #cleanup()} removes.
+ */
+public final class OverlaySnapshotter implements Snapshotter {
+
+    private static final Logger log = LoggerFactory.getLogger(OverlaySnapshotter.class);
+    private static final String UNPACK_KEY_PREFIX = "extract-";
+    private static final Path OVERLAY_INDEX_PARAMETER = Path.of("/sys/module/overlay/parameters/index");
+
+    private final Root root;
+    private final SnapshotStore store;
+    private final Clock clock;
+    private final boolean indexOff;
+    /** Temporary directories of prepares in flight, which cleanup must not take for garbage. */
+    private final Set<Path> inFlight = ConcurrentHashMap.newKeySet();
+    private final Optional<RemoteLayerProvider> remote;
+    private final Optional<LayerUnpacker> unpacker;
+    private final PrepareGate gate;
+    /** Mounts of remote layers by snapshot id; closing one unmounts the layer. */
+    private final Map<Long, Closeable> remoteMounts = new ConcurrentHashMap<>();
+
+    private OverlaySnapshotter(Root root, SnapshotStore store, Clock clock, Optional<RemoteLayerProvider> remote,
+                               Optional<LayerUnpacker> unpacker, PrepareGate gate) {
+        this.root = root;
+        this.store = store;
+        this.clock = clock;
+        this.indexOff = Files.exists(OVERLAY_INDEX_PARAMETER);
+        this.remote = remote;
+        this.unpacker = unpacker;
+        this.gate = gate;
+    }
+
+    /** Opens (creating if needed) a snapshotter of plain layers only, rooted at {@code root}. */
+    public static OverlaySnapshotter open(Root root) throws IOException {
+        return open(root, Optional.empty(), Optional.empty(), PrepareGate.OPEN);
+    }
+
+    /**
+     * Opens (creating if needed) the snapshotter rooted at {@code root}, serving layers through {@code remote} when
+     * it can, else unpacking them through {@code unpacker}, and admitting layers through {@code gate}; mounts again
+     * every remote layer committed before, so that they are there before any call.
+     */
+    public static OverlaySnapshotter open(Root root, Optional<RemoteLayerProvider> remote,
+                                          Optional<LayerUnpacker> unpacker, PrepareGate gate) throws IOException {
+        Files.createDirectories(root.dir());
+        Files.setPosixFilePermissions(root.dir(), PosixFilePermissions.fromString("rwx------"));
+        Files.createDirectories(root.snapshots());
+        OverlaySnapshotter snapshotter = new OverlaySnapshotter(root, SnapshotStore.open(root.metadata()),
+                Clock.systemUTC(), remote, unpacker, gate);
+        remote.ifPresent(snapshotter::restoreRemoteLayers);
+        return snapshotter;
+    }
+
+    private void restoreRemoteLayers(RemoteLayerProvider provider) {
+        List<StoredSnapshot> remoteLayers = store.transaction(tx -> tx.all().stream()
+                .filter(s -> s.info().labels().containsKey(LayerLabels.REMOTE)).toList());
+        for (StoredSnapshot s : remoteLayers) {
+            try {
+                remoteMounts.put(s.id(), provider.restore(snapshotDir(s.id())));
+            } catch (IOException | RuntimeException e) {
+                log.error("cannot restore remote layer {} ({}): containers using it will fail until it is removed"
+                        + " and pulled again", s.info().name(), snapshotDir(s.id()), e);
+            }
+        }
+        log.info("restored {} of {} remote layers", remoteMounts.size(), remoteLayers.size());
+    }
+
+    @Override
+    public SnapshotInfo stat(String key) {
+        return store.read(tx -> require(tx, key)).info();
+    }
+
+    @Override
+    public SnapshotInfo update(SnapshotInfo info, List<String> fieldPaths) {
+        return store.transaction(tx -> {
+            StoredSnapshot current = require(tx, info.name());
+            Map<String, String> labels = new HashMap<>(current.info().labels());
+            if (fieldPaths.isEmpty()) {
+                labels = new HashMap<>(info.labels());
+            }
+            for (String path : fieldPaths) {
+                if (path.equals("labels")) {
+                    labels = new HashMap<>(info.labels());
+                } else if (path.startsWith("labels.")) {
+                    String key = path.substring("labels.".length());
+                    String value = info.labels().get(key);
+                    if (value == null || value.isEmpty()) {
+                        labels.remove(key);
+                    } else {
+                        labels.put(key, value);
+                    }
+                } else {
+                    throw SnapshotException.invalidArgument(
+                            "cannot update %s field on snapshot %s: only labels are mutable", path, info.name());
+                }
+            }
+            labels.values().removeIf(String::isEmpty);
+            tx.replaceLabels(current.id(), Labels.validate(labels), clock.instant());
+            return require(tx, info.name()).info();
+        });
+    }
+
+    @Override
+    public Usage usage(String key) {
+        StoredSnapshot s = store.read(tx -> require(tx, key));
+        return s.kind() == Kind.COMMITTED ? s.usage() : DiskUsage.of(fsDir(s.id()));
+    }
+
+    @Override
+    public List<MountSpec> mounts(String key) {
+        return store.read(tx -> {
+            StoredSnapshot s = require(tx, key);
+            if (s.kind() == Kind.COMMITTED) {
+                throw SnapshotException.failedPrecondition(
+                        "snapshot %s is committed: only active snapshots and views have mounts", key);
+            }
+            return mountsOf(s, tx.parentIds(s.parentId()));
+        });
+    }
+
+    @Override
+    public List<MountSpec> prepare(String key, String parent, Map<String, String> labels) {
+        String target = labels.get(LayerLabels.TARGET);
+        Optional<LayerLabels> layer = LayerLabels.from(labels); // the one parse of a Prepare's labels
+        if (target != null || isUnpackKey(key)) {
+            // Before anything else: a refused layer gets neither a remote mount nor a snapshot to download into.
+            layer = gate.admit(target, layer);
+        }
+        if (target != null && (remote.isPresent() || unpacker.isPresent())) {
+            Labels.validate(labels);
+            if (store.read(tx -> findTarget(tx, target, parent)).isPresent()) {
+                throw SnapshotException.alreadyExists("target snapshot %s already exists", target);
+            }
+            if (layer.isPresent()) {
+                LayerLabels served = layer.get();
+                unpacker.ifPresent(u -> u.ahead(served));
+                if (remote.isPresent() && commitRemote(remote.get(), target, parent, labels, served)
+                        || unpacker.isPresent() && commitUnpacked(unpacker.get(), target, parent, labels, served)) {
+                    throw SnapshotException.alreadyExists("target snapshot %s already exists", target);
+                }
+            }
+        }
+        return create(Kind.ACTIVE, key, parent, labels);
+    }
+
+    /**
+     * Whether {@code key} is containerd's key for unpacking a layer ({@code extract-<random> <chain ID>}, after the
+     * {@code <namespace>/<n>/} prefix its metadata store adds): plain {@code ctr image pull} unpacks with that key
+     * and no labels at all, and the gate must still see it.
+     */
+    static boolean isUnpackKey(String key) {
+        int slash = key.lastIndexOf('/', key.indexOf(' ') < 0 ? key.length() : key.indexOf(' '));
+        return key.startsWith(UNPACK_KEY_PREFIX, slash + 1);
+    }
+
+    /**
+     * The committed layer that containerd will look for after an ALREADY_EXISTS: same {@code snapshot.ref} label,
+     * same parent (containerd's metadata store walks with exactly this filter).
+     */
+    private static Optional<StoredSnapshot> findTarget(SnapshotStore.Tx tx, String target, String parent)
+            throws java.sql.SQLException {
+        return tx.withLabel(LayerLabels.TARGET, target).stream()
+                .filter(s -> s.kind() == Kind.COMMITTED && s.info().parent().equals(parent)).findFirst();
+    }
+
+    /**
+     * Mounts the layer that {@code served} names remotely and commits it for {@code target} with {@code labels};
+     * false when it must be downloaded instead.
+     */
+    private boolean commitRemote(RemoteLayerProvider provider, String target, String parent,
+                                 Map<String, String> labels, LayerLabels served) {
+        long start = System.nanoTime();
+        Optional<RemoteLayerProvider.RemoteLayer> layer;
+        try {
+            layer = provider.open(served);
+        } catch (IOException | RuntimeException e) {
+            log.warn("layer for {} cannot be served remotely, containerd will download it: {}", target, e.getMessage());
+            return false;
+        }
+        if (layer.isEmpty()) {
+            return false;
+        }
+        Map<String, String> committedLabels = new HashMap<>(labels);
+        committedLabels.put(LayerLabels.REMOTE, LayerLabels.REMOTE_VALUE);
+        Path staging = stage(Kind.COMMITTED);
+        Closeable[] mount = new Closeable[1];
+        long[] created = new long[1];
+        boolean mounted = false;
+        long opened = System.nanoTime();
+        try {
+            long id = store.transaction(tx -> {
+                if (findTarget(tx, target, parent).isPresent()) {
+                    throw SnapshotException.alreadyExists("target snapshot %s already exists", target);
+                }
+                long parentId = committedParent(tx, parent);
+                created[0] = tx.insert(committedName(tx, target), parentId, Kind.COMMITTED, committedLabels,
+                        clock.instant());
+                moveIntoPlace(staging, snapshotDir(created[0]));
+                mount[0] = layer.get().mount(snapshotDir(created[0]));
+                return created[0];
+            });
+            remoteMounts.put(id, mount[0]);
+            mount[0] = null;
+            mounted = true;
+            log.info("layer for {} committed, served remotely", target);
+            long recorded = System.nanoTime();
+            awaitReady(layer.get());
+            log.debug("layer for {}: opened in {} us, mounted and recorded in {} us, ready after {} us", target,
+                    (opened - start) / 1000, (recorded - opened) / 1000, (System.nanoTime() - recorded) / 1000);
+            return true;
+        } catch (UncheckedIOException | LinkageError e) {
+            // A LinkageError is a FUSE library that went missing since the start-up check.
+            log.warn("layer for {} cannot be mounted, containerd will download it: {}", target, e.toString());
+            closeQuietly(mount[0]);
+            mount[0] = null;
+            if (created[0] != 0) {
+                deleteQuietly(snapshotDir(created[0]));
+            }
+            return false;
+        } finally {
+            closeQuietly(mount[0]);
+            if (!mounted) {
+                layer.get().discard();
+            }
+            inFlight.remove(staging);
+            deleteQuietly(staging);
+        }
+    }
+
+    /**
+     * Unpacks the layer that {@code served} names here and commits it for {@code target} with {@code labels}; false
+     * when containerd must download it instead.
+     */
+    private boolean commitUnpacked(LayerUnpacker unpacker, String target, String parent,
+                                   Map<String, String> labels, LayerLabels served) {
+        long start = System.nanoTime();
+        Optional<LayerUnpacker.UnpackedLayer> layer;
+        try {
+            layer = unpacker.unpack(served);
+        } catch (IOException | RuntimeException e) {
+            log.warn("layer for {} could not be pulled by lazysnap, containerd will download it: {}", target,
+                    e.getMessage());
+            return false;
+        }
+        if (layer.isEmpty()) {
+            return false;
+        }
+        Path staging = stage(Kind.COMMITTED);
+        try {
+            List<Path> lowers = store.read(tx -> tx.parentIds(committedParent(tx, parent))).stream()
+                    .map(this::fsDir).toList();
+            Path fs = Root.files(staging);
+            Files.delete(fs);
+            layer.get().moveTo(fs, lowers);
+            Usage usage = DiskUsage.of(fs);
+            store.transaction(tx -> {
+                if (findTarget(tx, target, parent).isPresent()) {
+                    return null; // committed meanwhile by another Prepare: theirs is the same layer
+                }
+                long parentId = committedParent(tx, parent);
+                long id = tx.insert("unpacked-" + UUID.randomUUID(), parentId, Kind.ACTIVE, Map.of(), clock.instant());
+                tx.commit(id, committedName(tx, target), labels, usage, clock.instant());
+                moveIntoPlace(staging, snapshotDir(id));
+                return null;
+            });
+            log.info("layer for {} committed, pulled and unpacked by lazysnap in {} ms", target,
+                    (System.nanoTime() - start) / 1_000_000);
+            return true;
+        } catch (IOException | UncheckedIOException e) {
+            log.warn("layer for {} could not be stored after its unpack, containerd will download it: {}", target,
+                    e.toString());
+            return false;
+        } finally {
+            layer.get().discard();
+            inFlight.remove(staging);
+            deleteQuietly(staging);
+        }
+    }
+
+    @Override
+    public List<MountSpec> view(String key, String parent, Map<String, String> labels) {
+        return create(Kind.VIEW, key, parent, labels);
+    }
+
+    private List<MountSpec> create(Kind kind, String key, String parent, Map<String, String> labels) {
+        if (key.isEmpty()) {
+            throw SnapshotException.invalidArgument("snapshot key must not be empty");
+        }
+        Labels.validate(labels);
+        Path staging = stage(kind);
+        try {
+            return store.transaction(tx -> {
+                if (tx.find(key).isPresent()) {
+                    throw SnapshotException.alreadyExists("snapshot %s already exists", key);
+                }
+                long parentId = committedParent(tx, parent);
+                long id = tx.insert(key, parentId, kind, labels, clock.instant());
+                moveIntoPlace(staging, snapshotDir(id));
+                StoredSnapshot created = tx.find(key).orElseThrow();
+                return mountsOf(created, tx.parentIds(parentId));
+            });
+        } finally {
+            inFlight.remove(staging);
+            deleteQuietly(staging);
+        }
+    }
+
+    /**
+     * The name a layer committed here for {@code target} gets. It is free-form: containerd finds the layer by label
+     * and parent, and the same chain ID may sit on another parent snapshot (e.g. a layer below it was downloaded in
+     * another namespace).
+     */
+    private static String committedName(SnapshotStore.Tx tx, String target) throws java.sql.SQLException {
+        return tx.find(target).isPresent() ? target + "@" + UUID.randomUUID() : target;
+    }
+
+    /** The id of committed snapshot {@code parent}, or 0 for none. */
+    private static long committedParent(SnapshotStore.Tx tx, String parent) throws java.sql.SQLException {
+        if (parent.isEmpty()) {
+            return 0;
+        }
+        StoredSnapshot p = tx.find(parent).orElseThrow(() -> SnapshotException.notFound(
+                "parent snapshot %s does not exist", parent));
+        if (p.kind() != Kind.COMMITTED) {
+            throw SnapshotException.invalidArgument(
+                    "parent %s is not a committed snapshot (it is %s)", parent, p.kind().filterName());
+        }
+        return p.id();
+    }
+
+    /** Builds a new snapshot's directories under a temporary name. */
+    private Path stage(Kind kind) {
+        Path staging = root.snapshots().resolve("new-" + UUID.randomUUID());
+        inFlight.add(staging);
+        try {
+            Files.createDirectory(staging, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            Path fs = Files.createDirectory(Root.files(staging));
+            // containerd's testsuite (RootPermission) expects a fresh root to be 0755 whatever the umask.
+            Files.setPosixFilePermissions(fs, PosixFilePermissions.fromString("rwxr-xr-x"));
+            if (kind == Kind.ACTIVE) {
+                Files.createDirectory(staging.resolve("work"));
+            }
+            return staging;
+        } catch (IOException e) {
+            inFlight.remove(staging);
+            deleteQuietly(staging);
+            throw new UncheckedIOException("creating snapshot directory under " + root.snapshots(), e);
+        }
+    }
+
+    private static void moveIntoPlace(Path staging, Path target) throws IOException {
+        if (Files.exists(target)) {
+            // An id is only reused after a rolled-back insert, so whatever sits here has no record.
+            log.warn("removing orphaned snapshot directory {}", target);
+            FileTree.delete(target);
+        }
+        try {
+            Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
+        } catch (FileAlreadyExistsException e) {
+            throw new IOException("snapshot directory " + target + " appeared concurrently", e);
+        }
+    }
+
+    @Override
+    public void commit(String name, String key, Map<String, String> labels) {
+        Labels.validate(labels);
+        StoredSnapshot active = store.transaction(tx -> require(tx, key));
+        if (active.kind() != Kind.ACTIVE) {
+            throw SnapshotException.failedPrecondition(
+                    "snapshot %s is %s: only active snapshots can be committed", key, active.kind().filterName());
+        }
+        Usage usage = DiskUsage.of(fsDir(active.id()));
+        store.transaction(tx -> {
+            StoredSnapshot current = require(tx, key);
+            if (current.id() != active.id() || current.kind() != Kind.ACTIVE) {
+                throw SnapshotException.failedPrecondition("snapshot %s changed while being committed", key);
+            }
+            if (tx.find(name).isPresent()) {
+                throw SnapshotException.alreadyExists("snapshot %s already exists", name);
+            }
+            tx.commit(current.id(), name, labels, usage, clock.instant());
+            return null;
+        });
+        deleteQuietly(snapshotDir(active.id()).resolve("work"));
+    }
+
+    private static void awaitReady(RemoteLayerProvider.RemoteLayer layer) {
+        try {
+            layer.awaitReady();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt(); // the layer is committed: answer at once
+        }
+    }
+
+    @Override
+    public void remove(String key) {
+        StoredSnapshot removed = store.transaction(tx -> {
+            StoredSnapshot s = require(tx, key);
+            if (tx.hasChildren(s.id())) {
+                throw SnapshotException.failedPrecondition(
+                        "cannot remove snapshot %s: it is the parent of other snapshots; remove them first", key);
+            }
+            tx.delete(s.id());
+            return s;
+        });
+        closeQuietly(remoteMounts.remove(removed.id()));
+        if (LayerLabels.REMOTE_VALUE.equals(removed.info().labels().get(LayerLabels.REMOTE)) && remote.isPresent()) {
+            try {
+                remote.get().removed(snapshotDir(removed.id()));
+            } catch (IOException | RuntimeException e) {
+                log.warn("removed remote layer {}: cannot drop its cached data: {}", key, e.toString());
+            }
+        }
+        deleteQuietly(snapshotDir(removed.id()));
+    }
+
+    @Override
+    public void walk(Predicate<SnapshotInfo> filter, Consumer<SnapshotInfo> visitor) {
+        // Collect first and visit outside the transaction, so a visitor may call back into the snapshotter.
+        List<SnapshotInfo> all = new ArrayList<>();
+        store.read(tx -> {
+            tx.all().forEach(s -> all.add(s.info()));
+            return null;
+        });
+        all.stream().filter(filter).forEach(visitor);
+    }
+
+    @Override
+    public void cleanup() {
+        List<Path> listed = new ArrayList<>();
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(root.snapshots())) {
+            entries.forEach(listed::add);
+        } catch (IOException e) {
+            throw new UncheckedIOException("listing " + root.snapshots(), e);
+        }
+        // Decided under the store's lock, after listing: a directory a Prepare or Commit moved into place since (its
+        // transaction still open, or committed just now) is either in flight or known. Ids are never reused, so a
+        // directory found unknown here stays unknown.
+        List<Path> orphans = store.transaction(tx -> {
+            Set<String> known = new HashSet<>();
+            tx.all().forEach(s -> known.add(Long.toString(s.id())));
+            return listed.stream().filter(p -> !known.contains(p.getFileName().toString()) && !inFlight.contains(p))
+                    .toList();
+        });
+        for (Path orphan : orphans) {
+            log.info("cleanup: removing {}, which no snapshot refers to", orphan);
+            deleteQuietly(orphan);
+        }
+    }
+
+    /** Unmounts remote layers (they are mounted again by the next {@link #open}) and closes the store. */
+    @Override
+    public void close() {
+        remoteMounts.values().forEach(OverlaySnapshotter::closeQuietly);
+        remoteMounts.clear();
+        store.close();
+    }
+
+    private List<MountSpec> mountsOf(StoredSnapshot s, List<Long> parentIds) {
+        String ro = s.kind() == Kind.VIEW ? "ro" : "rw";
+        if (parentIds.isEmpty()) {
+            return List.of(new MountSpec("bind", fsDir(s.id()).toString(), List.of(ro, "rbind")));
+        }
+        if (s.kind() == Kind.VIEW && parentIds.size() == 1) {
+            return List.of(new MountSpec("bind", fsDir(parentIds.get(0)).toString(), List.of("ro", "rbind")));
+        }
+        List<String> options = new ArrayList<>();
+        if (indexOff) {
+            // Without index=off, overlayfs refuses lower layers shared by several mounts on some kernels.
+            options.add("index=off");
+        }
+        if (s.kind() == Kind.ACTIVE) {
+            options.add("workdir=" + snapshotDir(s.id()).resolve("work"));
+            options.add("upperdir=" + fsDir(s.id()));
+        }
+        List<String> lowers = parentIds.stream().map(id -> fsDir(id).toString()).toList();
+        options.add("lowerdir=" + String.join(":", lowers));
+        return List.of(new MountSpec("overlay", "overlay", options));
+    }
+
+    private static StoredSnapshot require(SnapshotStore.Tx tx, String key) throws java.sql.SQLException {
+        return tx.find(key).orElseThrow(() -> SnapshotException.notFound("snapshot %s does not exist", key));
+    }
+
+    private Path snapshotDir(long id) {
+        return root.snapshot(id);
+    }
+
+    private Path fsDir(long id) {
+        return Root.files(snapshotDir(id));
+    }
+
+    private static void closeQuietly(Closeable c) {
+        if (c == null) {
+            return;
+        }
+        try {
+            c.close();
+        } catch (IOException | RuntimeException e) {
+            log.warn("could not unmount remote layer: {}", e.toString());
+        }
+    }
+
+    private static void deleteQuietly(Path path) {
+        try {
+            FileTree.delete(path);
+        } catch (IOException e) {
+            log.warn("could not delete {} ({}); cleanup will retry", path, e.toString());
+        }
+    }
+}

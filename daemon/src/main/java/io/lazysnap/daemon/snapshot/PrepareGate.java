@@ -1,0 +1,25 @@
+package io.lazysnap.daemon.snapshot;
+
+import java.util.Optional;
+
+/**
+ * Decides whether an image layer may enter this node at all, before anything is mounted or created for it: the
+ * snapshotter asks on every Prepare that unpacks a layer (one carrying {@code containerd.io/snapshot.ref}), whether
+ * the layer would then be served remotely or downloaded by containerd.
+ */
+public interface PrepareGate {
+
+    /** Lets every layer in, as its labels name it. */
+    PrepareGate OPEN = (target, layer) -> layer;
+
+    /**
+     * Returns normally to let the layer in.
+     *
+     * @param target the chain ID the Prepare would commit the layer as
+     * @param layer  what the Prepare's labels say of the layer; empty when they name no image
+     * @return the layer to serve: {@code layer}, pinned to the manifest whose signature was checked when its labels
+     *         named only a tag
+     * @throws SnapshotException {@code FAILED_PRECONDITION} naming the image and the reason, to refuse it
+     */
+    Optional<LayerLabels> admit(String target, Optional<LayerLabels> layer);
+}

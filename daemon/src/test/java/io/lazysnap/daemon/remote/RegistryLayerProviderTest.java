@@ -1,0 +1,372 @@
+package io.lazysnap.daemon.remote;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.lazysnap.estargz.BlobSource;
+import io.lazysnap.estargz.ConversionResult;
+import io.lazysnap.estargz.EstargzLayer;
+import io.lazysnap.estargz.LayerConverter;
+import io.lazysnap.registry.MediaTypes;
+import io.lazysnap.registry.Platform;
+import io.lazysnap.registry.Reference;
+import io.lazysnap.registry.RegistryClient;
+import io.lazysnap.daemon.snapshot.LayerLabels;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import mockwebserver3.Dispatcher;
+import mockwebserver3.MockResponse;
+import mockwebserver3.MockWebServer;
+import mockwebserver3.RecordedRequest;
+import okio.Buffer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Layers opened ahead of their Prepare belong to the image (and manifest) they were opened for. */
+class RegistryLayerProviderTest {
+
+    private static final Pattern RANGE = Pattern.compile("bytes=(\\d+)-(\\d+)");
+
+    @TempDir
+    Path dir;
+
+    private final MockWebServer server = new MockWebServer();
+    private final Map<String, byte[]> blobs = new HashMap<>();
+    private final Map<String, byte[]> manifests = new HashMap<>();
+    private final ConcurrentLinkedQueue<String> paths = new ConcurrentLinkedQueue<>();
+    private final ExecutorService background = Executors.newFixedThreadPool(2);
+    private volatile long manifestDelayMillis;
+    private RegistryClient registry;
+
+    @BeforeEach
+    void start() throws IOException {
+        server.setDispatcher(new Dispatcher() {
+            @Override
+            public MockResponse dispatch(RecordedRequest request) {
+                String path = request.getUrl().encodedPath();
+                paths.add(path);
+                String last = path.substring(path.lastIndexOf('/') + 1);
+                if (path.contains("/manifests/") && manifests.containsKey(path)) {
+                    try {
+                        Thread.sleep(manifestDelayMillis);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    return new MockResponse.Builder().addHeader("Content-Type", MediaTypes.OCI_MANIFEST)
+                            .body(new Buffer().write(manifests.get(path))).build();
+                }
+                if (path.contains("/blobs/") && blobs.containsKey(last)) {
+                    return ranged(blobs.get(last), request.getHeaders().get("Range"));
+                }
+                return new MockResponse.Builder().code(404).build();
+            }
+        });
+        server.start();
+        registry = RegistryClient.builder().plainHttp(host()).retries(1, Duration.ZERO, Duration.ZERO).build();
+    }
+
+    @AfterEach
+    void stop() throws IOException {
+        background.shutdownNow();
+        registry.close();
+        server.close();
+    }
+
+    @Test
+    void aLayerOpenedAheadForOneImageIsNotServedForAnotherImageWithTheSameLayerDigest() throws Exception {
+        ConversionResult base = convert("base");
+        ConversionResult shared = convert("shared");
+        String manifestA = publish("team/a", base, shared.annotations(), shared);
+        // Image B lists the same layer blob, but its manifest names another TOC digest: B's own descriptor must
+        // decide (the TOC does not match it, so B's layer is not served lazily), not A's.
+        Map<String, String> wrongToc = new HashMap<>(shared.annotations());
+        wrongToc.put(LayerLabels.TOC_DIGEST, "sha256:" + "0".repeat(64));
+        String manifestB = publish("team/b", null, wrongToc, shared);
+        RegistryLayerProvider provider = new RegistryLayerProvider(registry,
+                new Manifests(registry, Platform.LINUX_AMD64), new NoMounts(), false, WholePullPolicy.never(), background);
+
+        // A's first layer: its Prepare opens A's other layer (the shared one) ahead.
+        assertTrue(provider.open(layer("team/a", manifestA, base, base, shared)).isPresent());
+        waitUntil(() -> paths.stream().filter(p -> p.equals("/v2/team/a/blobs/" + shared.blobDigest())).count() >= 1);
+
+        assertEquals(Optional.empty(), provider.open(layer("team/b", manifestB, shared, shared)).map(l -> "served"),
+                "image B's layer was served from the TOC opened ahead for image A");
+        assertTrue(paths.contains("/v2/team/b/blobs/" + shared.blobDigest()), "B's layer was read from B: " + paths);
+        assertTrue(provider.open(layer("team/a", manifestA, shared, shared)).isPresent(),
+                "A's own Prepare of the shared layer is served");
+    }
+
+    @Test
+    void aLayerMostlyPrefetchedIsLeftToBePulledWholeWhenThePolicySaysSo() throws Exception {
+        ConversionResult layer = convert("app", List.of("app.bin"));
+        String manifest = publish("team/app", null, layer.annotations(), layer);
+        WholePullPolicy half = new WholePullPolicy(0.5, 0);
+        RegistryLayerProvider provider = new RegistryLayerProvider(registry,
+                new Manifests(registry, Platform.LINUX_AMD64), new NoMounts(), false, half, background);
+        assertEquals(Optional.empty(), provider.open(layer("team/app", manifest, layer, layer)).map(l -> "served"));
+        assertTrue(half.chosen(layer.blobDigest()));
+
+        WholePullPolicy small = new WholePullPolicy(0.5, 1 << 20);
+        assertTrue(new RegistryLayerProvider(registry, new Manifests(registry, Platform.LINUX_AMD64), new NoMounts(),
+                false, small, background).open(layer("team/app", manifest, layer, layer)).isPresent(),
+                "a layer smaller than one round of parallel range requests stays lazy");
+        assertFalse(small.chosen(layer.blobDigest()));
+
+        WholePullPolicy never = WholePullPolicy.never();
+        assertTrue(new RegistryLayerProvider(registry, new Manifests(registry, Platform.LINUX_AMD64), new NoMounts(),
+                false, never, background).open(layer("team/app", manifest, layer, layer)).isPresent());
+        assertFalse(never.chosen(layer.blobDigest()));
+
+        ConversionResult unlisted = convert("lib");
+        String other = publish("team/lib", null, unlisted.annotations(), unlisted);
+        assertTrue(provider.open(layer("team/lib", other, unlisted, unlisted)).isPresent(),
+                "a layer without a prefetch list stays lazy");
+        assertFalse(half.chosen(unlisted.blobDigest()));
+    }
+
+    @Test
+    void aLayerIsServedFromTheManifestItsLabelsPinNotFromWhereTheTagPointsNow() throws Exception {
+        ConversionResult layer = convert("app");
+        String verified = publish("team/app", null, layer.annotations(), layer);
+        Map<String, String> wrongToc = new HashMap<>(layer.annotations());
+        wrongToc.put(LayerLabels.TOC_DIGEST, "sha256:" + "0".repeat(64));
+        publish("team/app", null, wrongToc, layer);   // the tag moves after the gate verified `verified`
+        RegistryLayerProvider provider = new RegistryLayerProvider(registry,
+                new Manifests(registry, Platform.LINUX_AMD64), new NoMounts(), false, WholePullPolicy.never(), background);
+
+        assertTrue(provider.open(layer("team/app", verified, layer, layer)).isPresent());
+        Map<String, String> unpinned = new HashMap<>(labels("team/app", verified, layer, layer));
+        unpinned.remove(LayerLabels.CRI_MANIFEST_DIGEST);
+        unpinned.put(LayerLabels.TARGET, "sha256:another-chain");
+        assertEquals(Optional.empty(), provider.open(LayerLabels.from(unpinned).orElseThrow()).map(l -> "served"),
+                "without a pinned manifest the tag's current one decides (and its TOC digest does not match)");
+    }
+
+    /** What a Prepare's labels (CRI family) say of {@code layer} of {@code repository}:v1, pinned to {@code manifest}. */
+    private LayerLabels layer(String repository, String manifest, ConversionResult layer,
+                              ConversionResult... imageLayers) {
+        return LayerLabels.from(labels(repository, manifest, layer, imageLayers)).orElseThrow();
+    }
+
+    /** Prepare labels (CRI family) for {@code layer} of {@code repository}:v1, pinned to {@code manifest}. */
+    private Map<String, String> labels(String repository, String manifest, ConversionResult layer,
+                                       ConversionResult... imageLayers) {
+        return Map.of(LayerLabels.TARGET, "sha256:chain-" + layer.blobDigest(),
+                LayerLabels.CRI_IMAGE_REF, host() + "/" + repository + ":v1",
+                LayerLabels.CRI_LAYER_DIGEST, layer.blobDigest(),
+                LayerLabels.CRI_MANIFEST_DIGEST, manifest,
+                LayerLabels.CRI_IMAGE_LAYERS, String.join(",",
+                        Arrays.stream(imageLayers).map(ConversionResult::blobDigest).toList()));
+    }
+
+    @Test
+    @org.junit.jupiter.api.Timeout(30)
+    void aPrepareWhoseLayerIsStillQueuedToBeOpenedAheadOpensItItselfAndTheQueuedOpenIsSkipped() throws Exception {
+        ConversionResult base = convert("base");
+        ConversionResult app = convert("app");
+        String manifest = publish("team/q", base, app.annotations(), app);
+        CountDownLatch release = new CountDownLatch(1);
+        ExecutorService busy = Executors.newSingleThreadExecutor();
+        busy.execute(waitingFor(release)); // the opener pool is busy with another image's layers
+        try {
+            RegistryLayerProvider provider = new RegistryLayerProvider(registry,
+                    new Manifests(registry, Platform.LINUX_AMD64), new NoMounts(), false, WholePullPolicy.never(), busy,
+                    Duration.ofMillis(200));
+            assertTrue(provider.open(layer("team/q", manifest, base, base, app)).isPresent());
+            long start = System.nanoTime();
+            assertTrue(provider.open(layer("team/q", manifest, app, base, app)).isPresent(),
+                    "the layer queued to be opened ahead is opened by its own Prepare");
+            assertTrue(System.nanoTime() - start < Duration.ofSeconds(5).toNanos(), "without waiting for the queue");
+            long appReads = paths.stream().filter(p -> p.endsWith("/blobs/" + app.blobDigest())).count();
+            release.countDown();
+            busy.shutdown();
+            assertTrue(busy.awaitTermination(5, TimeUnit.SECONDS));
+            assertEquals(appReads, paths.stream().filter(p -> p.endsWith("/blobs/" + app.blobDigest())).count(),
+                    "the open ahead that was given up never ran: " + paths);
+        } finally {
+            release.countDown();
+            busy.shutdownNow();
+        }
+    }
+
+    @Test
+    @org.junit.jupiter.api.Timeout(30)
+    void layersThatDoNotFitTheOpenAheadQueueAreOpenedByTheirOwnPrepareAtOnce() throws Exception {
+        ConversionResult base = convert("base");
+        ConversionResult app = convert("app");
+        String manifest = publish("team/full", base, app.annotations(), app);
+        CountDownLatch release = new CountDownLatch(1);
+        ExecutorService full = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(1));
+        full.execute(waitingFor(release));
+        full.execute(waitingFor(release)); // thread and queue taken: every further task is rejected
+        try {
+            RegistryLayerProvider provider = new RegistryLayerProvider(registry,
+                    new Manifests(registry, Platform.LINUX_AMD64), new NoMounts(), false, WholePullPolicy.never(), full,
+                    Duration.ofSeconds(20));
+            assertTrue(provider.open(layer("team/full", manifest, base, base, app)).isPresent());
+            long start = System.nanoTime();
+            assertTrue(provider.open(layer("team/full", manifest, app, base, app)).isPresent());
+            assertTrue(System.nanoTime() - start < Duration.ofSeconds(5).toNanos(),
+                    "not after the 20 s an open ahead is waited for");
+        } finally {
+            release.countDown();
+            full.shutdownNow();
+        }
+    }
+
+    /** A task that holds its pool's thread until {@code release}. */
+    private static Runnable waitingFor(CountDownLatch release) {
+        return () -> {
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        };
+    }
+
+    @Test
+    void callersWantingAManifestThatIsBeingFetchedShareTheFetch() throws Exception {
+        String digest = publish("team/a", null, convert("x").annotations(), convert("x"));
+        Manifests manifests = new Manifests(registry, Platform.LINUX_AMD64);
+        Reference image = Reference.parse(host() + "/team/a:v1");
+        manifestDelayMillis = 300;
+        ExecutorService callers = Executors.newFixedThreadPool(6);
+        try {
+            List<java.util.concurrent.Future<io.lazysnap.registry.Manifest>> answers = new ArrayList<>();
+            for (int i = 0; i < 6; i++) {
+                answers.add(callers.submit(() -> manifests.pinned(image, digest)));
+            }
+            for (var answer : answers) {
+                assertEquals(digest, answer.get().descriptor().digest());
+            }
+        } finally {
+            callers.shutdownNow();
+        }
+        assertEquals(1, paths.stream().filter(p -> p.endsWith("/manifests/" + digest)).count(), paths.toString());
+    }
+
+    /** Serves an image of {@code first} (if any) and {@code second} with {@code secondAnnotations}; its digest. */
+    private String publish(String repository, ConversionResult first, Map<String, String> secondAnnotations,
+                           ConversionResult second) throws NoSuchAlgorithmException {
+        List<String> layers = new ArrayList<>();
+        if (first != null) {
+            layers.add(descriptor(first, first.annotations()));
+        }
+        layers.add(descriptor(second, secondAnnotations));
+        byte[] config = "{}".getBytes(StandardCharsets.UTF_8);
+        byte[] manifest = ("{\"schemaVersion\":2,\"mediaType\":\"" + MediaTypes.OCI_MANIFEST + "\",\"config\":"
+                + "{\"mediaType\":\"" + MediaTypes.OCI_CONFIG + "\",\"digest\":\"" + sha256(config)
+                + "\",\"size\":2},\"layers\":[" + String.join(",", layers) + "]}").getBytes(StandardCharsets.UTF_8);
+        String digest = sha256(manifest);
+        manifests.put("/v2/" + repository + "/manifests/v1", manifest);
+        manifests.put("/v2/" + repository + "/manifests/" + digest, manifest);
+        return digest;
+    }
+
+    private static String descriptor(ConversionResult layer, Map<String, String> annotations) {
+        StringBuilder a = new StringBuilder();
+        annotations.forEach((k, v) -> a.append(a.length() == 0 ? "" : ",").append('"').append(k).append("\":\"")
+                .append(v).append('"'));
+        return "{\"mediaType\":\"" + layer.mediaType() + "\",\"digest\":\"" + layer.blobDigest() + "\",\"size\":"
+                + layer.blobSize() + ",\"annotations\":{" + a + "}}";
+    }
+
+    /** An eStargz layer of one file whose content is {@code name}. */
+    private ConversionResult convert(String name) throws Exception {
+        return convert(name, List.of());
+    }
+
+    /** A layer of {@code <name>.txt} and, listed for prefetch, {@code <name>.bin}: 256 KiB of random bytes. */
+    private ConversionResult convert(String name, List<String> prioritized) throws Exception {
+        Path tree = Files.createDirectories(dir.resolve(name));
+        Files.writeString(tree.resolve(name + ".txt"), name.repeat(1000));
+        byte[] random = new byte[256 << 10];
+        new Random(5).nextBytes(random);
+        Files.write(tree.resolve(name + ".bin"), random);
+        Path tar = dir.resolve(name + ".tar");
+        Process p = new ProcessBuilder("tar", "-C", tree.toString(), "-cf", tar.toString(), ".").inheritIO().start();
+        assertEquals(0, p.waitFor());
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ConversionResult result = LayerConverter.builder().prioritizedFiles(prioritized).build()
+                .convert(new ByteArrayInputStream(Files.readAllBytes(tar)), out);
+        blobs.put(result.blobDigest(), out.toByteArray());
+        return result;
+    }
+
+    private String host() {
+        return server.getHostName() + ":" + server.getPort();
+    }
+
+    private static MockResponse ranged(byte[] blob, String range) {
+        if (range == null) {
+            return new MockResponse.Builder().body(new Buffer().write(blob)).build();
+        }
+        Matcher m = RANGE.matcher(range);
+        assertTrue(m.matches(), range);
+        int start = Integer.parseInt(m.group(1));
+        int end = Math.min(Integer.parseInt(m.group(2)), blob.length - 1);
+        return new MockResponse.Builder().code(206)
+                .addHeader("Content-Range", "bytes " + start + "-" + end + "/" + blob.length)
+                .body(new Buffer().write(Arrays.copyOfRange(blob, start, end + 1))).build();
+    }
+
+    private static String sha256(byte[] bytes) throws NoSuchAlgorithmException {
+        return "sha256:" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+    }
+
+    private static void waitUntil(java.util.function.BooleanSupplier condition) throws InterruptedException {
+        for (int i = 0; i < 200 && !condition.getAsBoolean(); i++) {
+            Thread.sleep(25);
+        }
+        assertTrue(condition.getAsBoolean(), "timed out");
+    }
+
+    /** Opening never mounts; nothing here is mounted. */
+    private static final class NoMounts implements LayerMounter {
+        @Override
+        public Started start(String layerDigest, BlobSource blob, EstargzLayer layer) {
+            return new Started() {
+                @Override
+                public Mount mount(Path mountpoint) {
+                    throw new AssertionError("open must not mount");
+                }
+
+                @Override
+                public void close() {
+                }
+            };
+        }
+
+        @Override
+        public void forget(EstargzLayer layer) {
+        }
+    }
+}

@@ -1,5 +1,0 @@
-package io.lazysnap.server.snapshot;
-
-/** Disk space a snapshot's own directory uses: bytes of unique inodes and the number of inodes. */
-public record Usage(long size, long inodes) {
-}

@@ -1,0 +1,134 @@
+package io.lazysnap.systest;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.lazysnap.testkit.Processes;
+import io.lazysnap.testkit.CriClient;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * The reason lazysnap exists: a ~200 MiB image converted to eStargz starts a container through FUSE mounts while
+ * the registry has served a small fraction of it. Converted and pulled by stargz-snapshotter's own {@code ctr-remote}
+ * (its label protocol), by our {@code lazysnap convert} and {@code rpull}, and pulled by Kubernetes' CRI; it keeps
+ * working after kill -9.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class LazyPullTest {
+
+    private static final int DATA_FILES = 96;
+    private static final int DATA_FILE_BYTES = 2 << 20;
+
+    private static Stack stack;
+    private static String plain;
+    private static String estargz;
+    private static String ours;
+    private static long imageBytes;
+
+    @BeforeAll
+    static void setUp() throws Exception {
+        // Background fetch would (rightly) download the rest of the layers; turned off to measure lazy reads alone.
+        stack = Stack.start((dir, registry) -> "no_background_fetch = true");
+        Path src = Files.createDirectories(stack.dir.resolve("lazy-src"));
+        Path data = Files.createDirectories(src.resolve("data/srv/blobs"));
+        Random random = new Random(7);
+        byte[] bytes = new byte[DATA_FILE_BYTES];
+        for (int i = 0; i < DATA_FILES; i++) {
+            random.nextBytes(bytes);
+            Files.write(data.resolve("blob-" + i), bytes);
+        }
+        Files.writeString(src.resolve("data/srv/small.txt"), "read lazily\n");
+        plain = stack.pushBusyboxWith("lazy", src, List.of("cat", "/srv/small.txt"));
+        estargz = stack.ctrRemoteConvert(plain, stack.registry + "/systest/lazy:esgz");
+        ours = stack.registry + "/systest/lazy:ours";
+        // What the entrypoint reads first (with /bin/busybox, nearly all of its layer, that layer would be pulled
+        // whole); /bin/sh, a symlink, also keeps the busybox layer apart from the CRI test's conversion.
+        LazysnapCli.convert("--prioritize", "/bin/sh", "--prioritize", "/srv/small.txt", plain, ours);
+        imageBytes = Long.parseLong(Processes.run(Duration.ofSeconds(10), "du", "-sb",
+                stack.dir.resolve("lazy-build").toString()).split("\\s")[0]);
+    }
+
+    private static List<String> fuseMounts() throws java.io.IOException {
+        return Processes.mountsUnder(stack.lazysnap.root).stream().filter(m -> m.endsWith("/fs")).toList();
+    }
+
+    @AfterAll
+    static void tearDown() throws Exception {
+        if (stack != null) {
+            stack.close();
+        }
+    }
+
+    @Test
+    @Order(1)
+    void startsFromAStargzConvertedImageWhileMostBytesStayInTheRegistry() throws Exception {
+        stack.registryTraffic.reset();
+        stack.ctrRemoteRpull(estargz);
+        String output = stack.ctr("run", "--rm", "--snapshotter", "lazysnap", estargz, "lazy-1");
+        long served = stack.registryTraffic.served();
+
+        assertEquals("read lazily\n", output, stack.logs());
+        assertTrue(served < imageBytes / 20, "registry served " + served + " of " + imageBytes
+                + " bytes before the container printed (want < 5 %)\n" + stack.logs());
+        List<String> fuse = fuseMounts();
+        assertEquals(2, fuse.size(), "both layers are mounted through FUSE: " + fuse);
+        String snapshots = stack.ctr("snapshots", "--snapshotter", "lazysnap", "ls");
+        assertEquals(3, snapshots.strip().split("\n").length, snapshots);
+    }
+
+    @Test
+    @Order(2)
+    void startsFromAnImageOfLazysnapConvertPulledWithLazysnapRpull() throws Exception {
+        long mountsBefore = fuseMounts().size();
+        stack.registryTraffic.reset();
+        String pulled = LazysnapCli.rpull(stack, ours);
+        String output = stack.ctr("run", "--rm", "--snapshotter", "lazysnap", ours, "lazy-ours");
+        long served = stack.registryTraffic.served();
+
+        assertEquals("read lazily\n", output, stack.logs());
+        assertTrue(served < imageBytes / 20, "registry served " + served + " of " + imageBytes + " bytes\n" + pulled);
+        assertEquals(mountsBefore + 2, fuseMounts().size(), "both layers of the converted image are FUSE mounts");
+    }
+
+    @Test
+    @Order(3)
+    void startsLazilyThroughKubernetesCri() throws Exception {
+        new TestImage(Files.createDirectories(stack.dir.resolve("pause-build")))
+                .layer(TestImage.busyboxRootfs(Files.createDirectories(stack.dir.resolve("pause-src"))))
+                .push(stack.registry, "systest/pause", "1", List.of("sleep", "3600"));
+        String ci = stack.registry + "/systest/lazy:cri";
+        LazysnapCli.convert(plain, ci);
+        long mountsBefore = fuseMounts().size();
+        stack.registryTraffic.reset();
+        try (CriClient cri = new CriClient(stack.containerdSocket())) {
+            String output = cri.runPod(ci, stack.dir.resolve("pods/lazy"), List.of("cat", "/srv/small.txt"));
+            assertEquals("read lazily\n", output, stack.logs());
+        }
+        long served = stack.registryTraffic.served();
+        assertTrue(served < imageBytes / 20, "registry served " + served + " of " + imageBytes + " bytes");
+        assertTrue(fuseMounts().size() >= mountsBefore + 2, "the pod's image layers are FUSE mounts");
+    }
+
+    @Test
+    @Order(4)
+    void runsAgainAfterKill9WithoutPullingAgain() throws Exception {
+        stack.lazysnap.kill9();
+        stack.lazysnap.start();
+        long remote = fuseMounts().size();
+        assertTrue(stack.lazysnap.logged("restored " + remote + " of " + remote + " remote layers"),
+                stack.lazysnap.log());
+        String output = PlainPullTest.retryWhileUnavailable(
+                () -> stack.ctr("run", "--rm", "--snapshotter", "lazysnap", estargz, "lazy-2"));
+        assertEquals("read lazily\n", output, stack.logs());
+    }
+}
