@@ -38,6 +38,8 @@ public final class FaultProxy implements AutoCloseable {
     private static final Set<String> HOP_BY_HOP = Set.of("connection", "keep-alive", "transfer-encoding",
             "content-length", "host");
 
+    private static final int TLS_HANDSHAKE = 0x16;
+
     private final ServerSocket server;
     private final String upstream;
     private final OkHttpClient http = new OkHttpClient.Builder().followRedirects(false)
@@ -112,6 +114,14 @@ public final class FaultProxy implements AutoCloseable {
         try (client) {
             InputStream in = new BufferedInputStream(client.getInputStream());
             OutputStream out = new CountingStream(client.getOutputStream(), bytesSent);
+            in.mark(1);
+            if (in.read() == TLS_HANDSHAKE) {
+                // A client trying TLS first on a loopback registry: answer as a plain-HTTP server does, so it
+                // falls back to HTTP at once instead of waiting for a handshake that never comes.
+                out.write("HTTP/1.0 400 Bad Request\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+                return;
+            }
+            in.reset();
             for (List<String> head = readHead(in); head != null && !client.isClosed(); head = readHead(in)) {
                 requests.incrementAndGet();
                 Answer real = relay(head);
