@@ -26,4 +26,30 @@ public interface BlobSource extends Closeable {
     @Override
     default void close() throws IOException {
     }
+
+    /** How a decorator reads a range, usually by reading its underlying source. */
+    @FunctionalInterface
+    interface Reads {
+        byte[] read(long offset, int length) throws IOException;
+    }
+
+    /** {@code blob} read through {@code reads} (which counts, records or replays); size and close are blob's. */
+    static BlobSource decorate(BlobSource blob, Reads reads) {
+        return new BlobSource() {
+            @Override
+            public long size() throws IOException {
+                return blob.size();
+            }
+
+            @Override
+            public byte[] read(long offset, int length) throws IOException {
+                return reads.read(offset, length);
+            }
+
+            @Override
+            public void close() throws IOException {
+                blob.close();
+            }
+        };
+    }
 }

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.ToIntFunction;
 import jnr.ffi.Pointer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -59,14 +60,10 @@ final class LayerOps {
     }
 
     int lookup(long parent, String name, Pointer out) {
-        long start = System.nanoTime();
-        Inode dir = table.inode(parent);
-        int result;
-        if (dir == null) {
-            result = -ENOENT;
-        } else if (!dir.isDirectory()) {
-            result = -ENOTDIR;
-        } else {
+        return withInode("lookup", parent, dir -> {
+            if (!dir.isDirectory()) {
+                return -ENOTDIR;
+            }
             Inode found = name.equals(".") ? dir : name.equals("..") ? table.inode(table.parentOf(dir))
                     : table.child(dir, name);
             // Not found is an entry with inode 0: the kernel caches the absence for the entry timeout.
@@ -81,58 +78,44 @@ final class LayerOps {
             } else {
                 out.setMemory(BODY + 40, FuseWire.ATTR, (byte) 0);
             }
-            result = FuseWire.ENTRY_OUT;
-        }
-        return timed("lookup", start, result);
+            return FuseWire.ENTRY_OUT;
+        });
     }
 
     int getattr(long nodeid, Pointer out) {
-        long start = System.nanoTime();
-        Inode inode = table.inode(nodeid);
-        int result = -ENOENT;
-        if (inode != null) {
+        return withInode("getattr", nodeid, inode -> {
             out.putLong(BODY, attrSeconds);
             out.putInt(BODY + 8, 0);
             out.putInt(BODY + 12, 0);
             FuseWire.putAttr(out, BODY + 16, inode);
-            result = FuseWire.ATTR_OUT;
-        }
-        return timed("getattr", start, result);
+            return FuseWire.ATTR_OUT;
+        });
     }
 
     int readlink(long nodeid, Pointer out, int capacity) {
-        long start = System.nanoTime();
-        Inode inode = table.inode(nodeid);
-        int result;
-        if (inode == null) {
-            result = -ENOENT;
-        } else if (inode.symlinkTarget() == null) {
-            result = -EINVAL;
-        } else {
+        return withInode("readlink", nodeid, inode -> {
+            if (inode.symlinkTarget() == null) {
+                return -EINVAL;
+            }
             byte[] target = inode.symlinkTarget().getBytes(StandardCharsets.UTF_8);
             int n = Math.min(target.length, capacity);
             out.put(BODY, target, 0, n);
-            result = n;
-        }
-        return timed("readlink", start, result);
+            return n;
+        });
     }
 
     int open(long nodeid, int flags, Pointer out) {
-        long start = System.nanoTime();
-        Inode inode = table.inode(nodeid);
-        int result;
-        if (inode == null) {
-            result = -ENOENT;
-        } else if ((flags & O_ACCMODE) != 0) {
-            result = -EROFS;
-        } else if (inode.isDirectory()) {
-            result = -EISDIR;
-        } else {
+        return withInode("open", nodeid, inode -> {
+            if ((flags & O_ACCMODE) != 0) {
+                return -EROFS;
+            }
+            if (inode.isDirectory()) {
+                return -EISDIR;
+            }
             long handle = handles.incrementAndGet();
             open.put(handle, new OpenFile(inode, new FileReader.Cursor()));
-            result = openReply(out, handle, FuseWire.FOPEN_KEEP_CACHE);
-        }
-        return timed("open", start, result);
+            return openReply(out, handle, FuseWire.FOPEN_KEEP_CACHE);
+        });
     }
 
     int read(long nodeid, long handle, long offset, int size, Pointer out) {
@@ -171,68 +154,50 @@ final class LayerOps {
     }
 
     int opendir(long nodeid, Pointer out) {
-        long start = System.nanoTime();
-        Inode inode = table.inode(nodeid);
-        int result = inode == null ? -ENOENT : !inode.isDirectory() ? -ENOTDIR
-                : openReply(out, 0, FuseWire.FOPEN_KEEP_CACHE | FuseWire.FOPEN_CACHE_DIR);
-        return timed("opendir", start, result);
+        return withInode("opendir", nodeid, inode -> !inode.isDirectory() ? -ENOTDIR
+                : openReply(out, 0, FuseWire.FOPEN_KEEP_CACHE | FuseWire.FOPEN_CACHE_DIR));
     }
 
     /** Entries from index {@code offset} ({@code .}, {@code ..}, then the children) that fit in {@code size}. */
     int readdir(long nodeid, long offset, int size, Pointer out) {
-        long start = System.nanoTime();
-        Inode dir = table.inode(nodeid);
-        if (dir == null) {
-            return timed("readdir", start, -ENOENT);
-        }
-        List<InodeTable.DirEntry> children = table.children(dir);
-        int used = 0;
-        for (long i = Math.max(0, offset); i < children.size() + 2; i++) {
-            String name = i == 0 ? "." : i == 1 ? ".." : children.get((int) i - 2).name();
-            long ino = i == 0 ? dir.ino() : i == 1 ? table.parentOf(dir) : children.get((int) i - 2).inode().ino();
-            int mode = i < 2 ? Inode.S_IFDIR : children.get((int) i - 2).inode().mode();
-            byte[] bytes = name.getBytes(StandardCharsets.UTF_8);
-            int entry = FuseWire.direntSize(bytes.length);
-            if (used + entry > size) {
-                break; // the kernel asks again from the next offset
+        return withInode("readdir", nodeid, dir -> {
+            List<InodeTable.DirEntry> children = table.children(dir);
+            int used = 0;
+            for (long i = Math.max(0, offset); i < children.size() + 2; i++) {
+                String name = i == 0 ? "." : i == 1 ? ".." : children.get((int) i - 2).name();
+                long ino = i == 0 ? dir.ino() : i == 1 ? table.parentOf(dir) : children.get((int) i - 2).inode().ino();
+                int mode = i < 2 ? Inode.S_IFDIR : children.get((int) i - 2).inode().mode();
+                byte[] bytes = name.getBytes(StandardCharsets.UTF_8);
+                int entry = FuseWire.direntSize(bytes.length);
+                if (used + entry > size) {
+                    break; // the kernel asks again from the next offset
+                }
+                int at = BODY + used;
+                out.putLong(at, ino);
+                out.putLong(at + 8, i + 1);
+                out.putInt(at + 16, bytes.length);
+                out.putInt(at + 20, (mode & Inode.S_IFMT) >>> 12);
+                out.put(at + 24, bytes, 0, bytes.length);
+                out.setMemory(at + 24 + bytes.length, entry - FuseWire.DIRENT_HEADER - bytes.length, (byte) 0);
+                used += entry;
             }
-            int at = BODY + used;
-            out.putLong(at, ino);
-            out.putLong(at + 8, i + 1);
-            out.putInt(at + 16, bytes.length);
-            out.putInt(at + 20, (mode & Inode.S_IFMT) >>> 12);
-            out.put(at + 24, bytes, 0, bytes.length);
-            out.setMemory(at + 24 + bytes.length, entry - FuseWire.DIRENT_HEADER - bytes.length, (byte) 0);
-            used += entry;
-        }
-        return timed("readdir", start, used);
+            return used;
+        });
     }
 
     int getxattr(long nodeid, String name, int size, Pointer out) {
-        long start = System.nanoTime();
-        Inode inode = table.inode(nodeid);
-        int result;
-        if (inode == null) {
-            result = -ENOENT;
-        } else {
+        return withInode("getxattr", nodeid, inode -> {
             byte[] v = inode.xattr(name);
-            result = v == null ? -ENODATA : xattrReply(v, size, out);
-        }
-        return timed("getxattr", start, result);
+            return v == null ? -ENODATA : xattrReply(v, size, out);
+        });
     }
 
     int listxattr(long nodeid, int size, Pointer out) {
-        long start = System.nanoTime();
-        Inode inode = table.inode(nodeid);
-        int result;
-        if (inode == null) {
-            result = -ENOENT;
-        } else {
+        return withInode("listxattr", nodeid, inode -> {
             StringBuilder names = new StringBuilder();
             inode.xattrs().keySet().forEach(n -> names.append(n).append('\0'));
-            result = xattrReply(names.toString().getBytes(StandardCharsets.UTF_8), size, out);
-        }
-        return timed("listxattr", start, result);
+            return xattrReply(names.toString().getBytes(StandardCharsets.UTF_8), size, out);
+        });
     }
 
     int statfs(Pointer out) {
@@ -247,6 +212,13 @@ final class LayerOps {
         out.putInt(BODY + 48, BLOCK_SIZE); // frsize
         out.setMemory(BODY + 52, FuseWire.STATFS_OUT - 52, (byte) 0);
         return timed("statfs", start, FuseWire.STATFS_OUT);
+    }
+
+    /** Times {@code operation} on inode {@code nodeid}: ENOENT when there is none, else what {@code op} answers. */
+    private int withInode(String operation, long nodeid, ToIntFunction<Inode> op) {
+        long start = System.nanoTime();
+        Inode inode = table.inode(nodeid);
+        return timed(operation, start, inode == null ? -ENOENT : op.applyAsInt(inode));
     }
 
     private int timed(String operation, long startNanos, int result) {

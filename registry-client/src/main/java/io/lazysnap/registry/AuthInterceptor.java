@@ -1,7 +1,6 @@
 package io.lazysnap.registry;
 
 import okhttp3.HttpUrl;
-import okhttp3.Interceptor;
 import okhttp3.Request;
 import okhttp3.Response;
 
@@ -13,7 +12,7 @@ import java.io.IOException;
  * from where it redirected to (blob storage) is final, so storage can never name a realm that gets the
  * registry's credentials. A mirror gets only credentials configured for the mirror.
  */
-final class AuthInterceptor implements Interceptor {
+final class AuthInterceptor extends SpecInterceptor {
 
     private final Authorizer authorizer;
 
@@ -22,12 +21,7 @@ final class AuthInterceptor implements Interceptor {
     }
 
     @Override
-    public Response intercept(Chain chain) throws IOException {
-        Request request = chain.request();
-        RequestSpec spec = request.tag(RequestSpec.class);
-        if (spec == null) {
-            return chain.proceed(request);
-        }
+    Response intercept(Chain chain, Request request, RequestSpec spec) throws IOException {
         Attempt attempt = request.tag(Attempt.class);
         boolean mirror = attempt != null && attempt.endpoint().mirror();
         String header = authorizer.header(request.url(), spec, mirror);

@@ -1,7 +1,6 @@
 package io.lazysnap.registry;
 
 import okhttp3.HttpUrl;
-import okhttp3.Interceptor;
 import okhttp3.Request;
 import okhttp3.Response;
 import org.slf4j.Logger;
@@ -17,7 +16,7 @@ import java.util.List;
  * success hands over to the next; the last host's answer is final. Mirrors get containerd's {@code ns} query
  * parameter so a shared cache knows which registry is meant.
  */
-final class HostFallbackInterceptor implements Interceptor {
+final class HostFallbackInterceptor extends SpecInterceptor {
 
     private static final Logger log = LoggerFactory.getLogger(HostFallbackInterceptor.class);
 
@@ -32,10 +31,8 @@ final class HostFallbackInterceptor implements Interceptor {
     }
 
     @Override
-    public Response intercept(Chain chain) throws IOException {
-        Request request = chain.request();
-        RequestSpec spec = request.tag(RequestSpec.class);
-        if (spec == null || request.tag(Attempt.class) != null) {
+    Response intercept(Chain chain, Request request, RequestSpec spec) throws IOException {
+        if (request.tag(Attempt.class) != null) {
             return chain.proceed(request);
         }
         List<Endpoint> endpoints;

@@ -1,6 +1,5 @@
 package io.lazysnap.registry;
 
-import okhttp3.Interceptor;
 import okhttp3.Request;
 import okhttp3.Response;
 import org.slf4j.Logger;
@@ -22,7 +21,7 @@ import java.util.concurrent.TimeUnit;
  * 429 and 5xx) with exponential backoff and jitter, honouring {@code Retry-After}, and never sleeping past the
  * request's deadline. A host that cannot be reached at all is not retried when another host can take over.
  */
-final class RetryInterceptor implements Interceptor {
+final class RetryInterceptor extends SpecInterceptor {
 
     private static final Logger log = LoggerFactory.getLogger(RetryInterceptor.class);
     private static final Set<Integer> RETRYABLE = Set.of(408, 429, 500, 502, 503, 504);
@@ -40,12 +39,7 @@ final class RetryInterceptor implements Interceptor {
     }
 
     @Override
-    public Response intercept(Chain chain) throws IOException {
-        Request request = chain.request();
-        RequestSpec spec = request.tag(RequestSpec.class);
-        if (spec == null) {
-            return chain.proceed(request);
-        }
+    Response intercept(Chain chain, Request request, RequestSpec spec) throws IOException {
         Attempt routed = request.tag(Attempt.class);
         String host = Urls.hostPort(request.url());
         for (int attempt = 1; ; attempt++) {

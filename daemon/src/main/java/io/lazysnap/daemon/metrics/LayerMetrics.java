@@ -61,26 +61,13 @@ final class LayerMetrics {
     }
 
     BlobSource countReads(String layerDigest, BlobSource blob) {
-        return new BlobSource() {
-            @Override
-            public long size() throws IOException {
-                return blob.size();
-            }
-
-            @Override
-            public byte[] read(long offset, int length) throws IOException {
-                long start = System.nanoTime();
-                byte[] bytes = blob.read(offset, length);
-                rangeReads.observe(Seconds.since(start));
-                fetchedBytes.labelValues(layerDigest).inc(bytes.length);
-                return bytes;
-            }
-
-            @Override
-            public void close() throws IOException {
-                blob.close();
-            }
-        };
+        return BlobSource.decorate(blob, (offset, length) -> {
+            long start = System.nanoTime();
+            byte[] bytes = blob.read(offset, length);
+            rangeReads.observe(Seconds.since(start));
+            fetchedBytes.labelValues(layerDigest).inc(bytes.length);
+            return bytes;
+        });
     }
 
     Closeable track(MountedLayer layer) {

@@ -41,23 +41,15 @@ final class RecordedReads {
 
     /** A source that records every read it passes to {@code blob}. */
     BlobSource recording(BlobSource blob) {
-        return new BlobSource() {
-            @Override
-            public long size() throws IOException {
-                return blob.size();
-            }
-
-            @Override
-            public byte[] read(long offset, int length) throws IOException {
-                byte[] bytes = blob.read(offset, length);
-                if (!sealed) {
-                    synchronized (reads) {
-                        reads.add(new Read(offset, bytes));
-                    }
+        return BlobSource.decorate(blob, (offset, length) -> {
+            byte[] bytes = blob.read(offset, length);
+            if (!sealed) {
+                synchronized (reads) {
+                    reads.add(new Read(offset, bytes));
                 }
-                return bytes;
             }
-        };
+            return bytes;
+        });
     }
 
     /** Stops recording: what was read so far is what opening the layer needs. */
@@ -67,28 +59,15 @@ final class RecordedReads {
 
     /** A source that serves recorded ranges locally and everything else from {@code blob}. */
     BlobSource replaying(BlobSource blob) {
-        return new BlobSource() {
-            @Override
-            public long size() throws IOException {
-                return blob.size();
-            }
-
-            @Override
-            public byte[] read(long offset, int length) throws IOException {
-                for (Read r : reads) {
-                    if (r.covers(offset, length)) {
-                        int from = (int) (offset - r.offset());
-                        return Arrays.copyOfRange(r.bytes(), from, from + length);
-                    }
+        return BlobSource.decorate(blob, (offset, length) -> {
+            for (Read r : reads) {
+                if (r.covers(offset, length)) {
+                    int from = (int) (offset - r.offset());
+                    return Arrays.copyOfRange(r.bytes(), from, from + length);
                 }
-                return blob.read(offset, length);
             }
-
-            @Override
-            public void close() throws IOException {
-                blob.close();
-            }
-        };
+            return blob.read(offset, length);
+        });
     }
 
     /** Writes atomically (temp file + rename), so a crash leaves the old file or the new one. */
