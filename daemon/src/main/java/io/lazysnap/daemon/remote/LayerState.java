@@ -36,6 +36,6 @@ record LayerState(@JsonProperty("repository") String repository, @JsonProperty("
     }
 
     static LayerState load(Path snapshotDir) throws IOException {
-        return JSON.readValue(snapshotDir.resolve(FILE).toFile(), LayerState.class);
+        return JSON.readValue(Files.readAllBytes(snapshotDir.resolve(FILE)), LayerState.class);
     }
 }

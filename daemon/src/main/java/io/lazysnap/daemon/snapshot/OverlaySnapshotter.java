@@ -7,6 +7,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -19,6 +20,9 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
@@ -52,6 +56,11 @@ public final class OverlaySnapshotter implements Snapshotter {
     private final PrepareGate gate;
     /** Mounts of remote layers by snapshot id; closing one unmounts the layer. */
     private final Map<Long, Closeable> remoteMounts = new ConcurrentHashMap<>();
+    /**
+     * Remote layers recorded but still being mounted, outside the store's lock: a snapshot made on top of one
+     * answers once its mount is done (or failed), so no overlay ever sees an unmounted lower layer.
+     */
+    private final Map<Long, CompletableFuture<Void>> mounting = new ConcurrentHashMap<>();
 
     private OverlaySnapshotter(Root root, SnapshotStore store, Clock clock, Optional<RemoteLayerProvider> remote,
                                Optional<LayerUnpacker> unpacker, PrepareGate gate) {
@@ -91,6 +100,11 @@ public final class OverlaySnapshotter implements Snapshotter {
         for (StoredSnapshot s : remoteLayers) {
             try {
                 remoteMounts.put(s.id(), provider.restore(snapshotDir(s.id())));
+            } catch (NoSuchFileException e) {
+                // Recorded, then the daemon stopped before the mount saved its state: the Prepare never answered.
+                log.warn("remote layer {} was never mounted ({} is missing): removing it", s.info().name(),
+                        e.getFile());
+                forgetUnmounted(s.id());
             } catch (IOException | RuntimeException e) {
                 log.error("cannot restore remote layer {} ({}): containers using it will fail until it is removed"
                         + " and pulled again", s.info().name(), snapshotDir(s.id()), e);
@@ -142,14 +156,18 @@ public final class OverlaySnapshotter implements Snapshotter {
 
     @Override
     public List<MountSpec> mounts(String key) {
-        return store.read(tx -> {
+        List<Long> parentIds = new ArrayList<>();
+        List<MountSpec> mounts = store.read(tx -> {
             StoredSnapshot s = require(tx, key);
             if (s.kind() == Kind.COMMITTED) {
                 throw SnapshotException.failedPrecondition(
                         "snapshot %s is committed: only active snapshots and views have mounts", key);
             }
-            return mountsOf(s, tx.parentIds(s.parentId()));
+            parentIds.addAll(tx.parentIds(s.parentId()));
+            return mountsOf(s, parentIds);
         });
+        awaitMounted(parentIds);
+        return mounts;
     }
 
     @Override
@@ -217,12 +235,14 @@ public final class OverlaySnapshotter implements Snapshotter {
         Map<String, String> committedLabels = new HashMap<>(labels);
         committedLabels.put(LayerLabels.REMOTE, LayerLabels.REMOTE_VALUE);
         Path staging = stage(Kind.COMMITTED);
-        Closeable[] mount = new Closeable[1];
+        CompletableFuture<Void> done = new CompletableFuture<>();
         long[] created = new long[1];
         boolean mounted = false;
         long opened = System.nanoTime();
         try {
-            long id = store.transaction(tx -> {
+            // Recorded under the store's lock, mounted outside it: a FUSE mount that hangs must not stop every
+            // other snapshot call. Registered as mounting before the record is visible to anyone.
+            store.transaction(tx -> {
                 if (findTarget(tx, target, parent).isPresent()) {
                     throw SnapshotException.alreadyExists("target snapshot %s already exists", target);
                 }
@@ -230,34 +250,71 @@ public final class OverlaySnapshotter implements Snapshotter {
                 created[0] = tx.insert(committedName(tx, target), parentId, Kind.COMMITTED, committedLabels,
                         clock.instant());
                 moveIntoPlace(staging, snapshotDir(created[0]));
-                mount[0] = layer.get().mount(snapshotDir(created[0]));
-                return created[0];
+                mounting.put(created[0], done);
+                return null;
             });
-            remoteMounts.put(id, mount[0]);
-            mount[0] = null;
+            remoteMounts.put(created[0], layer.get().mount(snapshotDir(created[0])));
             mounted = true;
+            done.complete(null);
             log.info("layer for {} committed, served remotely", target);
             long recorded = System.nanoTime();
             awaitReady(layer.get());
-            log.debug("layer for {}: opened in {} us, mounted and recorded in {} us, ready after {} us", target,
+            log.debug("layer for {}: opened in {} us, recorded and mounted in {} us, ready after {} us", target,
                     (opened - start) / 1000, (recorded - opened) / 1000, (System.nanoTime() - recorded) / 1000);
             return true;
-        } catch (UncheckedIOException | LinkageError e) {
+        } catch (IOException | UncheckedIOException | LinkageError e) {
             // A LinkageError is a FUSE library that went missing since the start-up check.
             log.warn("layer for {} cannot be mounted, containerd will download it: {}", target, e.toString());
-            closeQuietly(mount[0]);
-            mount[0] = null;
             if (created[0] != 0) {
-                deleteQuietly(snapshotDir(created[0]));
+                forgetUnmounted(created[0]);
             }
+            done.completeExceptionally(e);
             return false;
         } finally {
-            closeQuietly(mount[0]);
+            if (created[0] != 0) {
+                mounting.remove(created[0]);
+            }
             if (!mounted) {
                 layer.get().discard();
             }
             inFlight.remove(staging);
             deleteQuietly(staging);
+        }
+    }
+
+    /**
+     * Deletes the record of a remote layer whose mount failed. Nothing can use it yet, but a snapshot may already have
+     * been made on top of it (it waits for the mount and then fails); then the layer stays, without its mount.
+     */
+    private void forgetUnmounted(long id) {
+        boolean deleted = store.transaction(tx -> {
+            if (tx.hasChildren(id)) {
+                return false;
+            }
+            tx.delete(id);
+            return true;
+        });
+        if (deleted) {
+            deleteQuietly(snapshotDir(id));
+        } else {
+            log.error("remote layer snapshot {} could not be mounted and has a child already; remove both, then pull"
+                    + " again", id);
+        }
+    }
+
+    /** Waits until the remote layers among {@code ids} that are being mounted are; fails if a mount failed. */
+    private void awaitMounted(List<Long> ids) {
+        for (long id : ids) {
+            CompletableFuture<Void> pending = mounting.get(id);
+            if (pending == null) {
+                continue;
+            }
+            try {
+                pending.join();
+            } catch (CompletionException | CancellationException e) {
+                throw SnapshotException.failedPrecondition("parent layer snapshot %d could not be mounted: %s", id,
+                        e.getCause() == null ? e.toString() : e.getCause().toString());
+            }
         }
     }
 
@@ -322,8 +379,9 @@ public final class OverlaySnapshotter implements Snapshotter {
         }
         Labels.validate(labels);
         Path staging = stage(kind);
+        List<Long> parentIds = new ArrayList<>();
         try {
-            return store.transaction(tx -> {
+            List<MountSpec> mounts = store.transaction(tx -> {
                 if (tx.find(key).isPresent()) {
                     throw SnapshotException.alreadyExists("snapshot %s already exists", key);
                 }
@@ -331,8 +389,11 @@ public final class OverlaySnapshotter implements Snapshotter {
                 long id = tx.insert(key, parentId, kind, labels, clock.instant());
                 moveIntoPlace(staging, snapshotDir(id));
                 StoredSnapshot created = tx.find(key).orElseThrow();
-                return mountsOf(created, tx.parentIds(parentId));
+                parentIds.addAll(tx.parentIds(parentId));
+                return mountsOf(created, parentIds);
             });
+            awaitMounted(parentIds);
+            return mounts;
         } finally {
             inFlight.remove(staging);
             deleteQuietly(staging);
@@ -428,6 +489,13 @@ public final class OverlaySnapshotter implements Snapshotter {
 
     @Override
     public void remove(String key) {
+        store.read(tx -> tx.find(key)).ifPresent(s -> {
+            try {
+                awaitMounted(List.of(s.id())); // then it is unmounted below, not mounted after its removal
+            } catch (SnapshotException mountFailed) {
+                // Its record is gone with the failed mount, or stays without a mount: either way removable.
+            }
+        });
         StoredSnapshot removed = store.transaction(tx -> {
             StoredSnapshot s = require(tx, key);
             if (tx.hasChildren(s.id())) {

@@ -18,6 +18,7 @@ import io.lazysnap.daemon.snapshot.RemoteLayerProvider;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -116,22 +117,50 @@ class RemoteSnapshotTest {
     }
 
     @Test
-    void statsAndListsAreAnsweredWhileALayerIsBeingMounted() throws Exception {
+    void otherCallsGoOnWhileALayerIsBeingMountedAndSnapshotsOnTopWaitForIt() throws Exception {
         assertThrows(StatusRuntimeException.class, () -> sn.prepare("e0", "", layerLabels("chain0", "sha256:l0")));
         provider.mountGate = new CountDownLatch(1);
         CompletableFuture<StatusRuntimeException> prepare = CompletableFuture.supplyAsync(() -> assertThrows(
                 StatusRuntimeException.class, () -> sn.prepare("e1", "chain0", layerLabels("chain1", "sha256:l1"))));
         assertTrue(provider.mounting.await(30, TimeUnit.SECONDS));
-        // Before, the mount held the store's one lock: containerd's Stat and List waited for it (up to the mount's
-        // timeout when FUSE hangs).
+        // Before, the mount held the store's one lock: every Prepare, Commit and Remove waited for it (up to the
+        // mount's timeout when FUSE hangs).
         assertEquals(Kind.COMMITTED, CompletableFuture.supplyAsync(() -> sn.stat("chain0"))
                 .get(10, TimeUnit.SECONDS).getKind());
-        assertEquals(List.of("chain0"), CompletableFuture.supplyAsync(() -> sn.list().stream().map(Info::getName)
-                .toList()).get(10, TimeUnit.SECONDS), "the layer being mounted is not committed yet");
+        CompletableFuture.runAsync(() -> {
+            sn.prepare("unrelated", "chain0", Map.of());
+            sn.commit("unrelated-layer", "unrelated", Map.of());
+            sn.remove("unrelated-layer");
+        }).get(10, TimeUnit.SECONDS);
+        CompletableFuture<List<MountSpec>> onTop = CompletableFuture.supplyAsync(() -> sn.view("v1", "chain1",
+                Map.of()));
+        Thread.sleep(300);
+        assertFalse(onTop.isDone(), "a view of the layer being mounted answers once it is mounted");
         assertFalse(prepare.isDone());
         provider.mountGate.countDown();
         assertEquals(Status.Code.ALREADY_EXISTS, prepare.get(30, TimeUnit.SECONDS).getStatus().getCode());
+        List<MountSpec> view = onTop.get(30, TimeUnit.SECONDS);
+        String lowerdir = view.get(0).options().stream().filter(o -> o.startsWith("lowerdir=")).findFirst()
+                .orElseThrow();
+        Path top = Path.of(lowerdir.substring("lowerdir=".length()).split(":")[0]);
+        assertTrue(Files.exists(top.resolve("sha256_l1")), "the view's top layer is mounted: " + view);
         assertEquals(Kind.COMMITTED, sn.stat("chain1").getKind());
+    }
+
+    @Test
+    void aRemoteLayerRecordedButNeverMountedIsRemovedAtTheNextStart() throws Exception {
+        assertThrows(StatusRuntimeException.class, () -> sn.prepare("e1", "", layerLabels("chain1", "sha256:l1")));
+        Path snapshot = provider.mounted.get(0);
+        // As if the daemon had died after recording the layer, before its mount saved the layer's state.
+        Files.delete(snapshot.resolve("layer"));
+        sn.close();
+        restart();
+        assertEquals(Status.Code.NOT_FOUND, assertThrows(StatusRuntimeException.class, () -> sn.stat("chain1"))
+                .getStatus().getCode());
+        assertFalse(Files.exists(snapshot), "its directory went with it");
+        assertEquals(Status.Code.ALREADY_EXISTS, assertThrows(StatusRuntimeException.class,
+                () -> sn.prepare("e2", "", layerLabels("chain1", "sha256:l1"))).getStatus().getCode(),
+                "and the next Prepare mounts it afresh");
     }
 
     @Test
@@ -242,7 +271,9 @@ class RemoteSnapshotTest {
 
         @Override
         public Closeable restore(Path snapshotDir) throws IOException {
-            assertTrue(Files.exists(snapshotDir.resolve("layer")), "state files move with the snapshot directory");
+            if (!Files.exists(snapshotDir.resolve("layer"))) {
+                throw new NoSuchFileException(snapshotDir.resolve("layer").toString());
+            }
             restored.add(snapshotDir);
             return handle(snapshotDir);
         }
