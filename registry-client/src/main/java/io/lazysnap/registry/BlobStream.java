@@ -2,7 +2,6 @@ package io.lazysnap.registry;
 
 import io.lazysnap.estargz.BlobSource;
 import java.io.IOException;
-import java.io.InputStream;
 import java.util.function.LongConsumer;
 
 /**
@@ -10,7 +9,7 @@ import java.util.function.LongConsumer;
  * client holds only small blobs in memory, and layers are streamed. The digest is checked when the last byte is
  * read; {@link #readToEndAndVerify()} checks it when a consumer (a tar reader) stops before the end.
  */
-public final class BlobStream extends InputStream {
+public final class BlobStream extends BlockInputStream {
 
     private static final int RANGE = 4 << 20;
 
@@ -37,16 +36,7 @@ public final class BlobStream extends InputStream {
     }
 
     @Override
-    public int read() throws IOException {
-        byte[] one = new byte[1];
-        return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
-    }
-
-    @Override
-    public int read(byte[] dst, int off, int len) throws IOException {
-        if (len == 0) {
-            return 0;
-        }
+    protected int readBlock(byte[] dst, int off, int len) throws IOException {
         if (position == buffer.length && !fill()) {
             return -1;
         }

@@ -1,6 +1,7 @@
 package io.lazysnap.daemon.unpack;
 
 import io.lazysnap.registry.BlobDigest;
+import io.lazysnap.registry.BlockInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
@@ -23,7 +24,7 @@ import org.slf4j.LoggerFactory;
  * bytes are checked against the blob's digest at the end. A registry that answers a range request with the whole
  * blob is read as one stream instead, from where the reader is.
  */
-public final class ParallelBlobStream extends InputStream {
+public final class ParallelBlobStream extends BlockInputStream {
 
     /** Where the bytes come from: a blob's ranges, and the blob as one stream. */
     public interface Blob {
@@ -125,16 +126,7 @@ public final class ParallelBlobStream extends InputStream {
     }
 
     @Override
-    public int read() throws IOException {
-        byte[] one = new byte[1];
-        return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
-    }
-
-    @Override
-    public int read(byte[] dst, int off, int len) throws IOException {
-        if (len == 0) {
-            return 0;
-        }
+    protected int readBlock(byte[] dst, int off, int len) throws IOException {
         if (whole != null) {
             return readWhole(dst, off, len);
         }
