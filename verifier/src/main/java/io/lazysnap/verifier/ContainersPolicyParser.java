@@ -38,6 +38,7 @@ final class ContainersPolicyParser {
 
     private final String source;
     private final Path baseDir;
+    private final PolicySources sources = new PolicySources();
 
     ContainersPolicyParser(String source, Path baseDir) {
         this.source = source;
@@ -45,6 +46,7 @@ final class ContainersPolicyParser {
     }
 
     Policy parse(String text) throws PolicyException {
+        sources.add(source, text);
         JsonNode root;
         try {
             root = JSON.readTree(text);
@@ -86,7 +88,7 @@ final class ContainersPolicyParser {
         if (defaultRule == null) {
             defaultRule = rule("default", List.of(), root.get("default"));
         }
-        return new Policy(source, rules, defaultRule);
+        return new Policy(source, rules, defaultRule, sources.fingerprint());
     }
 
     /** A scope names a registry host, a namespace or a repository, and everything under it. */
@@ -198,7 +200,9 @@ final class ContainersPolicyParser {
             path = baseDir.resolve(path).normalize();
         }
         try {
-            return TrustedKey.of(path.toString(), Files.readString(path));
+            String pem = Files.readString(path);
+            sources.add(path.toString(), pem);
+            return TrustedKey.of(path.toString(), pem);
         } catch (IOException e) {
             throw error(name + ": cannot read key " + path + ": " + e.getMessage());
         } catch (IllegalArgumentException e) {

@@ -19,11 +19,13 @@ public final class Policy {
     private final String source;
     private final List<Rule> rules;
     private final Rule defaultRule;
+    private final String fingerprint;
 
-    Policy(String source, List<Rule> rules, Rule defaultRule) {
+    Policy(String source, List<Rule> rules, Rule defaultRule, String fingerprint) {
         this.source = source;
         this.rules = List.copyOf(rules);
         this.defaultRule = defaultRule;
+        this.fingerprint = fingerprint;
     }
 
     /**
@@ -64,6 +66,14 @@ public final class Policy {
         String keys = "keys = [\"" + publicKeyPem.toAbsolutePath().toString().replace("\\", "\\\\") + "\"]";
         return parse("[default]\nmode = \"enforce\"\nsigned_reference = \"any\"\n" + keys + "\n", null,
                 publicKeyPem.toString());
+    }
+
+    /**
+     * A digest of everything this policy was made from (its text, and every key, certificate and trusted root file
+     * it read): it changes whenever what the policy decides may change.
+     */
+    public String fingerprint() {
+        return fingerprint;
     }
 
     /** What the policy does with {@code image}. */

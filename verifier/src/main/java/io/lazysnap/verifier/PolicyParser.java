@@ -34,6 +34,7 @@ final class PolicyParser {
 
     private final String source;
     private final Path baseDir;
+    private final PolicySources sources = new PolicySources();
     private final Map<Path, TrustedRoot> trustedRoots = new HashMap<>();
     private TomlLines lines;
 
@@ -43,6 +44,7 @@ final class PolicyParser {
     }
 
     Policy parse(String text) throws PolicyException {
+        sources.add(source, text);
         lines = new TomlLines(text);
         JsonNode root;
         try {
@@ -66,7 +68,7 @@ final class PolicyParser {
         Rule defaultRule = root.has("default") ? rule(root.get("default"), "default", "default rule")
                 : new Rule("default rule", List.of(), Mode.ENFORCE,
                 new Signers(List.of(), List.of(), null, null, false), SignedReference.SAME_REPOSITORY, null, false);
-        return new Policy(source, rules, defaultRule);
+        return new Policy(source, rules, defaultRule, sources.fingerprint());
     }
 
     private Rule rule(JsonNode node, String table, String name) throws PolicyException {
@@ -176,6 +178,7 @@ final class PolicyParser {
             return cached;
         }
         try {
+            sources.add(file.toString(), readTrustedRoot(file));
             TrustedRoot root = TrustedRoot.load(file);
             trustedRoots.put(file, root);
             return root;
@@ -202,10 +205,21 @@ final class PolicyParser {
         }
     }
 
+    /** The trusted root's bytes for the fingerprint; an unreadable one is reported by {@link TrustedRoot#load}. */
+    private static byte[] readTrustedRoot(Path file) {
+        try {
+            return Files.readAllBytes(file);
+        } catch (IOException e) {
+            return new byte[0];
+        }
+    }
+
     private List<X509Certificate> certificates(Path file, String table, String key, String name)
             throws PolicyException {
         try {
-            return Pem.certificates(Files.readString(file));
+            String pem = Files.readString(file);
+            sources.add(file.toString(), pem);
+            return Pem.certificates(pem);
         } catch (IOException e) {
             throw error(table, key, name + ": cannot read " + file + ": " + e.getMessage());
         } catch (CertificateException e) {
@@ -216,7 +230,9 @@ final class PolicyParser {
     private TrustedKey key(String file, String table, String name) throws PolicyException {
         Path path = path(file);
         try {
-            return TrustedKey.of(path.toString(), Files.readString(path));
+            String pem = Files.readString(path);
+            sources.add(path.toString(), pem);
+            return TrustedKey.of(path.toString(), pem);
         } catch (IOException e) {
             throw error(table, "keys", name + ": cannot read key " + path + ": " + e.getMessage());
         } catch (IllegalArgumentException e) {

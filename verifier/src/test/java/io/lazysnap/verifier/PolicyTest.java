@@ -10,6 +10,7 @@ import java.security.KeyPairGenerator;
 
 import static io.lazysnap.verifier.Fixtures.q;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 class PolicyTest {
@@ -146,6 +147,22 @@ class PolicyTest {
         Path policy = dir.resolve("policy.toml");
         Files.writeString(policy, "[default]\nkeys = [\"ed.pub\", " + q("some-rsa-key.pub") + "]\n");
         assertEquals(2, Policy.load(policy).ruleFor(Reference.parse("x.example/y")).signers().keys().size());
+    }
+
+    @Test
+    void theFingerprintChangesWithTheTextAndWithEveryFileThePolicyRead(@TempDir Path dir) throws Exception {
+        Path key = dir.resolve("signer.pub");
+        Files.writeString(key, Pem.publicKeyPem(KeyPairGenerator.getInstance("Ed25519").generateKeyPair().getPublic()));
+        Path policy = Files.writeString(dir.resolve("policy.toml"), "[default]\nkeys = [\"signer.pub\"]\n");
+        String first = Policy.load(policy).fingerprint();
+        assertEquals(first, Policy.load(policy).fingerprint(), "the same sources, the same fingerprint");
+
+        Files.writeString(key, Pem.publicKeyPem(KeyPairGenerator.getInstance("Ed25519").generateKeyPair().getPublic()));
+        String rotated = Policy.load(policy).fingerprint();
+        assertNotEquals(first, rotated, "another key under the same name is another policy");
+
+        Files.writeString(policy, "[default]\nmode = \"warn\"\nkeys = [\"signer.pub\"]\n");
+        assertNotEquals(rotated, Policy.load(policy).fingerprint(), "another text is another policy");
     }
 
     @Test

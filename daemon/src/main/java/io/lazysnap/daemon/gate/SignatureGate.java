@@ -45,6 +45,11 @@ public final class SignatureGate implements PrepareGate {
     }
 
     @Override
+    public String policy() {
+        return verifier.policy().fingerprint();
+    }
+
+    @Override
     public Optional<LayerLabels> admit(String target, Optional<LayerLabels> layer) {
         if (layer.isEmpty()) {
             admitUnlabelled(target);

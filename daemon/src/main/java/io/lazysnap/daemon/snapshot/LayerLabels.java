@@ -22,6 +22,8 @@ public record LayerLabels(String target, String imageRef, String layerDigest, Op
     public static final String TARGET = "containerd.io/snapshot.ref";
     public static final String REMOTE = "containerd.io/snapshot/remote";
     public static final String REMOTE_VALUE = "remote snapshot";
+    /** lazysnap's own, on a layer it serves: the fingerprint of the signature policy that admitted it. */
+    public static final String ADMITTED_BY = "lazysnap.io/admitted-by-policy";
     public static final String CRI_IMAGE_REF = "containerd.io/snapshot/cri.image-ref";
     public static final String CRI_LAYER_DIGEST = "containerd.io/snapshot/cri.layer-digest";
     public static final String CRI_IMAGE_LAYERS = "containerd.io/snapshot/cri.image-layers";

@@ -98,6 +98,10 @@ public final class OverlaySnapshotter implements Snapshotter {
         List<StoredSnapshot> remoteLayers = store.transaction(tx -> tx.all().stream()
                 .filter(s -> s.info().labels().containsKey(LayerLabels.REMOTE)).toList());
         for (StoredSnapshot s : remoteLayers) {
+            if (!s.info().labels().getOrDefault(LayerLabels.ADMITTED_BY, PrepareGate.NO_POLICY).equals(gate.policy())
+                    && !admittedAgain(s)) {
+                continue;
+            }
             try {
                 remoteMounts.put(s.id(), provider.restore(snapshotDir(s.id())));
             } catch (NoSuchFileException e) {
@@ -111,6 +115,32 @@ public final class OverlaySnapshotter implements Snapshotter {
             }
         }
         log.info("restored {} of {} remote layers", remoteMounts.size(), remoteLayers.size());
+    }
+
+    /**
+     * Whether the signature policy, changed since {@code s} was admitted, lets it in again; records that it did. A
+     * refused layer is not served: snapshots on top of it fail to mount, naming why.
+     */
+    private boolean admittedAgain(StoredSnapshot s) {
+        Map<String, String> labels = s.info().labels();
+        try {
+            gate.admit(labels.get(LayerLabels.TARGET), LayerLabels.from(labels));
+        } catch (RuntimeException refused) {
+            log.error("remote layer {} is not served: the signature policy changed since it was pulled and does not"
+                    + " admit it now ({}); remove its image and pull it again, or restore the policy", s.info().name(),
+                    refused.getMessage());
+            mounting.put(s.id(), CompletableFuture.failedFuture(new IllegalStateException(
+                    "the signature policy does not admit it since it changed: " + refused.getMessage())));
+            return false;
+        }
+        Map<String, String> admitted = new HashMap<>(labels);
+        admitted.put(LayerLabels.ADMITTED_BY, gate.policy());
+        store.transaction(tx -> {
+            tx.replaceLabels(s.id(), admitted, clock.instant());
+            return null;
+        });
+        log.info("remote layer {} admitted again by the changed signature policy", s.info().name());
+        return true;
     }
 
     @Override
@@ -234,6 +264,7 @@ public final class OverlaySnapshotter implements Snapshotter {
         }
         Map<String, String> committedLabels = new HashMap<>(labels);
         committedLabels.put(LayerLabels.REMOTE, LayerLabels.REMOTE_VALUE);
+        committedLabels.put(LayerLabels.ADMITTED_BY, gate.policy());
         Path staging = stage(Kind.COMMITTED);
         CompletableFuture<Void> done = new CompletableFuture<>();
         long[] created = new long[1];
@@ -312,8 +343,8 @@ public final class OverlaySnapshotter implements Snapshotter {
             try {
                 pending.join();
             } catch (CompletionException | CancellationException e) {
-                throw SnapshotException.failedPrecondition("parent layer snapshot %d could not be mounted: %s", id,
-                        e.getCause() == null ? e.toString() : e.getCause().toString());
+                throw SnapshotException.failedPrecondition("parent layer snapshot %d is not mounted: %s", id,
+                        e.getCause() == null ? e.toString() : e.getCause().getMessage());
             }
         }
     }
@@ -380,19 +411,28 @@ public final class OverlaySnapshotter implements Snapshotter {
         Labels.validate(labels);
         Path staging = stage(kind);
         List<Long> parentIds = new ArrayList<>();
+        long[] created = new long[1];
         try {
             List<MountSpec> mounts = store.transaction(tx -> {
                 if (tx.find(key).isPresent()) {
                     throw SnapshotException.alreadyExists("snapshot %s already exists", key);
                 }
                 long parentId = committedParent(tx, parent);
-                long id = tx.insert(key, parentId, kind, labels, clock.instant());
-                moveIntoPlace(staging, snapshotDir(id));
-                StoredSnapshot created = tx.find(key).orElseThrow();
+                created[0] = tx.insert(key, parentId, kind, labels, clock.instant());
+                moveIntoPlace(staging, snapshotDir(created[0]));
                 parentIds.addAll(tx.parentIds(parentId));
-                return mountsOf(created, parentIds);
+                return mountsOf(tx.find(key).orElseThrow(), parentIds);
             });
-            awaitMounted(parentIds);
+            try {
+                awaitMounted(parentIds);
+            } catch (SnapshotException unmountedParent) {
+                store.transaction(tx -> {
+                    tx.delete(created[0]);
+                    return null;
+                });
+                deleteQuietly(snapshotDir(created[0]));
+                throw unmountedParent;
+            }
             return mounts;
         } finally {
             inFlight.remove(staging);
@@ -505,6 +545,7 @@ public final class OverlaySnapshotter implements Snapshotter {
             tx.delete(s.id());
             return s;
         });
+        mounting.remove(removed.id());
         closeQuietly(remoteMounts.remove(removed.id()));
         if (LayerLabels.REMOTE_VALUE.equals(removed.info().labels().get(LayerLabels.REMOTE)) && remote.isPresent()) {
             try {

@@ -12,6 +12,9 @@ public interface PrepareGate {
     /** Lets every layer in, as its labels name it. */
     PrepareGate OPEN = (target, layer) -> layer;
 
+    /** The {@link #policy()} of a gate that lets everything in. */
+    String NO_POLICY = "none";
+
     /**
      * Returns normally to let the layer in.
      *
@@ -22,4 +25,12 @@ public interface PrepareGate {
      * @throws SnapshotException {@code FAILED_PRECONDITION} naming the image and the reason, to refuse it
      */
     Optional<LayerLabels> admit(String target, Optional<LayerLabels> layer);
+
+    /**
+     * What this gate decides by, as a fingerprint that changes whenever its decisions may: a layer admitted under
+     * another one is admitted again before it is served after a restart.
+     */
+    default String policy() {
+        return NO_POLICY;
+    }
 }
