@@ -9,7 +9,6 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 /**
  * {@code lazysnap rpull}: asks the running daemon to pull an image into containerd, preparing its layers lazily when
@@ -41,18 +40,13 @@ final class RpullCommand implements Callable<Integer> {
     String platform;
 
     @Mixin
-    CliLogging logging;
-
-    @Mixin
-    RegistryOptions registry;
-
-    @Parameters(paramLabel = "REF", description = "Image reference, e.g. registry.example.com/app:v1")
-    String ref;
+    ImageCommandOptions image;
 
     @Override
     public Integer call() {
-        logging.apply();
-        PullRequest request = new PullRequest(ref, address.toAbsolutePath().toString(), namespace, snapshotter,
+        image.logging.apply();
+        RegistryOptions registry = image.registry;
+        PullRequest request = new PullRequest(image.ref, address.toAbsolutePath().toString(), namespace, snapshotter,
                 platform, registry.plainHttp, registry.hostsDir == null ? null
                 : registry.hostsDir.toAbsolutePath().toString(), System.console() != null);
         try {

@@ -1,8 +1,6 @@
 package io.lazysnap.cli;
 
 import io.lazysnap.registry.Descriptor;
-import io.lazysnap.registry.Reference;
-import io.lazysnap.registry.RegistryClient;
 import io.lazysnap.daemon.remote.HostPlatform;
 import io.lazysnap.verifier.CosignSigner;
 import java.nio.file.Path;
@@ -10,7 +8,6 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 /** {@code lazysnap sign}: attach a classic cosign signature to an image, as {@code cosign sign --key} does. */
 @Command(name = "sign", mixinStandardHelpOptions = true,
@@ -26,32 +23,20 @@ final class SignCommand implements Callable<Integer> {
     boolean platformManifest;
 
     @Mixin
-    CliLogging logging;
-
-    @Mixin
-    RegistryOptions registry;
-
-    @Parameters(paramLabel = "REF", description = "Image to sign")
-    String ref;
+    ImageCommandOptions image;
 
     @Override
     public Integer call() {
-        logging.apply();
-        try {
-            Reference image = Reference.parse(ref);
+        return image.run("sign", (reference, client) -> {
             CosignSigner signer = CosignSigner.fromPem(key);
-            try (RegistryClient client = registry.client(image)) {
-                var resolved = client.resolve(image, HostPlatform.get());
-                String digest = platformManifest || resolved.index().isEmpty()
-                        ? resolved.manifest().descriptor().digest()
-                        : resolved.reference().digest().orElseThrow();
-                Descriptor signature = signer.sign(client, image, digest);
-                System.out.println("signed " + image.name() + "@" + digest + " (signature manifest "
-                        + signature.digest() + ")");
-                return 0;
-            }
-        } catch (Exception e) {
-            return CliErrors.report("sign", e);
-        }
+            var resolved = client.resolve(reference, HostPlatform.get());
+            String digest = platformManifest || resolved.index().isEmpty()
+                    ? resolved.manifest().descriptor().digest()
+                    : resolved.reference().digest().orElseThrow();
+            Descriptor signature = signer.sign(client, reference, digest);
+            System.out.println("signed " + reference.name() + "@" + digest + " (signature manifest "
+                    + signature.digest() + ")");
+            return 0;
+        });
     }
 }

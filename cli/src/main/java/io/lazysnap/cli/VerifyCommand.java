@@ -1,7 +1,5 @@
 package io.lazysnap.cli;
 
-import io.lazysnap.registry.Reference;
-import io.lazysnap.registry.RegistryClient;
 import io.lazysnap.verifier.Policy;
 import io.lazysnap.verifier.Verdict;
 import io.lazysnap.verifier.Verifier;
@@ -11,7 +9,6 @@ import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 /** {@code lazysnap verify}: the verdict the node's signature gate would give an image, and why. */
 @Command(name = "verify", mixinStandardHelpOptions = true,
@@ -32,27 +29,15 @@ final class VerifyCommand implements Callable<Integer> {
     }
 
     @Mixin
-    CliLogging logging;
-
-    @Mixin
-    RegistryOptions registry;
-
-    @Parameters(paramLabel = "REF", description = "Image to check")
-    String ref;
+    ImageCommandOptions image;
 
     @Override
     public Integer call() {
-        logging.apply();
-        try {
-            Reference image = Reference.parse(ref);
+        return image.run("verify", (reference, client) -> {
             Policy policy = trust.policy != null ? Policy.load(trust.policy) : Policy.requireKey(trust.key);
-            try (RegistryClient client = registry.client(image)) {
-                Verdict verdict = Verifier.builder(policy, client).build().verify(image);
-                System.out.println(verdict);
-                return verdict.allowed() ? 0 : 1;
-            }
-        } catch (Exception e) {
-            return CliErrors.report("verify", e);
-        }
+            Verdict verdict = Verifier.builder(policy, client).build().verify(reference);
+            System.out.println(verdict);
+            return verdict.allowed() ? 0 : 1;
+        });
     }
 }
