@@ -293,18 +293,22 @@ public final class OverlaySnapshotter implements Snapshotter {
             log.debug("layer for {}: opened in {} us, recorded and mounted in {} us, ready after {} us", target,
                     (opened - start) / 1000, (recorded - opened) / 1000, (System.nanoTime() - recorded) / 1000);
             return true;
-        } catch (IOException | UncheckedIOException | LinkageError e) {
+        } catch (IOException | RuntimeException | LinkageError e) {
+            if (created[0] == 0 && e instanceof SnapshotException raced) {
+                throw raced; // the target was committed meanwhile: ALREADY_EXISTS, as for any Prepare of it
+            }
             // A LinkageError is a FUSE library that went missing since the start-up check.
             log.warn("layer for {} cannot be mounted, containerd will download it: {}", target, e.toString());
+            done.completeExceptionally(e);
             if (created[0] != 0) {
                 forgetUnmounted(created[0]);
             }
-            done.completeExceptionally(e);
             return false;
         } finally {
             if (created[0] != 0) {
                 mounting.remove(created[0]);
             }
+            done.completeExceptionally(new IOException("the mount did not finish")); // no waiter may wait forever
             if (!mounted) {
                 layer.get().discard();
             }

@@ -180,8 +180,12 @@ class RemoteSnapshotTest {
         provider.failMount = true;
         sn.prepare("extract-3 chain3", "chain1", layerLabels("chain3", "sha256:l3"));
         assertEquals(Kind.ACTIVE, sn.stat("extract-3 chain3").getKind());
+        provider.failMount = false;
+        provider.failMountUnchecked = true;
+        sn.prepare("extract-4 chain4", "chain1", layerLabels("chain4", "sha256:l4"));
+        assertEquals(Kind.ACTIVE, sn.stat("extract-4 chain4").getKind(), "an unchecked failure falls back too");
         assertTrue(provider.closed.isEmpty());
-        assertEquals(List.of("chain1", "extract-2 chain2", "extract-3 chain3"),
+        assertEquals(List.of("chain1", "extract-2 chain2", "extract-3 chain3", "extract-4 chain4"),
                 sn.list().stream().map(Info::getName).sorted().toList(), "a failed mount leaves no record");
     }
 
@@ -226,6 +230,7 @@ class RemoteSnapshotTest {
         volatile boolean decline;
         volatile boolean fail;
         volatile boolean failMount;
+        volatile boolean failMountUnchecked;
 
         @Override
         public Optional<RemoteLayer> open(LayerLabels labels) throws IOException {
@@ -247,6 +252,9 @@ class RemoteSnapshotTest {
                     }
                     if (failMount) {
                         throw new IOException("fusermount: permission denied");
+                    }
+                    if (failMountUnchecked) {
+                        throw new IllegalStateException("FUSE session ended before INIT");
                     }
                     Files.writeString(snapshotDir.resolve("fs").resolve(layer.replace(':', '_')), layer);
                     Files.writeString(snapshotDir.resolve("layer"), layer);
