@@ -32,6 +32,7 @@ public final class SocketSelfCheck {
     private static final String LABEL = "lazysnap.io/self-check";
     /** Enough calls for the JIT's first tier to compile gRPC's and netty's per-call code on both sides. */
     private static final int WARM_CALLS = 300;
+    private static final int ATTEMPTS = 5;
 
     private SocketSelfCheck() {
     }
@@ -40,23 +41,43 @@ public final class SocketSelfCheck {
     public static void run(Path socket) throws IOException {
         ManagedChannel channel = SocketChannels.open(socket);
         try {
-            SnapshotsGrpc.SnapshotsBlockingStub stub = SnapshotsGrpc.newBlockingStub(channel)
-                    .withDeadlineAfter(10, TimeUnit.SECONDS);
-            if (exists(stub)) {
-                remove(stub); // left by a daemon killed during its check
+            for (int attempt = 1; !check(SnapshotsGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS));
+                 attempt++) {
+                // containerd's garbage collection removes snapshots its metadata does not know, ours included, when
+                // it reaches a daemon that just (re)started: check again once it has.
+                if (attempt == ATTEMPTS) {
+                    throw new IOException("the gRPC socket " + socket + " lost its self-check snapshot " + KEY
+                            + " " + ATTEMPTS + " times in a row: something removes snapshots as they are made");
+                }
+                Thread.sleep(200);
             }
-            stub.prepare(PrepareSnapshotRequest.newBuilder().setSnapshotter(SNAPSHOTTER).setKey(KEY)
-                    .putLabels(LABEL, "true").build());
-            for (int i = 0; i < WARM_CALLS; i++) {
-                stub.stat(StatSnapshotRequest.newBuilder().setSnapshotter(SNAPSHOTTER).setKey(KEY).build());
-            }
-            listed(stub);
-            remove(stub);
         } catch (StatusRuntimeException e) {
             throw new IOException("the gRPC socket " + socket + " does not answer as expected: " + e.getStatus(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted during the self-check of " + socket, e);
         } finally {
             channel.shutdownNow();
         }
+    }
+
+    /** One round of calls; false if the snapshot was removed by someone else meanwhile. */
+    private static boolean check(SnapshotsGrpc.SnapshotsBlockingStub stub) throws IOException {
+        if (exists(stub)) {
+            remove(stub); // left by a daemon killed during its check
+        }
+        stub.prepare(PrepareSnapshotRequest.newBuilder().setSnapshotter(SNAPSHOTTER).setKey(KEY)
+                .putLabels(LABEL, "true").build());
+        for (int i = 0; i < WARM_CALLS; i++) {
+            if (!exists(stub)) {
+                return false;
+            }
+        }
+        if (!listed(stub)) {
+            return false;
+        }
+        remove(stub);
+        return true;
     }
 
     private static boolean exists(SnapshotsGrpc.SnapshotsBlockingStub stub) {
@@ -71,15 +92,19 @@ public final class SocketSelfCheck {
         }
     }
 
-    /** Lists with the filter form containerd uses to find a remote layer; the snapshot just made must come back. */
-    private static void listed(SnapshotsGrpc.SnapshotsBlockingStub stub) throws IOException {
+    /**
+     * Lists with the filter form containerd uses to find a remote layer: the snapshot just made must come back, or
+     * nothing if it was removed meanwhile (false).
+     */
+    private static boolean listed(SnapshotsGrpc.SnapshotsBlockingStub stub) throws IOException {
         List<String> names = new ArrayList<>();
         stub.list(ListSnapshotsRequest.newBuilder().setSnapshotter(SNAPSHOTTER)
                         .addFilters("labels.\"" + LABEL + "\"==true,parent==\"\"").build())
                 .forEachRemaining(batch -> batch.getInfoList().forEach(info -> names.add(info.getName())));
-        if (!names.equals(List.of(KEY))) {
+        if (!names.isEmpty() && !names.equals(List.of(KEY))) {
             throw new IOException("a filtered List returned " + names + " instead of the snapshot " + KEY);
         }
+        return !names.isEmpty();
     }
 
     private static void remove(SnapshotsGrpc.SnapshotsBlockingStub stub) {
