@@ -119,6 +119,12 @@ public final class FaultProxy implements AutoCloseable {
                 // A client trying TLS first on a loopback registry: answer as a plain-HTTP server does, so it
                 // falls back to HTTP at once instead of waiting for a handshake that never comes.
                 out.write("HTTP/1.0 400 Bad Request\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+                out.flush();
+                // Read what the client sent before closing: unread bytes would make the close a reset, which can
+                // discard the answer before the client reads it.
+                client.shutdownOutput();
+                client.setSoTimeout(1000);
+                in.transferTo(OutputStream.nullOutputStream());
                 return;
             }
             in.reset();

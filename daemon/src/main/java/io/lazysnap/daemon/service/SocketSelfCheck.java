@@ -74,6 +74,9 @@ public final class SocketSelfCheck {
             }
         }
         if (!listed(stub)) {
+            if (exists(stub)) {
+                throw new IOException("a filtered List returned nothing, yet the snapshot " + KEY + " exists");
+            }
             return false;
         }
         remove(stub);

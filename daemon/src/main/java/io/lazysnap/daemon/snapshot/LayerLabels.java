@@ -24,6 +24,8 @@ public record LayerLabels(String target, String imageRef, String layerDigest, Op
     public static final String REMOTE_VALUE = "remote snapshot";
     /** lazysnap's own, on a layer it serves: the fingerprint of the signature policy that admitted it. */
     public static final String ADMITTED_BY = "lazysnap.io/admitted-by-policy";
+    /** lazysnap's own, on a layer it serves: the manifest whose signature that policy checked. */
+    public static final String ADMITTED_MANIFEST = "lazysnap.io/admitted-manifest";
     public static final String CRI_IMAGE_REF = "containerd.io/snapshot/cri.image-ref";
     public static final String CRI_LAYER_DIGEST = "containerd.io/snapshot/cri.layer-digest";
     public static final String CRI_IMAGE_LAYERS = "containerd.io/snapshot/cri.image-layers";

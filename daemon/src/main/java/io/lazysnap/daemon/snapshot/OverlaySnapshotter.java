@@ -108,8 +108,9 @@ public final class OverlaySnapshotter implements Snapshotter {
                 // Recorded, then the daemon stopped before the mount saved its state: the Prepare never answered.
                 log.warn("remote layer {} was never mounted ({} is missing): removing it", s.info().name(),
                         e.getFile());
-                forgetUnmounted(s.id());
+                forgetUnmounted(s.id(), e);
             } catch (IOException | RuntimeException e) {
+                mounting.put(s.id(), CompletableFuture.failedFuture(e));
                 log.error("cannot restore remote layer {} ({}): containers using it will fail until it is removed"
                         + " and pulled again", s.info().name(), snapshotDir(s.id()), e);
             }
@@ -123,8 +124,11 @@ public final class OverlaySnapshotter implements Snapshotter {
      */
     private boolean admittedAgain(StoredSnapshot s) {
         Map<String, String> labels = s.info().labels();
+        // The manifest the layer was served from, not whatever its tag names now.
+        Optional<String> pinned = Optional.ofNullable(labels.get(LayerLabels.ADMITTED_MANIFEST));
         try {
-            gate.admit(labels.get(LayerLabels.TARGET), LayerLabels.from(labels));
+            gate.admit(labels.get(LayerLabels.TARGET),
+                    LayerLabels.from(labels).map(l -> pinned.map(l::withManifestDigest).orElse(l)));
         } catch (RuntimeException refused) {
             log.error("remote layer {} is not served: the signature policy changed since it was pulled and does not"
                     + " admit it now ({}); remove its image and pull it again, or restore the policy", s.info().name(),
@@ -265,10 +269,12 @@ public final class OverlaySnapshotter implements Snapshotter {
         Map<String, String> committedLabels = new HashMap<>(labels);
         committedLabels.put(LayerLabels.REMOTE, LayerLabels.REMOTE_VALUE);
         committedLabels.put(LayerLabels.ADMITTED_BY, gate.policy());
+        // The pinned manifest: the one whose signature the gate checked, which a changed policy checks again.
+        served.manifestDigest().ifPresent(d -> committedLabels.put(LayerLabels.ADMITTED_MANIFEST, d));
         Path staging = stage(Kind.COMMITTED);
         CompletableFuture<Void> done = new CompletableFuture<>();
         long[] created = new long[1];
-        boolean mounted = false;
+        boolean recorded = false;
         long opened = System.nanoTime();
         try {
             // Recorded under the store's lock, mounted outside it: a FUSE mount that hangs must not stop every
@@ -284,44 +290,45 @@ public final class OverlaySnapshotter implements Snapshotter {
                 mounting.put(created[0], done);
                 return null;
             });
+            recorded = true;
             remoteMounts.put(created[0], layer.get().mount(snapshotDir(created[0])));
-            mounted = true;
             done.complete(null);
-            log.info("layer for {} committed, served remotely", target);
-            long recorded = System.nanoTime();
-            awaitReady(layer.get());
-            log.debug("layer for {}: opened in {} us, recorded and mounted in {} us, ready after {} us", target,
-                    (opened - start) / 1000, (recorded - opened) / 1000, (System.nanoTime() - recorded) / 1000);
-            return true;
         } catch (IOException | RuntimeException | LinkageError e) {
-            if (created[0] == 0 && e instanceof SnapshotException raced) {
+            layer.get().discard();
+            if (!recorded && e instanceof SnapshotException raced) {
                 throw raced; // the target was committed meanwhile: ALREADY_EXISTS, as for any Prepare of it
             }
             // A LinkageError is a FUSE library that went missing since the start-up check.
             log.warn("layer for {} cannot be mounted, containerd will download it: {}", target, e.toString());
             done.completeExceptionally(e);
-            if (created[0] != 0) {
-                forgetUnmounted(created[0]);
+            if (recorded) {
+                forgetUnmounted(created[0], e);
+            } else if (created[0] != 0) {
+                // Rolled back: the id is not ours any more (another snapshot may get it), only the directory is.
+                deleteQuietly(snapshotDir(created[0]));
             }
             return false;
         } finally {
             if (created[0] != 0) {
-                mounting.remove(created[0]);
-            }
-            done.completeExceptionally(new IOException("the mount did not finish")); // no waiter may wait forever
-            if (!mounted) {
-                layer.get().discard();
+                mounting.remove(created[0], done);
             }
             inFlight.remove(staging);
             deleteQuietly(staging);
         }
+        log.info("layer for {} committed, served remotely", target);
+        long mountedAt = System.nanoTime();
+        awaitReady(layer.get());
+        log.debug("layer for {}: opened in {} us, recorded and mounted in {} us, ready after {} us", target,
+                (opened - start) / 1000, (mountedAt - opened) / 1000, (System.nanoTime() - mountedAt) / 1000);
+        return true;
     }
 
     /**
-     * Deletes the record of a remote layer whose mount failed. Nothing can use it yet, but a snapshot may already have
-     * been made on top of it (it waits for the mount and then fails); then the layer stays, without its mount.
+     * Deletes the record of a remote layer that is not mounted (its mount failed, or its state is gone). Nothing can
+     * use it yet, but a snapshot may already have been made on top of it; then the layer stays, unmounted, and every
+     * snapshot made on it or mounted over it fails with {@code why} instead of seeing an empty layer.
      */
-    private void forgetUnmounted(long id) {
+    private void forgetUnmounted(long id, Throwable why) {
         boolean deleted = store.transaction(tx -> {
             if (tx.hasChildren(id)) {
                 return false;
@@ -332,8 +339,9 @@ public final class OverlaySnapshotter implements Snapshotter {
         if (deleted) {
             deleteQuietly(snapshotDir(id));
         } else {
-            log.error("remote layer snapshot {} could not be mounted and has a child already; remove both, then pull"
-                    + " again", id);
+            mounting.put(id, CompletableFuture.failedFuture(why));
+            log.error("remote layer snapshot {} is not mounted ({}) and has a child already; remove both, then pull"
+                    + " again", id, why.toString());
         }
     }
 
@@ -373,8 +381,10 @@ public final class OverlaySnapshotter implements Snapshotter {
         }
         Path staging = stage(Kind.COMMITTED);
         try {
-            List<Path> lowers = store.read(tx -> tx.parentIds(committedParent(tx, parent))).stream()
-                    .map(this::fsDir).toList();
+            List<Long> parentIds = store.read(tx -> tx.parentIds(committedParent(tx, parent)));
+            // The unpack reads its lower layers (attributes of directories it leaves out): mounted, not empty.
+            awaitMounted(parentIds);
+            List<Path> lowers = parentIds.stream().map(this::fsDir).toList();
             Path fs = Root.files(staging);
             Files.delete(fs);
             layer.get().moveTo(fs, lowers);
@@ -395,6 +405,9 @@ public final class OverlaySnapshotter implements Snapshotter {
         } catch (IOException | UncheckedIOException e) {
             log.warn("layer for {} could not be stored after its unpack, containerd will download it: {}", target,
                     e.toString());
+            return false;
+        } catch (SnapshotException unmountedParent) {
+            log.warn("layer for {} is left to containerd: {}", target, unmountedParent.getMessage());
             return false;
         } finally {
             layer.get().discard();

@@ -148,6 +148,31 @@ class RemoteSnapshotTest {
     }
 
     @Test
+    void aSnapshotOnTopOfALayerWhoseMountFailsFailsWithTheReasonAndNeverSeesAnEmptyLayer() throws Exception {
+        provider.mountGate = new CountDownLatch(1);
+        provider.failMount = true;
+        CompletableFuture<List<MountSpec>> prepare = CompletableFuture.supplyAsync(
+                () -> sn.prepare("extract-1 chain1", "", layerLabels("chain1", "sha256:l1")));
+        assertTrue(provider.mounting.await(30, TimeUnit.SECONDS));
+        CompletableFuture<List<MountSpec>> onTop = CompletableFuture.supplyAsync(() -> sn.view("v1", "chain1",
+                Map.of()));
+        Thread.sleep(300);
+        provider.mountGate.countDown();
+        assertEquals(1, prepare.get(30, TimeUnit.SECONDS).size(), "the layer falls back to a download");
+        Throwable failed = assertThrows(Exception.class, () -> onTop.get(30, TimeUnit.SECONDS)).getCause();
+        assertTrue(failed instanceof StatusRuntimeException sre
+                && sre.getStatus().getCode() == Status.Code.FAILED_PRECONDITION
+                && sre.getStatus().getDescription().contains("fusermount: permission denied"), String.valueOf(failed));
+        assertEquals(Status.Code.NOT_FOUND, assertThrows(StatusRuntimeException.class, () -> sn.stat("v1"))
+                .getStatus().getCode(), "the view that failed left nothing");
+        // Whether the unmounted layer went with its record or stayed for want of a race, nothing mounts over it.
+        StatusRuntimeException later = assertThrows(StatusRuntimeException.class, () -> sn.view("v2", "chain1",
+                Map.of()));
+        assertTrue(later.getStatus().getCode() == Status.Code.NOT_FOUND
+                || later.getStatus().getCode() == Status.Code.FAILED_PRECONDITION, later.toString());
+    }
+
+    @Test
     void aRemoteLayerRecordedButNeverMountedIsRemovedAtTheNextStart() throws Exception {
         assertThrows(StatusRuntimeException.class, () -> sn.prepare("e1", "", layerLabels("chain1", "sha256:l1")));
         Path snapshot = provider.mounted.get(0);
