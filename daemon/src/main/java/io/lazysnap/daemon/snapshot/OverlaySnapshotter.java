@@ -57,8 +57,9 @@ public final class OverlaySnapshotter implements Snapshotter {
     /** Mounts of remote layers by snapshot id; closing one unmounts the layer. */
     private final Map<Long, Closeable> remoteMounts = new ConcurrentHashMap<>();
     /**
-     * Remote layers recorded but still being mounted, outside the store's lock: a snapshot made on top of one
-     * answers once its mount is done (or failed), so no overlay ever sees an unmounted lower layer.
+     * Remote layers recorded but not (yet) mounted: being mounted outside the store's lock, or left unmounted (a
+     * failed mount or restore, a changed policy's refusal) with the reason. A snapshot made on top of one answers
+     * once its mount is done, or fails with that reason, so no overlay ever sees an unmounted lower layer.
      */
     private final Map<Long, CompletableFuture<Void>> mounting = new ConcurrentHashMap<>();
 
@@ -110,7 +111,7 @@ public final class OverlaySnapshotter implements Snapshotter {
                         e.getFile());
                 forgetUnmounted(s.id(), e);
             } catch (IOException | RuntimeException e) {
-                mounting.put(s.id(), CompletableFuture.failedFuture(e));
+                leaveUnmounted(s.id(), e);
                 log.error("cannot restore remote layer {} ({}): containers using it will fail until it is removed"
                         + " and pulled again", s.info().name(), snapshotDir(s.id()), e);
             }
@@ -133,8 +134,8 @@ public final class OverlaySnapshotter implements Snapshotter {
             log.error("remote layer {} is not served: the signature policy changed since it was pulled and does not"
                     + " admit it now ({}); remove its image and pull it again, or restore the policy", s.info().name(),
                     refused.getMessage());
-            mounting.put(s.id(), CompletableFuture.failedFuture(new IllegalStateException(
-                    "the signature policy does not admit it since it changed: " + refused.getMessage())));
+            leaveUnmounted(s.id(), new IllegalStateException(
+                    "the signature policy does not admit it since it changed: " + refused.getMessage()));
             return false;
         }
         Map<String, String> admitted = new HashMap<>(labels);
@@ -339,10 +340,15 @@ public final class OverlaySnapshotter implements Snapshotter {
         if (deleted) {
             deleteQuietly(snapshotDir(id));
         } else {
-            mounting.put(id, CompletableFuture.failedFuture(why));
+            leaveUnmounted(id, why);
             log.error("remote layer snapshot {} is not mounted ({}) and has a child already; remove both, then pull"
                     + " again", id, why.toString());
         }
+    }
+
+    /** Makes every snapshot made on remote layer {@code id}, or mounted over it, fail with {@code why}. */
+    private void leaveUnmounted(long id, Throwable why) {
+        mounting.put(id, CompletableFuture.failedFuture(why));
     }
 
     /** Waits until the remote layers among {@code ids} that are being mounted are; fails if a mount failed. */
