@@ -110,6 +110,7 @@ public final class Daemon implements AutoCloseable {
                     Set.copyOf(config.registry().plainHttp()), (image, manifest) -> {
                         manifests.add(manifest);
                         lazy.ifPresent(l -> l.provider().openAhead(image, manifest));
+                        unpacker.ifPresent(u -> u.ahead(image, manifest, gate));
                     }, unpacker.<LayerDownloads>map(u -> u::downloaded).orElse(LayerDownloads.NONE));
         } catch (IOException | RuntimeException e) {
             closeAll(resources);

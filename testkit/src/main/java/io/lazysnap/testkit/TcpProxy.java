@@ -124,9 +124,10 @@ public final class TcpProxy implements AutoCloseable {
         byte[] next() throws IOException;
     }
 
+    /** One buffer per direction, each read copied out at its size: the proxy must not be what loads the CPU. */
     private static Source raw(InputStream in) {
+        byte[] buffer = new byte[64 << 10];
         return () -> {
-            byte[] buffer = new byte[64 << 10];
             int n = in.read(buffer);
             return n < 0 ? null : Arrays.copyOf(buffer, n);
         };

@@ -10,6 +10,9 @@ public interface LayersAhead {
     /** Nothing is opened ahead. */
     LayersAhead NONE = (image, manifest) -> { };
 
-    /** Starts, without waiting, whatever makes the layers of {@code manifest} quicker to prepare. */
+    /**
+     * Starts whatever makes the layers of {@code manifest} quicker to prepare; waits at most for what their first
+     * Prepare would wait for anyway (the signature gate's verdict).
+     */
     void open(Reference image, Manifest manifest);
 }

@@ -7,9 +7,12 @@ import io.lazysnap.registry.Descriptor;
 import io.lazysnap.registry.Manifest;
 import io.lazysnap.registry.Reference;
 import io.lazysnap.registry.RegistryClient;
+import io.lazysnap.daemon.root.TopDirectory;
 import io.lazysnap.daemon.snapshot.FileTree;
 import io.lazysnap.daemon.snapshot.LayerLabels;
 import io.lazysnap.daemon.snapshot.LayerUnpacker;
+import io.lazysnap.daemon.snapshot.PrepareGate;
+import io.lazysnap.daemon.snapshot.SnapshotException;
 import io.lazysnap.daemon.unpack.ChainIds;
 import io.lazysnap.daemon.unpack.FetchPool;
 import io.lazysnap.daemon.unpack.ImageConfig;
@@ -19,6 +22,7 @@ import io.lazysnap.daemon.unpack.TarUnpacker;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
+import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -100,6 +104,7 @@ public final class RegistryLayerUnpacker implements LayerUnpacker {
         this.unpackers = unpackers;
         FileTree.delete(scratch);
         Files.createDirectories(scratch);
+        TopDirectory.mark(scratch);
     }
 
     /** A layer unpacked under {@link #scratch}, owned by whoever claims it. */
@@ -147,6 +152,25 @@ public final class RegistryLayerUnpacker implements LayerUnpacker {
         for (String digest : layer.imageLayers()) {
             manifest.layers().stream().filter(d -> d.digest().equals(digest) && unpacksAhead(d)).findFirst()
                     .ifPresent(d -> ahead.get(ImageLayerKey.of(layer, digest), key -> start(layer, manifest, d)));
+        }
+    }
+
+    /**
+     * Starts unpacking the layers of {@code manifest}, an image pulled through this daemon, before containerd
+     * prepares any of them, if {@code gate} admits the image: the first Prepare would start them only after the
+     * config's round trip and containerd's own calls. Waits for the gate's verdict, which that Prepare then finds.
+     */
+    public void ahead(Reference image, Manifest manifest, PrepareGate gate) {
+        List<String> layers = manifest.layers().stream().map(Descriptor::digest).toList();
+        if (layers.isEmpty()) {
+            return;
+        }
+        LayerLabels first = new LayerLabels("", image.toString(), layers.get(0),
+                Optional.of(manifest.descriptor().digest()), layers, List.of());
+        try {
+            gate.admit(first.target(), Optional.of(first)).ifPresent(this::ahead);
+        } catch (SnapshotException refused) {
+            log.debug("not unpacking {} ahead: {}", image, refused.getMessage()); // its Prepare says why
         }
     }
 
@@ -203,7 +227,7 @@ public final class RegistryLayerUnpacker implements LayerUnpacker {
     private Unpacked unpack(Reference image, Manifest manifest, Descriptor layer) throws IOException {
         long start = System.nanoTime();
         int index = manifest.layers().indexOf(layer);
-        List<String> ids = diffIds(image, manifest);
+        List<String> ids;
         LayerUnpack.Compression compression = LayerUnpack.Compression.of(layer.mediaType()).orElseThrow();
         Path dir = Files.createTempDirectory(scratch, "layer-");
         try {
@@ -217,6 +241,7 @@ public final class RegistryLayerUnpacker implements LayerUnpacker {
             downloads.put(key, read);
             try (ParallelBlobStream blob = new ParallelBlobStream(what, layer.size(), layer.digest(),
                     blob(image, layer), pool, chunkSize, connectionsPerLayer, dir.resolve("blob"), read::addAndGet)) {
+                ids = diffIds(image, manifest); // while the first chunks download
                 result = LayerUnpack.unpack(blob, compression, ids.get(index), fs);
                 waited = blob.waitedMillis();
             } catch (IOException e) {
@@ -255,17 +280,23 @@ public final class RegistryLayerUnpacker implements LayerUnpacker {
     /** The config's {@code rootfs.diff_ids}, one per layer of {@code manifest}. */
     private List<String> diffIds(Reference image, Manifest manifest) throws IOException {
         String config = manifest.config().digest();
-        List<String> cached = diffIds.getIfPresent(config);
-        if (cached != null) {
-            return cached;
+        try {
+            // One fetch for the image's layers that ask at once.
+            return diffIds.get(config, digest -> {
+                try {
+                    List<String> ids = ImageConfig.diffIds(registry.blob(image, manifest.config()));
+                    if (ids.size() != manifest.layers().size()) {
+                        throw new IOException("image config " + config + " lists " + ids.size() + " diff_ids for "
+                                + manifest.layers().size() + " layers");
+                    }
+                    return ids;
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
         }
-        List<String> ids = ImageConfig.diffIds(registry.blob(image, manifest.config()));
-        if (ids.size() != manifest.layers().size()) {
-            throw new IOException("image config " + config + " lists " + ids.size() + " diff_ids for "
-                    + manifest.layers().size() + " layers");
-        }
-        diffIds.put(config, ids);
-        return ids;
     }
 
     private static Unpacked await(CompletableFuture<Unpacked> unpack) throws IOException {

@@ -1,6 +1,7 @@
 package io.lazysnap.daemon.snapshot;
 
 import io.lazysnap.daemon.root.Root;
+import io.lazysnap.daemon.root.TopDirectory;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -89,6 +90,7 @@ public final class OverlaySnapshotter implements Snapshotter {
         Files.createDirectories(root.dir());
         Files.setPosixFilePermissions(root.dir(), PosixFilePermissions.fromString("rwx------"));
         Files.createDirectories(root.snapshots());
+        TopDirectory.mark(root.snapshots());
         OverlaySnapshotter snapshotter = new OverlaySnapshotter(root, SnapshotStore.open(root.metadata()),
                 Clock.systemUTC(), remote, unpacker, gate);
         remote.ifPresent(snapshotter::restoreRemoteLayers);

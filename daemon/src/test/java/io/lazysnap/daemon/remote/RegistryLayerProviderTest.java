@@ -52,43 +52,16 @@ import org.junit.jupiter.api.io.TempDir;
 /** Layers opened ahead of their Prepare belong to the image (and manifest) they were opened for. */
 class RegistryLayerProviderTest {
 
-    private static final Pattern RANGE = Pattern.compile("bytes=(\\d+)-(\\d+)");
-
     @TempDir
     Path dir;
 
-    private final MockWebServer server = new MockWebServer();
-    private final Map<String, byte[]> blobs = new HashMap<>();
-    private final Map<String, byte[]> manifests = new HashMap<>();
-    private final ConcurrentLinkedQueue<String> paths = new ConcurrentLinkedQueue<>();
     private final ExecutorService background = Executors.newFixedThreadPool(2);
-    private volatile long manifestDelayMillis;
+    private MockBlobRegistry server;
     private RegistryClient registry;
 
     @BeforeEach
     void start() throws IOException {
-        server.setDispatcher(new Dispatcher() {
-            @Override
-            public MockResponse dispatch(RecordedRequest request) {
-                String path = request.getUrl().encodedPath();
-                paths.add(path);
-                String last = path.substring(path.lastIndexOf('/') + 1);
-                if (path.contains("/manifests/") && manifests.containsKey(path)) {
-                    try {
-                        Thread.sleep(manifestDelayMillis);
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    }
-                    return new MockResponse.Builder().addHeader("Content-Type", MediaTypes.OCI_MANIFEST)
-                            .body(new Buffer().write(manifests.get(path))).build();
-                }
-                if (path.contains("/blobs/") && blobs.containsKey(last)) {
-                    return ranged(blobs.get(last), request.getHeaders().get("Range"));
-                }
-                return new MockResponse.Builder().code(404).build();
-            }
-        });
-        server.start();
+        server = new MockBlobRegistry();
         registry = RegistryClient.builder().plainHttp(host()).retries(1, Duration.ZERO, Duration.ZERO).build();
     }
 
@@ -114,11 +87,12 @@ class RegistryLayerProviderTest {
 
         // A's first layer: its Prepare opens A's other layer (the shared one) ahead.
         assertTrue(provider.open(layer("team/a", manifestA, base, base, shared)).isPresent());
-        waitUntil(() -> paths.stream().filter(p -> p.equals("/v2/team/a/blobs/" + shared.blobDigest())).count() >= 1);
+        MockBlobRegistry.waitUntil(() -> server.paths().contains("/v2/team/a/blobs/" + shared.blobDigest()));
 
         assertEquals(Optional.empty(), provider.open(layer("team/b", manifestB, shared, shared)).map(l -> "served"),
                 "image B's layer was served from the TOC opened ahead for image A");
-        assertTrue(paths.contains("/v2/team/b/blobs/" + shared.blobDigest()), "B's layer was read from B: " + paths);
+        assertTrue(server.paths().contains("/v2/team/b/blobs/" + shared.blobDigest()), "B's layer was read from B: "
+                + server.paths());
         assertTrue(provider.open(layer("team/a", manifestA, shared, shared)).isPresent(),
                 "A's own Prepare of the shared layer is served");
     }
@@ -204,12 +178,12 @@ class RegistryLayerProviderTest {
             assertTrue(provider.open(layer("team/q", manifest, app, base, app)).isPresent(),
                     "the layer queued to be opened ahead is opened by its own Prepare");
             assertTrue(System.nanoTime() - start < Duration.ofSeconds(5).toNanos(), "without waiting for the queue");
-            long appReads = paths.stream().filter(p -> p.endsWith("/blobs/" + app.blobDigest())).count();
+            long appReads = server.requests("/blobs/" + app.blobDigest());
             release.countDown();
             busy.shutdown();
             assertTrue(busy.awaitTermination(5, TimeUnit.SECONDS));
-            assertEquals(appReads, paths.stream().filter(p -> p.endsWith("/blobs/" + app.blobDigest())).count(),
-                    "the open ahead that was given up never ran: " + paths);
+            assertEquals(appReads, server.requests("/blobs/" + app.blobDigest()),
+                    "the open ahead that was given up never ran: " + server.paths());
         } finally {
             release.countDown();
             busy.shutdownNow();
@@ -257,7 +231,7 @@ class RegistryLayerProviderTest {
         String digest = publish("team/a", null, convert("x").annotations(), convert("x"));
         Manifests manifests = new Manifests(registry, Platform.LINUX_AMD64);
         Reference image = Reference.parse(host() + "/team/a:v1");
-        manifestDelayMillis = 300;
+        server.delayManifests(300);
         ExecutorService callers = Executors.newFixedThreadPool(6);
         try {
             List<java.util.concurrent.Future<io.lazysnap.registry.Manifest>> answers = new ArrayList<>();
@@ -270,25 +244,18 @@ class RegistryLayerProviderTest {
         } finally {
             callers.shutdownNow();
         }
-        assertEquals(1, paths.stream().filter(p -> p.endsWith("/manifests/" + digest)).count(), paths.toString());
+        assertEquals(1, server.requests("/manifests/" + digest), server.paths().toString());
     }
 
     /** Serves an image of {@code first} (if any) and {@code second} with {@code secondAnnotations}; its digest. */
     private String publish(String repository, ConversionResult first, Map<String, String> secondAnnotations,
-                           ConversionResult second) throws NoSuchAlgorithmException {
+                           ConversionResult second) {
         List<String> layers = new ArrayList<>();
         if (first != null) {
             layers.add(descriptor(first, first.annotations()));
         }
         layers.add(descriptor(second, secondAnnotations));
-        byte[] config = "{}".getBytes(StandardCharsets.UTF_8);
-        byte[] manifest = ("{\"schemaVersion\":2,\"mediaType\":\"" + MediaTypes.OCI_MANIFEST + "\",\"config\":"
-                + "{\"mediaType\":\"" + MediaTypes.OCI_CONFIG + "\",\"digest\":\"" + sha256(config)
-                + "\",\"size\":2},\"layers\":[" + String.join(",", layers) + "]}").getBytes(StandardCharsets.UTF_8);
-        String digest = sha256(manifest);
-        manifests.put("/v2/" + repository + "/manifests/v1", manifest);
-        manifests.put("/v2/" + repository + "/manifests/" + digest, manifest);
-        return digest;
+        return server.publish(repository, "{}".getBytes(StandardCharsets.UTF_8), layers);
     }
 
     private static String descriptor(ConversionResult layer, Map<String, String> annotations) {
@@ -317,36 +284,12 @@ class RegistryLayerProviderTest {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ConversionResult result = LayerConverter.builder().prioritizedFiles(prioritized).build()
                 .convert(new ByteArrayInputStream(Files.readAllBytes(tar)), out);
-        blobs.put(result.blobDigest(), out.toByteArray());
+        server.blob(out.toByteArray());
         return result;
     }
 
     private String host() {
-        return server.getHostName() + ":" + server.getPort();
-    }
-
-    private static MockResponse ranged(byte[] blob, String range) {
-        if (range == null) {
-            return new MockResponse.Builder().body(new Buffer().write(blob)).build();
-        }
-        Matcher m = RANGE.matcher(range);
-        assertTrue(m.matches(), range);
-        int start = Integer.parseInt(m.group(1));
-        int end = Math.min(Integer.parseInt(m.group(2)), blob.length - 1);
-        return new MockResponse.Builder().code(206)
-                .addHeader("Content-Range", "bytes " + start + "-" + end + "/" + blob.length)
-                .body(new Buffer().write(Arrays.copyOfRange(blob, start, end + 1))).build();
-    }
-
-    private static String sha256(byte[] bytes) throws NoSuchAlgorithmException {
-        return "sha256:" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-    }
-
-    private static void waitUntil(java.util.function.BooleanSupplier condition) throws InterruptedException {
-        for (int i = 0; i < 200 && !condition.getAsBoolean(); i++) {
-            Thread.sleep(25);
-        }
-        assertTrue(condition.getAsBoolean(), "timed out");
+        return server.host();
     }
 
     /** Opening never mounts; nothing here is mounted. */

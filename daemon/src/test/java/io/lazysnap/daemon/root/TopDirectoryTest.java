@@ -1,0 +1,50 @@
+package io.lazysnap.daemon.root;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class TopDirectoryTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void anExt4DirectoryIsMarkedOnceAndKeepsItsOtherFlags() throws Exception {
+        assumeTrue(run("stat", "-f", "-c", "%T", dir.toString()).strip().equals("ext2/ext3"),
+                "the temporary directory is on ext2/3/4");
+        run("chattr", "+A", dir.toString()); // noatime: another flag, which marking must keep
+
+        assertTrue(TopDirectory.mark(dir));
+        assertTrue(TopDirectory.mark(dir), "marking again is harmless");
+
+        String flags = run("lsattr", "-d", dir.toString()).split(" ")[0];
+        assertTrue(flags.contains("T"), flags);
+        assertTrue(flags.contains("A"), flags);
+        assertEquals(1, flags.chars().filter(c -> c == 'T').count());
+    }
+
+    @Test
+    void somethingThatIsNotADirectoryIsLeftAlone() throws Exception {
+        Path file = Files.writeString(dir.resolve("file"), "x");
+
+        assertFalse(TopDirectory.mark(file));
+        assertFalse(TopDirectory.mark(dir.resolve("missing")));
+        assertEquals("x", Files.readString(file));
+    }
+
+    private static String run(String... command) throws IOException, InterruptedException {
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, process.waitFor(), String.join(" ", command) + ": " + out);
+        return out;
+    }
+}
