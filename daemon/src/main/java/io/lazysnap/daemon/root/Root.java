@@ -19,6 +19,8 @@ import java.util.Optional;
  *                        start-up unpack test
  * fuse-self-test/        the start-up FUSE test's mount point
  * </pre>
+ *
+ * <p>{@code snapshots/} and {@code unpack/} carry ext4's top-directory flag ({@link TopDirectory}).
  */
 public final class Root {
 
