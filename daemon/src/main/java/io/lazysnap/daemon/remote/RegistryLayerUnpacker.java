@@ -45,8 +45,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Downloads and unpacks the layers of an image that are not served lazily (plain gzip, zstd or tar layers, and
  * eStargz layers this node may not serve lazily), in place of containerd's serial download-then-unpack: when the
- * first of the image's layers is prepared, all of them start, each fetched by concurrent range requests and
- * unpacked while it arrives, its digest and diffID checked; each layer's own Prepare then waits only for it.
+ * first of the image's layers is prepared (or, for {@code lazysnap rpull}, once the image is resolved and admitted),
+ * all of them start, each fetched by concurrent range requests and unpacked while it arrives, its digest and diffID
+ * checked; each layer's own Prepare then waits only for it.
  */
 public final class RegistryLayerUnpacker implements LayerUnpacker {
 
