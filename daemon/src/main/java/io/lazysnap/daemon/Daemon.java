@@ -107,11 +107,10 @@ public final class Daemon implements AutoCloseable {
             unpacker = unpacks ? Optional.of(unpacker(config, registry, manifests, lazy.isPresent(), wholePull,
                     resources)) : Optional.empty();
             pulls = new PullService(registry, () -> registryClient(config, metrics),
-                    Set.copyOf(config.registry().plainHttp()), (image, manifest) -> {
-                        manifests.add(manifest);
-                        lazy.ifPresent(l -> l.provider().openAhead(image, manifest));
-                        unpacker.ifPresent(u -> u.ahead(image, manifest, gate));
-                    }, unpacker.<LayerDownloads>map(u -> u::downloaded).orElse(LayerDownloads.NONE));
+                    Set.copyOf(config.registry().plainHttp()), new PullAhead(manifests, gate,
+                            (image, manifest, layers) -> lazy.ifPresent(l -> l.provider().openAhead(image, manifest)),
+                            (image, manifest, layers) -> unpacker.ifPresent(u -> u.ahead(image, manifest, layers))),
+                    unpacker.<LayerDownloads>map(u -> u::downloaded).orElse(LayerDownloads.NONE));
         } catch (IOException | RuntimeException e) {
             closeAll(resources);
             throw e;

@@ -96,6 +96,18 @@ class ParallelUnpackTest {
 
     @Test
     @Order(2)
+    void aSecondRpullOfTheImageDownloadsNoLayerAgain() throws Exception {
+        stack.registryTraffic.reset();
+
+        LazysnapCli.rpull(stack, image);
+        Thread.sleep(2000); // a download started ahead of the Prepares would go on after rpull returns
+
+        assertTrue(stack.registryTraffic.served() < 1 << 20, "the registry sent " + stack.registryTraffic.served()
+                + " bytes for an image the node has whole\n" + stack.logs());
+    }
+
+    @Test
+    @Order(3)
     void everyLayerIsIdenticalToContainerdsOwnUnpack() throws Exception {
         stack.ctr("image", "pull", "--plain-http", "--snapshotter", "overlayfs", image);
 
@@ -111,7 +123,7 @@ class ParallelUnpackTest {
     }
 
     @Test
-    @Order(3)
+    @Order(4)
     void aRegistryThatIgnoresRangesIsReadAsOneStream() throws Exception {
         Path src = Files.createDirectories(stack.dir.resolve("norange-src/data"));
         Processes.run(Duration.ofMinutes(1), "sh", "-ec", "head -c 32M /dev/urandom > " + src.resolve("blob"));
@@ -131,7 +143,7 @@ class ParallelUnpackTest {
     }
 
     @Test
-    @Order(4)
+    @Order(5)
     void aLayerWithAWrongDiffIdIsRefusedAndLeavesNothingBehind() throws Exception {
         Path src = Files.createDirectories(stack.dir.resolve("forged-src/data"));
         Files.writeString(src.resolve("forged"), "not what the config says\n");
@@ -152,7 +164,7 @@ class ParallelUnpackTest {
     }
 
     @Test
-    @Order(5)
+    @Order(6)
     void anEstargzLayerTheContainerReadsBeforeItStartsIsPulledWholeNotLazily() throws Exception {
         Path src = Files.createDirectories(stack.dir.resolve("hot-src/data"));
         Processes.run(Duration.ofMinutes(1), "sh", "-ec", "head -c 24M /dev/urandom > " + src.resolve("hot"));

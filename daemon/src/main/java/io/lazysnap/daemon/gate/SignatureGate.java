@@ -78,6 +78,13 @@ public final class SignatureGate implements PrepareGate {
         return Optional.of(l.withManifestDigest(manifestDigest));
     }
 
+    /** Verifies (or finds the cached verdict) without counting or logging it: the Prepares do that. */
+    @Override
+    public boolean admitsAhead(Reference image, Manifest manifest) {
+        return verifier.policy().modeFor(image) == Mode.SKIP
+                || verifier.verify(image, manifest.descriptor().digest()).allowed();
+    }
+
     /** A layer Prepare that names no image: only a non-enforcing default lets it through. */
     private void admitUnlabelled(String target) {
         if (verifier.policy().defaultMode() == Mode.ENFORCE) {

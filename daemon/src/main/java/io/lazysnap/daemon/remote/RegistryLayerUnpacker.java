@@ -11,8 +11,6 @@ import io.lazysnap.daemon.root.TopDirectory;
 import io.lazysnap.daemon.snapshot.FileTree;
 import io.lazysnap.daemon.snapshot.LayerLabels;
 import io.lazysnap.daemon.snapshot.LayerUnpacker;
-import io.lazysnap.daemon.snapshot.PrepareGate;
-import io.lazysnap.daemon.snapshot.SnapshotException;
 import io.lazysnap.daemon.unpack.ChainIds;
 import io.lazysnap.daemon.unpack.FetchPool;
 import io.lazysnap.daemon.unpack.ImageConfig;
@@ -22,7 +20,6 @@ import io.lazysnap.daemon.unpack.TarUnpacker;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
-import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -61,7 +58,8 @@ public final class RegistryLayerUnpacker implements LayerUnpacker {
     private final int connectionsPerLayer;
     private final Path scratch;
     private final Executor unpackers;
-    private final Cache<String, List<String>> diffIds = Caffeine.newBuilder().maximumSize(64).build();
+    private final Cache<String, CompletableFuture<List<String>>> diffIds = Caffeine.newBuilder().maximumSize(64)
+            .build();
     /**
      * Unpacks started ahead of their Prepare. An entry stays after its Prepare claimed it, so that the image's
      * later Prepares do not start it again; one never claimed is deleted when it expires.
@@ -144,34 +142,30 @@ public final class RegistryLayerUnpacker implements LayerUnpacker {
             return;
         }
         Manifest manifest;
+        Reference image;
         try {
             manifest = resolver.manifest(layer);
+            image = Reference.parse(layer.imageRef());
         } catch (IOException | RuntimeException e) {
             log.debug("not unpacking the layers of {} ahead: {}", layer.imageRef(), e.toString());
             return;
         }
         for (String digest : layer.imageLayers()) {
             manifest.layers().stream().filter(d -> d.digest().equals(digest) && unpacksAhead(d)).findFirst()
-                    .ifPresent(d -> ahead.get(ImageLayerKey.of(layer, digest), key -> start(layer, manifest, d)));
+                    .ifPresent(d -> ahead.get(ImageLayerKey.of(layer, digest), key -> start(image, manifest, d)));
         }
     }
 
     /**
-     * Starts unpacking the layers of {@code manifest}, an image pulled through this daemon, before containerd
-     * prepares any of them, if {@code gate} admits the image: the first Prepare would start them only after the
-     * config's round trip and containerd's own calls. Waits for the gate's verdict, which that Prepare then finds.
+     * Starts unpacking those of the {@code layers} of {@code manifest} it would unpack, for an image pulled through
+     * this daemon whose signature the gate admits, before containerd prepares any of them: the first Prepare would
+     * start them only after containerd's own calls.
      */
-    public void ahead(Reference image, Manifest manifest, PrepareGate gate) {
-        List<String> layers = manifest.layers().stream().map(Descriptor::digest).toList();
-        if (layers.isEmpty()) {
-            return;
-        }
-        LayerLabels first = new LayerLabels("", image.toString(), layers.get(0),
-                Optional.of(manifest.descriptor().digest()), layers, List.of());
-        try {
-            gate.admit(first.target(), Optional.of(first)).ifPresent(this::ahead);
-        } catch (SnapshotException refused) {
-            log.debug("not unpacking {} ahead: {}", image, refused.getMessage()); // its Prepare says why
+    public void ahead(Reference image, Manifest manifest, List<String> layers) {
+        for (Descriptor layer : manifest.layers()) {
+            if (layers.contains(layer.digest()) && unpacksAhead(layer)) {
+                ahead.get(ImageLayerKey.of(image, manifest, layer.digest()), key -> start(image, manifest, layer));
+            }
         }
     }
 
@@ -189,12 +183,18 @@ public final class RegistryLayerUnpacker implements LayerUnpacker {
         if (unpacked == null || !unpacked.claimed.compareAndSet(false, true)) {
             Manifest manifest = resolver.manifest(layer);
             Descriptor descriptor = resolver.layer(manifest, layer);
+            Reference image;
+            try {
+                image = Reference.parse(layer.imageRef());
+            } catch (IllegalArgumentException e) {
+                throw new IOException("image reference " + layer.imageRef() + ": " + e.getMessage(), e);
+            }
             if (LayerUnpack.Compression.of(descriptor.mediaType()).isEmpty()) {
                 log.info("layer {} is {}, which lazysnap does not unpack: containerd downloads it",
                         layer.layerDigest(), descriptor.mediaType());
                 return Optional.empty();
             }
-            unpacked = await(start(layer, manifest, descriptor));
+            unpacked = await(start(image, manifest, descriptor));
             unpacked.claimed.set(true);
         }
         if (!unpacked.chainId.equals(layer.target())) {
@@ -215,10 +215,10 @@ public final class RegistryLayerUnpacker implements LayerUnpacker {
         return LayerUnpack.Compression.of(layer.mediaType()).isPresent() && !servedLazily.test(layer);
     }
 
-    private CompletableFuture<Unpacked> start(LayerLabels labels, Manifest manifest, Descriptor layer) {
+    private CompletableFuture<Unpacked> start(Reference image, Manifest manifest, Descriptor layer) {
         return CompletableFuture.supplyAsync(() -> {
             try {
-                return unpack(Reference.parse(labels.imageRef()), manifest, layer);
+                return unpack(image, manifest, layer);
             } catch (IOException e) {
                 throw new CompletionException(e);
             }
@@ -278,26 +278,37 @@ public final class RegistryLayerUnpacker implements LayerUnpacker {
         };
     }
 
-    /** The config's {@code rootfs.diff_ids}, one per layer of {@code manifest}. */
+    /**
+     * The config's {@code rootfs.diff_ids}, one per layer of {@code manifest}. The layers that ask at once share one
+     * fetch, which runs on the first asker's thread; a failed one is forgotten, so the next asker tries again.
+     */
     private List<String> diffIds(Reference image, Manifest manifest) throws IOException {
         String config = manifest.config().digest();
-        try {
-            // One fetch for the image's layers that ask at once.
-            return diffIds.get(config, digest -> {
-                try {
-                    List<String> ids = ImageConfig.diffIds(registry.blob(image, manifest.config()));
-                    if (ids.size() != manifest.layers().size()) {
-                        throw new IOException("image config " + config + " lists " + ids.size() + " diff_ids for "
-                                + manifest.layers().size() + " layers");
-                    }
-                    return ids;
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-            });
-        } catch (UncheckedIOException e) {
-            throw e.getCause();
+        CompletableFuture<List<String>> mine = new CompletableFuture<>();
+        CompletableFuture<List<String>> fetch = diffIds.asMap().putIfAbsent(config, mine);
+        if (fetch == null) {
+            fetch = mine;
+            try {
+                mine.complete(ImageConfig.diffIds(registry.blob(image, manifest.config())));
+            } catch (IOException | RuntimeException e) {
+                diffIds.asMap().remove(config, mine);
+                mine.completeExceptionally(e);
+            }
         }
+        List<String> ids;
+        try {
+            ids = fetch.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while fetching image config " + config);
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+        }
+        if (ids.size() != manifest.layers().size()) {
+            throw new IOException("image config " + config + " lists " + ids.size() + " diff_ids for "
+                    + manifest.layers().size() + " layers");
+        }
+        return ids;
     }
 
     private static Unpacked await(CompletableFuture<Unpacked> unpack) throws IOException {

@@ -1,5 +1,9 @@
 package io.lazysnap.daemon.snapshot;
 
+import io.lazysnap.registry.Descriptor;
+import io.lazysnap.registry.Manifest;
+import io.lazysnap.registry.Reference;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -25,6 +29,25 @@ public interface PrepareGate {
      * @throws SnapshotException {@code FAILED_PRECONDITION} naming the image and the reason, to refuse it
      */
     Optional<LayerLabels> admit(String target, Optional<LayerLabels> layer);
+
+    /**
+     * Whether the image of {@code manifest} would be let in, for work started ahead of its Prepares (fetching TOCs,
+     * downloading layers): decides what those Prepares will ask, but leaves the counting and logging of the verdict
+     * to them. This default asks {@link #admit} about the first layer.
+     */
+    default boolean admitsAhead(Reference image, Manifest manifest) {
+        List<String> layers = manifest.layers().stream().map(Descriptor::digest).toList();
+        if (layers.isEmpty()) {
+            return true;
+        }
+        try {
+            admit("", Optional.of(new LayerLabels("", image.toString(), layers.get(0),
+                    Optional.of(manifest.descriptor().digest()), layers, List.of())));
+            return true;
+        } catch (SnapshotException refused) {
+            return false;
+        }
+    }
 
     /**
      * What this gate decides by, as a fingerprint that changes whenever its decisions may: a layer admitted under

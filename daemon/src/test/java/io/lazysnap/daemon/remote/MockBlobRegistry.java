@@ -69,6 +69,11 @@ final class MockBlobRegistry implements AutoCloseable {
         return digest;
     }
 
+    /** Stops serving the blob {@code digest}: it is then missing (404). */
+    void forget(String digest) {
+        blobs.remove(digest);
+    }
+
     /**
      * Serves an OCI manifest of {@code config} and {@code layers} (descriptor JSON objects) as
      * {@code repository:v1} and by digest; its digest.

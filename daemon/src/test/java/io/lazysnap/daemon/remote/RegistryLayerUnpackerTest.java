@@ -1,12 +1,11 @@
 package io.lazysnap.daemon.remote;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.lazysnap.daemon.snapshot.LayerLabels;
 import io.lazysnap.daemon.snapshot.LayerUnpacker;
-import io.lazysnap.daemon.snapshot.PrepareGate;
-import io.lazysnap.daemon.snapshot.SnapshotException;
 import io.lazysnap.daemon.unpack.ChainIds;
 import io.lazysnap.daemon.unpack.FetchPool;
 import io.lazysnap.estargz.EntryType;
@@ -28,14 +27,13 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Plain layers of an image pulled through the daemon start before containerd prepares any, if the gate admits it. */
+/** Plain layers of an image pulled through the daemon start before containerd prepares any of them. */
 class RegistryLayerUnpackerTest {
 
     @TempDir
@@ -65,31 +63,28 @@ class RegistryLayerUnpackerTest {
     }
 
     @Test
-    void anAdmittedPullStartsEveryLayerBeforeAnyPrepareAndEachPrepareClaimsItsOwn() throws Exception {
-        Reference image = publish("team/app", "base", "app");
+    void aPullStartsTheMissingLayersBeforeAnyPrepareAndEachPrepareClaimsItsOwn() throws Exception {
+        Reference image = publish("team/app", "base", "app", "top");
         Manifest manifest = manifests.current(image);
         RegistryLayerUnpacker unpacker = unpacker();
-        AtomicInteger admissions = new AtomicInteger();
+        List<String> missing = layers.subList(1, 3); // the node has the base layer already
 
-        unpacker.ahead(image, manifest, (target, layer) -> {
-            admissions.incrementAndGet();
-            return layer;
-        });
+        unpacker.ahead(image, manifest, missing);
 
-        for (String layer : layers) {
+        for (String layer : missing) {
             MockBlobRegistry.waitUntil(() -> server.requests("/blobs/" + layer) == 1);
         }
-        assertEquals(1, admissions.get(), "the gate saw the image once");
         List<String> chain = ChainIds.of(diffIds);
-        for (int i = 0; i < layers.size(); i++) {
+        for (int i = 1; i < layers.size(); i++) {
             Optional<LayerUnpacker.UnpackedLayer> unpacked = unpacker.unpack(prepare(image, manifest, i, chain.get(i)));
             assertTrue(unpacked.isPresent());
             Path fs = dir.resolve("snapshot-" + i);
             unpacked.get().moveTo(fs, List.of());
-            String name = i == 0 ? "base" : "app";
+            String name = List.of("base", "app", "top").get(i);
             assertEquals(name + " content\n", Files.readString(fs.resolve(name + ".txt")));
         }
-        for (String layer : layers) {
+        assertEquals(0, server.requests("/blobs/" + layers.get(0)), "the layer the node has: " + server.paths());
+        for (String layer : missing) {
             assertEquals(1, server.requests("/blobs/" + layer), "each layer downloaded once: " + server.paths());
         }
         assertEquals(1, server.requests("/blobs/" + manifest.config().digest()),
@@ -97,21 +92,22 @@ class RegistryLayerUnpackerTest {
     }
 
     @Test
-    void aRefusedImageDownloadsNothingAhead() throws Exception {
-        Reference image = publish("team/refused", "base");
+    void aConfigThatCannotBeFetchedFailsTheLayerWithTheReasonAndIsFetchedAgainNextTime() throws Exception {
+        Reference image = publish("team/noconfig", "base");
         Manifest manifest = manifests.current(image);
+        server.forget(manifest.config().digest());
         RegistryLayerUnpacker unpacker = unpacker();
-        PrepareGate refusing = (target, layer) -> {
-            throw SnapshotException.failedPrecondition("image %s has no valid signature", image);
-        };
+        LayerLabels layer = prepare(image, manifest, 0, ChainIds.of(diffIds).get(0));
 
-        unpacker.ahead(image, manifest, refusing);
+        IOException failed = assertThrows(IOException.class, () -> unpacker.unpack(layer));
 
-        Thread.sleep(300); // time enough for a download that should not happen to show up
-        assertEquals(0, server.requests("/blobs/" + layers.get(0)), server.paths().toString());
+        assertTrue(failed.getMessage().contains(manifest.config().digest()), failed.getMessage());
         try (var scratch = Files.list(dir.resolve("scratch"))) {
-            assertEquals(0, scratch.count(), "nothing unpacked");
+            assertEquals(0, scratch.count(), "nothing left unpacked");
         }
+        long fetches = server.requests("/blobs/" + manifest.config().digest());
+        assertThrows(IOException.class, () -> unpacker.unpack(layer));
+        assertTrue(server.requests("/blobs/" + manifest.config().digest()) > fetches, "a failure is not cached");
     }
 
     private RegistryLayerUnpacker unpacker() throws IOException {
@@ -119,10 +115,10 @@ class RegistryLayerUnpackerTest {
                 dir.resolve("scratch"), unpackers);
     }
 
-    /** What containerd's Prepare of layer {@code i} says, as the daemon's rpull labels it. */
+    /** What containerd's Prepare of layer {@code i} says, labelled as the daemon's rpull labels it. */
     private LayerLabels prepare(Reference image, Manifest manifest, int i, String chainId) {
         return new LayerLabels(chainId, image.toString(), layers.get(i), Optional.of(manifest.descriptor().digest()),
-                layers, List.of());
+                layers.subList(i, layers.size()), List.of());
     }
 
     /** Serves {@code repository:v1}, one gzip layer per name holding {@code <name>.txt}; its reference. */
