@@ -179,15 +179,13 @@ final class ImagePuller {
                         layer.digest(), counter));
         List<Descriptor> layers = manifest.layers();
         // Fails here, before any layer line, when containerd does not know the snapshotter.
-        if (!unpacker.exists(chain.get(chain.size() - 1))) {
-            List<String> missing = new ArrayList<>();
-            for (int i = 0; i < layers.size(); i++) {
-                if (!unpacker.exists(chain.get(i))) {
-                    missing.add(layers.get(i).digest());
-                }
+        List<String> missing = new ArrayList<>();
+        for (int i = 0; i < layers.size(); i++) {
+            if (!unpacker.exists(chain.get(i))) {
+                missing.add(layers.get(i).digest());
             }
-            ahead.unpack(reference, manifest, missing);
         }
+        ahead.unpack(reference, manifest, missing);
         List<Task> tasks = new ArrayList<>();
         for (Descriptor layer : layers) {
             tasks.add(progress.task(layer.digest().substring("sha256:".length(), 19), layer.size()));

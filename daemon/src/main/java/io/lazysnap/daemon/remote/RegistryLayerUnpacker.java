@@ -183,12 +183,7 @@ public final class RegistryLayerUnpacker implements LayerUnpacker {
         if (unpacked == null || !unpacked.claimed.compareAndSet(false, true)) {
             Manifest manifest = resolver.manifest(layer);
             Descriptor descriptor = resolver.layer(manifest, layer);
-            Reference image;
-            try {
-                image = Reference.parse(layer.imageRef());
-            } catch (IllegalArgumentException e) {
-                throw new IOException("image reference " + layer.imageRef() + ": " + e.getMessage(), e);
-            }
+            Reference image = Reference.parse(layer.imageRef()); // resolving the manifest parsed it already
             if (LayerUnpack.Compression.of(descriptor.mediaType()).isEmpty()) {
                 log.info("layer {} is {}, which lazysnap does not unpack: containerd downloads it",
                         layer.layerDigest(), descriptor.mediaType());

@@ -61,30 +61,35 @@ public final class TopDirectory {
             return;
         }
         try {
-            mark(dir, Libc.LIBC, Libc.RUNTIME);
+            setFlag(dir);
         } catch (LinkageError | RuntimeException e) {
             log.debug("cannot mark {} a top directory: {}", dir, e.toString());
         }
     }
 
-    private static void mark(Path dir, C libc, Runtime runtime) {
+    private static void setFlag(Path dir) {
+        C libc = Libc.LIBC;
         byte[] utf8 = dir.toString().getBytes(StandardCharsets.UTF_8);
         int fd = libc.open(Arrays.copyOf(utf8, utf8.length + 1), O_RDONLY | O_CLOEXEC);
         if (fd < 0) {
-            log.debug("cannot open {} to mark it a top directory: {}", dir, libc.strerror(runtime.getLastError()));
+            log.debug("cannot open {} to mark it a top directory: {}", dir, lastError());
             return;
         }
         try {
             IntByReference flags = new IntByReference();
             if (libc.ioctl(fd, FS_IOC_GETFLAGS, flags) < 0) {
                 log.debug("{} keeps no inode flags ({}): its subdirectories go where its file system puts them", dir,
-                        libc.strerror(runtime.getLastError()));
+                        lastError());
             } else if ((flags.intValue() & FS_TOPDIR_FL) == 0
                     && libc.ioctl(fd, FS_IOC_SETFLAGS, new IntByReference(flags.intValue() | FS_TOPDIR_FL)) < 0) {
-                log.debug("{} cannot be marked a top directory ({})", dir, libc.strerror(runtime.getLastError()));
+                log.debug("{} cannot be marked a top directory ({})", dir, lastError());
             }
         } finally {
             libc.close(fd);
         }
+    }
+
+    private static String lastError() {
+        return Libc.LIBC.strerror(Libc.RUNTIME.getLastError());
     }
 }
