@@ -4,6 +4,7 @@ import okhttp3.Interceptor;
 import okhttp3.Request;
 import okhttp3.Response;
 import okhttp3.ResponseBody;
+import okio.Buffer;
 import okio.BufferedSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -47,8 +48,13 @@ final class ExactBodyInterceptor implements Interceptor {
             return streamed(response, spec);
         }
         try (ResponseBody body = response.body()) {
-            byte[] bytes = spec.isRange() ? range(response, body.source(), spec) : whole(response, body, spec);
-            return response.newBuilder().body(ResponseBody.create(bytes, body.contentType())).build();
+            if (spec.isRange()) {
+                Buffer bytes = range(response, body.source(), spec);
+                return response.newBuilder().body(ResponseBody.create(bytes, body.contentType(), bytes.size()))
+                        .build();
+            }
+            return response.newBuilder().body(ResponseBody.create(whole(response, body, spec), body.contentType()))
+                    .build();
         }
     }
 
@@ -91,14 +97,14 @@ final class ExactBodyInterceptor implements Interceptor {
         return false;
     }
 
-    private byte[] range(Response response, BufferedSource source, RequestSpec spec) throws IOException {
+    private Buffer range(Response response, BufferedSource source, RequestSpec spec) throws IOException {
         String host = Urls.hostPort(response.request().url());
         if (ignoredRange(response, spec)) {
             // The server sends the whole blob: take our slice and hang up on the rest.
             source.skip(spec.rangeOffset());
             return exactly(source, spec.rangeLength(), spec, host);
         }
-        byte[] bytes = exactly(source, spec.rangeLength(), spec, host);
+        Buffer bytes = exactly(source, spec.rangeLength(), spec, host);
         if (!source.exhausted()) {
             throw new IOException(host + " sent more than bytes " + spec.rangeOffset() + "-"
                     + (spec.rangeOffset() + spec.rangeLength() - 1) + " of " + spec.what());
@@ -106,13 +112,20 @@ final class ExactBodyInterceptor implements Interceptor {
         return bytes;
     }
 
-    private static byte[] exactly(BufferedSource source, int length, RequestSpec spec, String host)
+    /**
+     * The next {@code length} bytes, moved out of the connection's buffer rather than copied: a lazy read's bytes
+     * are otherwise copied on every hand-over, and the garbage made young collections stop the daemon during a
+     * container's start.
+     */
+    private static Buffer exactly(BufferedSource source, int length, RequestSpec spec, String host)
             throws IOException {
         if (!source.request(length)) {
             throw new IOException(host + " sent a truncated body for " + spec.what() + ": "
                     + source.getBuffer().size() + " of " + length + " bytes");
         }
-        return source.readByteArray(length);
+        Buffer bytes = new Buffer();
+        source.readFully(bytes, length);
+        return bytes;
     }
 
     private static byte[] whole(Response response, ResponseBody body, RequestSpec spec) throws IOException {

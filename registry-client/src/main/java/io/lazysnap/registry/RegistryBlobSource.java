@@ -150,11 +150,15 @@ final class RegistryBlobSource implements BlobSource {
         } catch (RuntimeException e) {
             failure = new IOException("reading " + what + " failed: " + e, e);
         }
+        boolean handedOver = false; // each reader gets an array of its own
         lock.lock();
         try {
             for (Pending p : batch) {
                 if (failure != null) {
                     p.failure = failure;
+                } else if (p.length == bytes.length && !handedOver) {
+                    p.result = bytes; // a read of the whole span, as most are: its bytes need no copy
+                    handedOver = true;
                 } else {
                     p.result = new byte[p.length];
                     System.arraycopy(bytes, Math.toIntExact(p.offset - start), p.result, 0, p.length);

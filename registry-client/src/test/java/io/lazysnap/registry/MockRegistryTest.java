@@ -41,6 +41,7 @@ import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -527,17 +528,7 @@ class MockRegistryTest {
 
     @Test
     void queuedReadsAreCoalescedIntoOneRequest() throws Exception {
-        CountDownLatch release = new CountDownLatch(1);
-        serve(r -> {
-            if ("bytes=0-99".equals(r.getHeaders().get("Range"))) {
-                try {
-                    release.await(10, TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }
-            return ranged(r);
-        });
+        CountDownLatch release = serveHoldingTheFirstRange();
         ExecutorService pool = Executors.newFixedThreadPool(4);
         try (RegistryClient c = client().rangeReadsInFlight(1).coalesceGap(1000).build()) {
             BlobSource source = c.blobSource(repo, BLOB_DESC);
@@ -562,5 +553,48 @@ class MockRegistryTest {
         }
         assertEquals(Set.of("bytes=0-99", "bytes=200-499", "bytes=5000-5099"),
                 Set.copyOf(seen.stream().map(r -> r.getHeaders().get("Range")).toList()));
+    }
+
+    /** Serves ranges; the answer to bytes 0-99 waits until the returned latch is released. */
+    private CountDownLatch serveHoldingTheFirstRange() {
+        CountDownLatch release = new CountDownLatch(1);
+        serve(r -> {
+            if ("bytes=0-99".equals(r.getHeaders().get("Range"))) {
+                try {
+                    release.await(10, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            return ranged(r);
+        });
+        return release;
+    }
+
+    @Test
+    void readersOfOneCoalescedRangeGetArraysOfTheirOwn() throws Exception {
+        CountDownLatch release = serveHoldingTheFirstRange();
+        ExecutorService pool = Executors.newFixedThreadPool(3);
+        try (RegistryClient c = client().rangeReadsInFlight(1).coalesceGap(1000).build()) {
+            BlobSource source = c.blobSource(repo, BLOB_DESC);
+            Future<byte[]> first = pool.submit(() -> source.read(0, 100));
+            while (seen.isEmpty()) {
+                Thread.sleep(5);
+            }
+            Future<byte[]> a = pool.submit(() -> source.read(200, 100));
+            Future<byte[]> b = pool.submit(() -> source.read(200, 100));
+            Thread.sleep(300); // both queue behind the read in flight, and go out as one request
+            release.countDown();
+            first.get(10, TimeUnit.SECONDS);
+            byte[] mine = a.get(10, TimeUnit.SECONDS);
+            byte[] theirs = b.get(10, TimeUnit.SECONDS);
+            assertArrayEquals(Arrays.copyOfRange(BLOB, 200, 300), mine);
+            assertArrayEquals(mine, theirs);
+            assertNotSame(mine, theirs, "the request's array went to one reader, a copy to the other");
+        } finally {
+            pool.shutdownNow();
+        }
+        assertEquals(List.of("bytes=0-99", "bytes=200-299"),
+                seen.stream().map(r -> r.getHeaders().get("Range")).toList());
     }
 }

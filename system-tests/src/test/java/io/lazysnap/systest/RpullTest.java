@@ -141,6 +141,12 @@ class RpullTest {
         assertTrue(help.contains("--hosts-dir"), "options the relay does not take go to the Java client: " + help);
     }
 
+    @Test
+    void theRelayWithoutModulesStillPassesStrictAndWarnings() throws Exception {
+        // The relay loads no module, for its start-up time; compiled with both, any warning fails the check.
+        Processes.run(Duration.ofMinutes(1), "perl", "-c", "-Mstrict", "-Mwarnings=FATAL,all", "packaging/rpull.pl");
+    }
+
     private static String stderr(IOException e) {
         return e.getMessage().substring(e.getMessage().indexOf("stderr"));
     }

@@ -179,9 +179,11 @@ final class ImagePuller {
                         layer.digest(), counter));
         List<Descriptor> layers = manifest.layers();
         // Fails here, before any layer line, when containerd does not know the snapshotter.
+        boolean[] present = new boolean[layers.size()];
         List<String> missing = new ArrayList<>();
         for (int i = 0; i < layers.size(); i++) {
-            if (!unpacker.exists(chain.get(i))) {
+            present[i] = unpacker.exists(chain.get(i));
+            if (!present[i]) {
                 missing.add(layers.get(i).digest());
             }
         }
@@ -198,8 +200,9 @@ final class ImagePuller {
                 Map<String, String> labels = SnapshotLabels.forLayer(image, manifestDigest, layers, i, chain.get(i));
                 Task task = tasks.get(i);
                 try {
-                    LayerUnpacker.Outcome outcome = unpacker.unpack(layers.get(i), diffIds.get(i),
-                            i == 0 ? "" : chain.get(i - 1), chain.get(i), labels, task);
+                    LayerUnpacker.Outcome outcome = present[i] ? LayerUnpacker.Outcome.PRESENT
+                            : unpacker.unpack(layers.get(i), diffIds.get(i), i == 0 ? "" : chain.get(i - 1),
+                                    chain.get(i), labels, task);
                     watch.finished(i);
                     task.status(outcome.word);
                     log.debug("layer {} ({}): {}", layers.get(i).digest(), chain.get(i), outcome);

@@ -91,14 +91,14 @@ final class LayerUnpacker {
     }
 
     /**
+     * Unpacks a layer whose chain ID the caller has just found missing ({@link #exists}); one unpacked meanwhile by
+     * another pull comes back as that pull left it.
+     *
      * @param parent the chain ID below this layer, or the empty string for the first layer
      * @param labels the Prepare labels ({@link SnapshotLabels})
      */
     Outcome unpack(Descriptor layer, String diffId, String parent, String chainId, Map<String, String> labels,
                    Task task) throws IOException {
-        if (exists(chainId)) {
-            return Outcome.PRESENT;
-        }
         task.status("preparing");
         String key = null;
         List<Mount> mounts = null;
