@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -140,7 +141,7 @@ class RoundTripTest {
                 tree.tar());
         RecordingBlob blob = new RecordingBlob(c.blob());
         EstargzLayer layer = EstargzLayer.open(blob);
-        assertEquals(1, blob.reads.size(), "a small TOC is read with the footer in one request");
+        assertEquals(2, blob.reads.size(), "the footer, then the TOC");
         TocEntry file = layer.toc().entry("bin/many-chunks").orElseThrow();
         byte[] content = tree.entries.stream().filter(e -> e.path().equals("bin/many-chunks")).findFirst()
                 .orElseThrow().content();
@@ -192,6 +193,27 @@ class RoundTripTest {
         assertEquals(c.blob().length - tailGuess, blob.reads.get(1).end(), "the second read ends where the tail began");
         assertArrayEquals("content 2999".getBytes(java.nio.charset.StandardCharsets.UTF_8),
                 Layers.readAll(layer, layer.toc().entry("files/f2999").orElseThrow()));
+    }
+
+    @ParameterizedTest
+    @MethodSource("formats")
+    void anUnpositionedTocIsReadWithoutAByteOfFileData(LayerFormat format) throws Exception {
+        SourceTree tree = new SourceTree();
+        for (int i = 0; i < 50; i++) {
+            tree.file("files/f" + i, ("content " + i).getBytes(java.nio.charset.StandardCharsets.UTF_8), 0644);
+        }
+        Layers.Converted c = Layers.convert(LayerConverter.builder().format(format).build(), tree.tar());
+        Map<String, String> unpositioned = new HashMap<>(c.result().annotations());
+        unpositioned.remove(LayerAnnotations.ZSTD_MANIFEST_POSITION);
+        unpositioned.remove(LayerAnnotations.ZSTD_MANIFEST_POSITION_CONTAINERS);
+        RecordingBlob blob = new RecordingBlob(c.blob());
+        EstargzLayer layer = EstargzLayer.open(blob, unpositioned);
+        long tocOffset = Footer.parse(Arrays.copyOfRange(c.blob(), c.blob().length - Footer.MAX_SIZE,
+                c.blob().length), c.blob().length).tocOffset();
+        assertEquals(List.of(new ByteRange(c.blob().length - Footer.MAX_SIZE, Footer.MAX_SIZE),
+                        new ByteRange(tocOffset, c.blob().length - Footer.MAX_SIZE - tocOffset)), blob.reads,
+                "the footer, then the rest of the TOC: nothing before the TOC");
+        assertEquals(53, layer.toc().entries().size());
     }
 
     @Test
