@@ -179,14 +179,8 @@ final class ImagePuller {
                         layer.digest(), counter));
         List<Descriptor> layers = manifest.layers();
         // Fails here, before any layer line, when containerd does not know the snapshotter.
-        boolean[] present = new boolean[layers.size()];
-        List<String> missing = new ArrayList<>();
-        for (int i = 0; i < layers.size(); i++) {
-            present[i] = unpacker.exists(chain.get(i));
-            if (!present[i]) {
-                missing.add(layers.get(i).digest());
-            }
-        }
+        int present = PresentLayers.count(layers.size(), i -> unpacker.exists(chain.get(i)));
+        List<String> missing = layers.subList(present, layers.size()).stream().map(Descriptor::digest).toList();
         ahead.unpack(reference, manifest, missing);
         List<Task> tasks = new ArrayList<>();
         for (Descriptor layer : layers) {
@@ -200,7 +194,7 @@ final class ImagePuller {
                 Map<String, String> labels = SnapshotLabels.forLayer(image, manifestDigest, layers, i, chain.get(i));
                 Task task = tasks.get(i);
                 try {
-                    LayerUnpacker.Outcome outcome = present[i] ? LayerUnpacker.Outcome.PRESENT
+                    LayerUnpacker.Outcome outcome = i < present ? LayerUnpacker.Outcome.PRESENT
                             : unpacker.unpack(layers.get(i), diffIds.get(i), i == 0 ? "" : chain.get(i - 1),
                                     chain.get(i), labels, task);
                     watch.finished(i);
