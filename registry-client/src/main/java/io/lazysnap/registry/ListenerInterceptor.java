@@ -14,11 +14,14 @@ import java.io.IOException;
 
 /**
  * Reports every HTTP exchange (after redirects and retries are unrolled) to the listener and the debug log, and
- * the body bytes of each as they are read.
+ * the body bytes of each as they are read (in batches of up to a MiB).
  */
 final class ListenerInterceptor implements Interceptor {
 
     private static final Logger log = LoggerFactory.getLogger(ListenerInterceptor.class);
+
+    /** Body bytes are reported in batches of about this many, and when the body ends or is closed. */
+    private static final long REPORT_BYTES = 1 << 20;
 
     private final RegistryListener listener;
 
@@ -48,13 +51,29 @@ final class ListenerInterceptor implements Interceptor {
 
     private ResponseBody counted(ResponseBody body, String host) {
         ForwardingSource counting = new ForwardingSource(body.source()) {
+            /** Read but not yet reported: a download reads 8 KiB at a time, too often to update a metric each. */
+            private long unreported;
+
             @Override
             public long read(Buffer sink, long byteCount) throws IOException {
                 long n = super.read(sink, byteCount);
-                if (n > 0) {
-                    listener.received(host, n);
+                if (n < 0 || (unreported += n) >= REPORT_BYTES) {
+                    report();
                 }
                 return n;
+            }
+
+            @Override
+            public void close() throws IOException {
+                report();
+                super.close();
+            }
+
+            private void report() {
+                if (unreported > 0) {
+                    listener.received(host, unreported);
+                    unreported = 0;
+                }
             }
         };
         return ResponseBody.create(Okio.buffer(counting), body.contentType(), body.contentLength());

@@ -223,13 +223,19 @@ public final class RegistryClient implements Closeable {
                 ByteBuffer buffer = ByteBuffer.allocate(64 << 10);
                 while (done < length) {
                     buffer.clear().limit((int) Math.min(buffer.capacity(), length - done));
-                    if (readBody(source, buffer) < 0) {
+                    // A socket read brings at most 8 KiB: the file is written per full buffer, not per read.
+                    IOException broke = fill(source, buffer);
+                    boolean ended = broke == null && buffer.hasRemaining();
+                    for (buffer.flip(); buffer.hasRemaining(); ) {
+                        done += file.write(buffer, offset + done);
+                    }
+                    if (broke != null) {
+                        throw new BodyBrokeOff(broke);
+                    }
+                    if (ended) {
                         throw new BodyBrokeOff(new IOException("the registry sent a truncated body for bytes "
                                 + offset + "-" + (offset + length - 1) + " of " + what + ": " + done + " of "
                                 + length + " bytes"));
-                    }
-                    for (buffer.flip(); buffer.hasRemaining(); ) {
-                        done += file.write(buffer, offset + done);
                     }
                 }
                 if (response.code() == 206 && !source.exhausted()) {
@@ -260,11 +266,18 @@ public final class RegistryClient implements Closeable {
         }
     }
 
-    private static int readBody(BufferedSource source, ByteBuffer buffer) throws BodyBrokeOff {
+    /**
+     * Reads until {@code buffer} is full or the body ends; a failure is returned rather than thrown, so that the
+     * bytes read before it are still written.
+     */
+    private static IOException fill(BufferedSource source, ByteBuffer buffer) {
         try {
-            return source.read(buffer);
+            while (buffer.hasRemaining() && source.read(buffer) >= 0) {
+                // reading
+            }
+            return null;
         } catch (IOException e) {
-            throw new BodyBrokeOff(e);
+            return e;
         }
     }
 
