@@ -93,7 +93,7 @@ final class BlobUploader {
     boolean exists(Reference repo, String digest, Capability capability) throws IOException {
         RequestSpec spec = http.spec(repo, capability, capability == Capability.PUSH
                         ? RegistryHttp.pushScope(repo) : RegistryHttp.pullScope(repo),
-                "blob " + digest + " in " + repo.repository(), -1, 0, null, 0, true);
+                "blob " + digest + " in " + repo.repository(), null, 0, true);
         Response response = http.executeOrNull(new Request.Builder().head()
                 .url(RegistryHttp.logicalUrl(repo, "blobs/" + digest)), spec);
         if (response != null) {
@@ -146,8 +146,8 @@ final class BlobUploader {
         HttpUrl url = RegistryHttp.logicalUrl(to, "blobs/uploads/").newBuilder()
                 .addQueryParameter("mount", blob.digest()).addQueryParameter("from", from.repository()).build();
         try (Response response = http.execute(new Request.Builder().url(url)
-                .post(RequestBody.create(new byte[0], null)), http.spec(to, Capability.PUSH, scopes, what, -1, 0,
-                null, 0, false))) {
+                .post(RequestBody.create(new byte[0], null)), http.spec(to, Capability.PUSH, scopes, what, null, 0,
+                false))) {
             if (response.code() == 201) {
                 return true;
             }
@@ -164,12 +164,12 @@ final class BlobUploader {
 
     private Response post(Reference repo, List<String> scopes, String what, String suffix) throws IOException {
         return http.execute(new Request.Builder().url(RegistryHttp.logicalUrl(repo, suffix))
-                .post(RequestBody.create(new byte[0], null)), http.spec(repo, Capability.PUSH, scopes, what, -1, 0,
-                null, 0, false));
+                .post(RequestBody.create(new byte[0], null)), http.spec(repo, Capability.PUSH, scopes, what, null, 0,
+                false));
     }
 
     private RequestSpec pushSpec(Reference repo, String what) {
-        return http.spec(repo, Capability.PUSH, RegistryHttp.pushScope(repo), what, -1, 0, null, 0, false);
+        return http.spec(repo, Capability.PUSH, RegistryHttp.pushScope(repo), what, null, 0, false);
     }
 
     /** Later requests of an upload go to the host that started it, as the registry told us, not re-routed. */

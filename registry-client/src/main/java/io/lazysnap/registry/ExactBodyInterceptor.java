@@ -4,7 +4,6 @@ import okhttp3.Interceptor;
 import okhttp3.Request;
 import okhttp3.Response;
 import okhttp3.ResponseBody;
-import okio.Buffer;
 import okio.BufferedSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -16,11 +15,12 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Makes sure a successful answer carries exactly the bytes that were asked for, reading the body while the retry
- * policy can still act on a failure. A range read must come back as that range (a {@code 206} with the matching
- * {@code Content-Range} and length, or a {@code 200} with the whole blob, from which the range is cut); a whole
- * object must have its digest. Anything short, long, shifted or altered is an {@link IOException}, so it is
- * retried and never returned.
+ * Makes sure a successful answer is the object that was asked for, reading a whole object's body while the retry
+ * policy can still act on a failure: it must have its digest, and anything short, long or altered is an
+ * {@link IOException}, so it is retried and never returned. A range read must come back as that range (a
+ * {@code 206} with the matching {@code Content-Range}) or as a {@code 200} with the whole blob, whose bytes before the
+ * range are skipped here; its caller reads the body itself, straight into the array or file it ends up in, and
+ * checks its length.
  */
 final class ExactBodyInterceptor implements Interceptor {
 
@@ -44,25 +44,17 @@ final class ExactBodyInterceptor implements Interceptor {
                 || !spec.isRange() && spec.maxBody() <= 0) {
             return response;
         }
-        if (spec.streamed()) {
-            return streamed(response, spec);
+        if (spec.isRange()) {
+            return positioned(response, spec);
         }
         try (ResponseBody body = response.body()) {
-            if (spec.isRange()) {
-                Buffer bytes = range(response, body.source(), spec);
-                return response.newBuilder().body(ResponseBody.create(bytes, body.contentType(), bytes.size()))
-                        .build();
-            }
             return response.newBuilder().body(ResponseBody.create(whole(response, body, spec), body.contentType()))
                     .build();
         }
     }
 
-    /**
-     * A range the caller reads itself: the answer is checked to be that range, or the whole blob (whose bytes before
-     * the range are skipped here); the body's length is the caller's to check.
-     */
-    private Response streamed(Response response, RequestSpec spec) throws IOException {
+    /** The answer to a range read, checked to be that range or the whole blob, whose body starts at the range. */
+    private Response positioned(Response response, RequestSpec spec) throws IOException {
         try {
             BufferedSource source = response.body().source();
             if (ignoredRange(response, spec)) {
@@ -95,37 +87,6 @@ final class ExactBodyInterceptor implements Interceptor {
                     + contentRange + "' for bytes " + offset + "-" + end + " of " + spec.what());
         }
         return false;
-    }
-
-    private Buffer range(Response response, BufferedSource source, RequestSpec spec) throws IOException {
-        String host = Urls.hostPort(response.request().url());
-        if (ignoredRange(response, spec)) {
-            // The server sends the whole blob: take our slice and hang up on the rest.
-            source.skip(spec.rangeOffset());
-            return exactly(source, spec.rangeLength(), spec, host);
-        }
-        Buffer bytes = exactly(source, spec.rangeLength(), spec, host);
-        if (!source.exhausted()) {
-            throw new IOException(host + " sent more than bytes " + spec.rangeOffset() + "-"
-                    + (spec.rangeOffset() + spec.rangeLength() - 1) + " of " + spec.what());
-        }
-        return bytes;
-    }
-
-    /**
-     * The next {@code length} bytes, moved out of the connection's buffer rather than copied: a lazy read's bytes
-     * are otherwise copied on every hand-over, and the garbage made young collections stop the daemon during a
-     * container's start.
-     */
-    private static Buffer exactly(BufferedSource source, int length, RequestSpec spec, String host)
-            throws IOException {
-        if (!source.request(length)) {
-            throw new IOException(host + " sent a truncated body for " + spec.what() + ": "
-                    + source.getBuffer().size() + " of " + length + " bytes");
-        }
-        Buffer bytes = new Buffer();
-        source.readFully(bytes, length);
-        return bytes;
     }
 
     private static byte[] whole(Response response, ResponseBody body, RequestSpec spec) throws IOException {

@@ -45,7 +45,7 @@ final class ReferrersLister {
             }
             // Like a tag, the answer is not content-addressed: only hosts trusted to resolve may give it.
             RequestSpec spec = http.spec(repository, Capability.RESOLVE, RegistryHttp.pullScope(repository),
-                    what, -1, 0, null, MAX_PAGE_BYTES, true);
+                    what, null, MAX_PAGE_BYTES, true);
             Request.Builder request = new Request.Builder().url(page).header("Accept", MediaTypes.OCI_INDEX);
             try (Response response = n == 0 ? http.executeOrNull(request, spec) : http.execute(request, spec)) {
                 if (response == null) {

@@ -30,6 +30,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiFunction;
+import java.util.function.LongSupplier;
 
 /**
  * The one entry point of the registry client: resolve images, read manifests and blobs (whole, or lazily by
@@ -169,7 +170,7 @@ public final class RegistryClient implements Closeable {
     /** A whole blob, checked against its digest. For configs and other small blobs: it is held in memory. */
     public byte[] blob(Reference repository, Descriptor blob) throws IOException {
         RequestSpec spec = http.spec(repository, Capability.PULL, RegistryHttp.pullScope(repository),
-                blobWhat(repository, blob), -1, 0, blob.digest(), Math.max(1, blob.size()), true);
+                blobWhat(repository, blob), blob.digest(), Math.max(1, blob.size()), true);
         try (Response response = http.execute(new Request.Builder()
                 .url(RegistryHttp.logicalUrl(repository, "blobs/" + blob.digest())), spec)) {
             return response.body().bytes();
@@ -187,48 +188,83 @@ public final class RegistryClient implements Closeable {
     }
 
     /**
-     * Exactly {@code length} bytes of a blob at {@code offset}, by one range request of its own (retried as a
-     * whole), never coalesced with other reads. The caller verifies them.
+     * Exactly {@code length} bytes of a blob at {@code offset}, by a range request of its own, never coalesced with
+     * other reads, read from the socket straight into the array returned. A body that breaks off is requested again
+     * from where it broke off, as many times as a request is tried, all within one range deadline. The caller
+     * verifies the bytes.
      */
     public byte[] range(Reference repository, Descriptor blob, long offset, int length) throws IOException {
-        RequestSpec spec = http.spec(repository, Capability.PULL, RegistryHttp.pullScope(repository),
-                blobWhat(repository, blob), offset, length, null, 0, true);
-        try (Response response = http.execute(new Request.Builder()
-                .url(RegistryHttp.logicalUrl(repository, "blobs/" + blob.digest()))
-                .header("Range", "bytes=" + offset + "-" + (offset + length - 1)), spec)) {
-            return response.body().bytes();
-        }
+        byte[] bytes = new byte[length];
+        long deadline = http.rangeDeadline();
+        download(repository, blob, offset, length, () -> deadline, new RangeSink() {
+            @Override
+            public ByteBuffer window(long done, int rest) {
+                return ByteBuffer.wrap(bytes, (int) done, rest);
+            }
+
+            @Override
+            public void place(ByteBuffer window, long done) {
+                // read in place
+            }
+        });
+        return bytes;
     }
 
     /**
      * Writes exactly {@code length} bytes of a blob at {@code offset} into {@code file} at the same offset, straight
      * from the socket: for bulk downloads, which hold neither the chunk nor a copy of it in memory. The request is
      * retried, and a body that breaks off is requested again from where it broke off, as many times as a request
-     * is tried; verifying the bytes is the caller's.
+     * is tried, each request within a range deadline of its own; verifying the bytes is the caller's.
      */
     public void range(Reference repository, Descriptor blob, long offset, int length, FileChannel file)
             throws IOException {
+        ByteBuffer buffer = ByteBuffer.allocate(64 << 10);
+        download(repository, blob, offset, length, http::rangeDeadline, new RangeSink() {
+            @Override
+            public ByteBuffer window(long done, int rest) {
+                // A socket read brings at most 8 KiB: the file is written per full buffer, not per read.
+                return buffer.clear().limit(Math.min(buffer.capacity(), rest));
+            }
+
+            @Override
+            public void place(ByteBuffer window, long done) throws IOException {
+                for (long at = offset + done; window.hasRemaining(); ) {
+                    at += file.write(window, at);
+                }
+            }
+        });
+    }
+
+    /** Where a ranged download puts the bytes it reads. */
+    private interface RangeSink {
+        /** The buffer the range's next bytes, from {@code done} on and at most {@code rest} of them, are read into. */
+        ByteBuffer window(long done, int rest);
+
+        /** Puts in place the range's bytes from {@code done} on, between the position and limit of {@code window}. */
+        void place(ByteBuffer window, long done) throws IOException;
+    }
+
+    private void download(Reference repository, Descriptor blob, long offset, int length, LongSupplier deadline,
+                          RangeSink sink) throws IOException {
         String what = blobWhat(repository, blob);
         long done = 0;
         String host = repository.registry();
         for (int attempt = 1; ; attempt++) {
             long from = offset + done;
-            int rest = (int) (length - done);
             try (Response response = http.execute(new Request.Builder()
                     .url(RegistryHttp.logicalUrl(repository, "blobs/" + blob.digest()))
                     .header("Range", "bytes=" + from + "-" + (offset + length - 1)),
-                    http.streamedRange(repository, what, from, rest))) {
+                    http.range(repository, what, from, (int) (length - done), deadline.getAsLong()))) {
                 host = Urls.hostPort(response.request().url());
                 BufferedSource source = response.body().source();
-                ByteBuffer buffer = ByteBuffer.allocate(64 << 10);
                 while (done < length) {
-                    buffer.clear().limit((int) Math.min(buffer.capacity(), length - done));
-                    // A socket read brings at most 8 KiB: the file is written per full buffer, not per read.
-                    IOException broke = fill(source, buffer);
-                    boolean ended = broke == null && buffer.hasRemaining();
-                    for (buffer.flip(); buffer.hasRemaining(); ) {
-                        done += file.write(buffer, offset + done);
-                    }
+                    ByteBuffer window = sink.window(done, (int) (length - done));
+                    int start = window.position();
+                    IOException broke = fill(source, window);
+                    boolean ended = broke == null && window.hasRemaining();
+                    int read = window.position() - start;
+                    sink.place(window.limit(window.position()).position(start), done);
+                    done += read;
                     if (broke != null) {
                         throw new BodyBrokeOff(broke);
                     }
@@ -244,12 +280,17 @@ public final class RegistryClient implements Closeable {
                 }
                 return;
             } catch (BodyBrokeOff e) {
-                if (attempt >= maxAttempts || Thread.currentThread().isInterrupted()) {
-                    throw e.getCause();
+                IOException cause = e.getCause();
+                if (Thread.currentThread().isInterrupted()) {
+                    throw cause;
+                }
+                if (attempt >= maxAttempts) {
+                    throw new RegistryException(what + " from " + host + ": " + HostFallbackInterceptor.describe(cause),
+                            0, cause);
                 }
                 log.info("Requesting bytes {}-{} of {} again: {} (attempt {} of {})", offset + done,
-                        offset + length - 1, what, e.getCause().getMessage(), attempt + 1, maxAttempts);
-                listener.retrying(host, what, attempt + 1, HostFallbackInterceptor.describe(e.getCause()));
+                        offset + length - 1, what, cause.getMessage(), attempt + 1, maxAttempts);
+                listener.retrying(host, what, attempt + 1, HostFallbackInterceptor.describe(cause));
             }
         }
     }
@@ -287,7 +328,7 @@ public final class RegistryClient implements Closeable {
      */
     public InputStream stream(Reference repository, Descriptor blob) throws IOException {
         RequestSpec spec = http.spec(repository, Capability.PULL, RegistryHttp.pullScope(repository),
-                blobWhat(repository, blob), -1, 0, null, 0, true);
+                blobWhat(repository, blob), null, 0, true);
         Response response = http.execute(new Request.Builder()
                 .url(RegistryHttp.logicalUrl(repository, "blobs/" + blob.digest())), spec);
         return response.body().byteStream();
@@ -336,7 +377,7 @@ public final class RegistryClient implements Closeable {
         Descriptor descriptor = Descriptor.of(mediaType, bytes);
         String key = reference.tag().orElse(descriptor.digest());
         RequestSpec spec = http.spec(reference, Capability.PUSH, RegistryHttp.pushScope(reference),
-                "manifest " + reference.repository() + ":" + key, -1, 0, null, 0, true);
+                "manifest " + reference.repository() + ":" + key, null, 0, true);
         try (Response response = http.execute(new Request.Builder()
                 .url(RegistryHttp.logicalUrl(reference, "manifests/" + key))
                 .put(RequestBody.create(bytes, MediaType.get(mediaType))), spec)) {
@@ -374,7 +415,7 @@ public final class RegistryClient implements Closeable {
         String key = reference.manifestKey();
         Capability capability = reference.digest().isPresent() ? Capability.PULL : Capability.RESOLVE;
         RequestSpec spec = http.spec(reference, capability, RegistryHttp.pullScope(reference),
-                "manifest " + reference.repository() + (key.contains(":") ? "@" : ":") + key, -1, 0,
+                "manifest " + reference.repository() + (key.contains(":") ? "@" : ":") + key,
                 reference.digest().orElse(null), MAX_MANIFEST_BYTES, true);
         try (Response response = http.execute(new Request.Builder()
                 .url(RegistryHttp.logicalUrl(reference, "manifests/" + key))

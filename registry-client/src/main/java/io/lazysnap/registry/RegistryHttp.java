@@ -42,17 +42,21 @@ final class RegistryHttp {
         return HttpUrl.get("https://" + ref.registry() + "/v2/" + ref.repository() + "/" + suffix);
     }
 
-    RequestSpec spec(Reference ref, Capability capability, List<String> scopes, String what, long rangeOffset,
-                     int rangeLength, String expectedDigest, long maxBody, boolean idempotent) {
-        long timeout = rangeOffset >= 0 ? Math.min(totalTimeoutNanos, rangeTimeoutNanos) : totalTimeoutNanos;
-        return new RequestSpec(ref.registry(), capability, scopes, what, rangeOffset, rangeLength, expectedDigest,
-                maxBody, idempotent, System.nanoTime() + timeout, false);
+    RequestSpec spec(Reference ref, Capability capability, List<String> scopes, String what, String expectedDigest,
+                     long maxBody, boolean idempotent) {
+        return new RequestSpec(ref.registry(), capability, scopes, what, -1, 0, expectedDigest, maxBody, idempotent,
+                System.nanoTime() + totalTimeoutNanos);
+    }
+
+    /** When a ranged read starting now must be done, retries and fallbacks included. */
+    long rangeDeadline() {
+        return System.nanoTime() + Math.min(totalTimeoutNanos, rangeTimeoutNanos);
     }
 
     /** A pull of {@code length} bytes at {@code offset} whose body the caller reads (see {@link RequestSpec}). */
-    RequestSpec streamedRange(Reference ref, String what, long offset, int length) {
+    RequestSpec range(Reference ref, String what, long offset, int length, long deadlineNanos) {
         return new RequestSpec(ref.registry(), Capability.PULL, pullScope(ref), what, offset, length, null, 0, true,
-                System.nanoTime() + Math.min(totalTimeoutNanos, rangeTimeoutNanos), true);
+                deadlineNanos);
     }
 
     static List<String> pullScope(Reference ref) {

@@ -367,6 +367,20 @@ class MockRegistryTest {
     }
 
     @Test
+    void aLazyRangeWhoseBodyBreaksOffIsRequestedAgainFromWhereItBrokeOff() throws Exception {
+        List<String> ranges = new CopyOnWriteArrayList<>();
+        serve(r -> {
+            ranges.add(r.getHeaders().get("Range"));
+            return ranges.size() > 1 ? ranged(r) : brokenOff(r, 300);
+        });
+        try (RegistryClient c = client().build()) {
+            assertArrayEquals(Arrays.copyOfRange(BLOB, 1000, 6000), c.range(repo, BLOB_DESC, 1000, 5000));
+        }
+        assertEquals(List.of("bytes=1000-5999", "bytes=1300-5999"), ranges,
+                "the 300 bytes that arrived are kept, not fetched again");
+    }
+
+    @Test
     void wrongRangesAndTruncatedBodiesAreRetriedAndNeverReturnedShort() throws Exception {
         AtomicInteger n = new AtomicInteger();
         serve(r -> switch (n.incrementAndGet()) {
