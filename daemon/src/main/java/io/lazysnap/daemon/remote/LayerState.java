@@ -29,9 +29,15 @@ record LayerState(@JsonProperty("repository") String repository, @JsonProperty("
                 Descriptor.of(mediaType, digest, size).withAnnotations(annotations));
     }
 
-    void save(Path snapshotDir) throws IOException {
+    /** The contents of {@link #FILE}: made when the layer is opened, so that its Prepare only writes them. */
+    byte[] json() throws IOException {
+        return JSON.writeValueAsBytes(this);
+    }
+
+    /** Writes {@code json} ({@link #json}) as the state of the snapshot in {@code snapshotDir}, atomically. */
+    static void save(Path snapshotDir, byte[] json) throws IOException {
         Path tmp = snapshotDir.resolve(FILE + ".tmp");
-        JSON.writeValue(tmp.toFile(), this);
+        Files.write(tmp, json);
         Files.move(tmp, snapshotDir.resolve(FILE), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     }
 
