@@ -23,6 +23,7 @@ import io.lazysnap.daemon.remote.HostPlatform;
 import io.lazysnap.daemon.remote.Manifests;
 import io.lazysnap.daemon.remote.RegistryLayerProvider;
 import io.lazysnap.daemon.remote.RegistryLayerUnpacker;
+import io.lazysnap.daemon.remote.RegistryWarmUp;
 import io.lazysnap.daemon.remote.WholePullPolicy;
 import io.lazysnap.daemon.snapshot.LayerUnpacker;
 import io.lazysnap.daemon.snapshot.OverlaySnapshotter;
@@ -99,6 +100,7 @@ public final class Daemon implements AutoCloseable {
                     + " until this is fixed and lazysnap restarted (fix: {})", p.what(), p.fix()));
             DaemonConfig.Unpack unpack = config.unpack();
             boolean unpacks = unpack.enabled() && unpackSelfTest(config);
+            registryWarmUp(config, unpacks);
             WholePullPolicy wholePull = unpacks ? new WholePullPolicy(unpack.wholePullPrefetchShare(),
                     (long) unpack.chunkSize() * unpack.connectionsPerLayer()) : WholePullPolicy.never();
             lazy = noFuse.isPresent() ? Optional.empty()
@@ -190,6 +192,18 @@ public final class Daemon implements AutoCloseable {
         }
         log.info("unpack self-test passed in {} ms", (System.nanoTime() - start) / 1_000_000);
         return true;
+    }
+
+    /** Runs the registry path's code once, so that the first pull does not pay for its first run. */
+    private static void registryWarmUp(DaemonConfig config, boolean unpacks) {
+        long start = System.nanoTime();
+        Optional<String> failed = RegistryWarmUp.run(HostPlatform.get(), config.rootDir().registryWarmUp(), unpacks);
+        if (failed.isPresent()) {
+            log.warn("a test pull from a registry lazysnap serves itself on 127.0.0.1 failed ({}); lazysnap goes on,"
+                    + " but if pulls from real registries fail as well, report this line", failed.get());
+            return;
+        }
+        log.info("registry warm-up pulled a test image in {} ms", (System.nanoTime() - start) / 1_000_000);
     }
 
     /**

@@ -45,6 +45,8 @@ public final class LogSetup extends ContextAwareBase implements Configurator {
         context.getLogger("io.grpc.netty").setLevel(Level.WARN);
         // Client channels on unix sockets ignore TCP options; netty warns about each.
         context.getLogger("io.grpc.netty.shaded.io.netty.bootstrap").setLevel(Level.ERROR);
+        // The JDK's HTTP server (the start-up's registry warm-up, the metrics endpoint) logs every exchange at debug.
+        context.getLogger("com.sun.net.httpserver").setLevel(Level.INFO);
         return ExecutionStatus.DO_NOT_INVOKE_NEXT_IF_ANY;
     }
 

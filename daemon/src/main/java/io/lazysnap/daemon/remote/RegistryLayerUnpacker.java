@@ -236,7 +236,8 @@ public final class RegistryLayerUnpacker implements LayerUnpacker {
             AtomicLong read = new AtomicLong();
             downloads.put(key, read);
             try (ParallelBlobStream blob = new ParallelBlobStream(what, layer.size(), layer.digest(),
-                    blob(image, layer), pool, chunkSize, connectionsPerLayer, dir.resolve("blob"), read::addAndGet)) {
+                    blob(registry, image, layer), pool, chunkSize, connectionsPerLayer, dir.resolve("blob"),
+                    read::addAndGet)) {
                 ids = diffIds(image, manifest); // while the first chunks download
                 result = LayerUnpack.unpack(blob, compression, ids.get(index), fs);
                 waited = blob.waitedMillis();
@@ -254,7 +255,8 @@ public final class RegistryLayerUnpacker implements LayerUnpacker {
         }
     }
 
-    private ParallelBlobStream.Blob blob(Reference image, Descriptor layer) {
+    /** A layer blob as {@code registry} serves it. */
+    static ParallelBlobStream.Blob blob(RegistryClient registry, Reference image, Descriptor layer) {
         return new ParallelBlobStream.Blob() {
             @Override
             public void range(long offset, int length, FileChannel spool) throws IOException {

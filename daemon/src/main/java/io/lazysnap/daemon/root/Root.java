@@ -87,6 +87,10 @@ public final class Root {
         return unpack().resolve("self-test");
     }
 
+    public Path registryWarmUp() {
+        return unpack().resolve("warm-up");
+    }
+
     public Path fuseSelfTest() {
         return dir.resolve("fuse-self-test");
     }
