@@ -47,6 +47,8 @@ public final class LogSetup extends ContextAwareBase implements Configurator {
         context.getLogger("io.grpc.netty.shaded.io.netty.bootstrap").setLevel(Level.ERROR);
         // The JDK's HTTP server (the start-up's registry warm-up, the metrics endpoint) logs every exchange at debug.
         context.getLogger("com.sun.net.httpserver").setLevel(Level.INFO);
+        // Each registry client's trust store lists every CA certificate at debug.
+        context.getLogger("jdk.event.security").setLevel(Level.INFO);
         return ExecutionStatus.DO_NOT_INVOKE_NEXT_IF_ANY;
     }
 

@@ -65,15 +65,19 @@ final class ImagePuller {
         this.downloads = downloads;
     }
 
-    /** What the registry says about the image: resolved, its layers opened ahead, its config fetched. */
-    private record Fetched(ResolvedImage image, byte[] config, List<String> diffIds, List<String> chain) {
+    /**
+     * What the registry says about the image (resolved, its layers opened ahead, its config fetched) and how many of
+     * its layers, from the bottom, containerd holds already.
+     */
+    private record Fetched(ResolvedImage image, byte[] config, List<String> diffIds, List<String> chain, int present) {
     }
 
     /** Pulls {@code reference} for {@code platform}; returns the containerd image name it was recorded under. */
     String pull(Reference reference, Platform platform) throws IOException, InterruptedException {
-        // The registry's answers and containerd's lease are independent round trips: wait for both at once.
-        CompletableFuture<Fetched> fetching = inThread("pull-resolve", () -> fetch(reference, platform));
         try (Containerd containerd = Containerd.connect(socket, namespace)) {
+            // The registry's answers and containerd's lease are independent round trips: wait for both at once.
+            CompletableFuture<Fetched> fetching = inThread("pull-resolve", () -> fetch(containerd, reference,
+                    platform));
             String lease = createLease(containerd);
             try {
                 Fetched fetched = await(fetching);
@@ -87,7 +91,7 @@ final class ImagePuller {
                 });
                 List<String> chain = fetched.chain();
                 try {
-                    unpackLayers(leased, content, reference, manifest, fetched.diffIds(), chain);
+                    unpackLayers(leased, content, reference, manifest, fetched.diffIds(), chain, fetched.present());
                 } finally {
                     awaitQuietly(stored);
                 }
@@ -146,7 +150,7 @@ final class ImagePuller {
         }
     }
 
-    private Fetched fetch(Reference reference, Platform platform) throws IOException {
+    private Fetched fetch(Containerd containerd, Reference reference, Platform platform) throws IOException {
         ResolvedImage image = registry.resolve(reference, platform);
         Manifest manifest = image.manifest();
         ahead.open(reference, manifest);
@@ -155,7 +159,15 @@ final class ImagePuller {
                 : ""));
         byte[] config = registry.blob(reference, manifest.config());
         List<String> diffIds = diffIds(config, manifest);
-        return new Fetched(image, config, diffIds, ChainIds.of(diffIds));
+        List<String> chain = ChainIds.of(diffIds);
+        List<Descriptor> layers = manifest.layers();
+        // Fails here, before any layer line, when containerd does not know the snapshotter.
+        int present = PresentLayers.count(layers.size(), i -> LayerUnpacker.exists(containerd, snapshotter,
+                chain.get(i)));
+        // The missing layers start downloading now, while the lease and the content store's first writes go on.
+        ahead.unpack(reference, manifest, layers.subList(present, layers.size()).stream().map(Descriptor::digest)
+                .toList());
+        return new Fetched(image, config, diffIds, chain, present);
     }
 
     private static <T> T await(CompletableFuture<T> task) throws IOException, InterruptedException {
@@ -173,15 +185,11 @@ final class ImagePuller {
     }
 
     private void unpackLayers(Containerd containerd, ContentStore content, Reference reference, Manifest manifest,
-                              List<String> diffIds, List<String> chain) throws IOException {
+                              List<String> diffIds, List<String> chain, int present) throws IOException {
         LayerUnpacker unpacker = new LayerUnpacker(containerd, snapshotter, content,
                 (layer, counter) -> new BlobStream(registry.blobSource(reference, layer), layer.size(),
                         layer.digest(), counter));
         List<Descriptor> layers = manifest.layers();
-        // Fails here, before any layer line, when containerd does not know the snapshotter.
-        int present = PresentLayers.count(layers.size(), i -> unpacker.exists(chain.get(i)));
-        List<String> missing = layers.subList(present, layers.size()).stream().map(Descriptor::digest).toList();
-        ahead.unpack(reference, manifest, missing);
         List<Task> tasks = new ArrayList<>();
         for (Descriptor layer : layers) {
             tasks.add(progress.task(layer.digest().substring("sha256:".length(), 19), layer.size()));

@@ -72,12 +72,12 @@ final class LayerUnpacker {
         this.blobs = blobs;
     }
 
-    /** True if {@code name} is a snapshot; fails clearly when containerd does not know the snapshotter. */
-    boolean exists(String name) throws IOException {
-        return stat(name).isPresent();
+    /** True if {@code name} is a snapshot of {@code snapshotter}; fails clearly when containerd does not know it. */
+    static boolean exists(Containerd containerd, String snapshotter, String name) throws IOException {
+        return stat(containerd, snapshotter, name).isPresent();
     }
 
-    private Optional<Info> stat(String name) throws IOException {
+    private static Optional<Info> stat(Containerd containerd, String snapshotter, String name) throws IOException {
         try {
             return Optional.of(containerd.snapshots().stat(StatSnapshotRequest.newBuilder().setSnapshotter(snapshotter)
                     .setKey(name).build()).getInfo());
@@ -86,7 +86,7 @@ final class LayerUnpacker {
                     && !String.valueOf(e.getStatus().getDescription()).contains("snapshotter not loaded")) {
                 return Optional.empty();
             }
-            throw snapshotError("stat snapshot " + name, e);
+            throw ContainerdErrors.ofSnapshots("stat snapshot " + name, e, containerd.socket, snapshotter);
         }
     }
 
@@ -111,7 +111,7 @@ final class LayerUnpacker {
                 if (e.getStatus().getCode() != Status.Code.ALREADY_EXISTS) {
                     throw snapshotError("prepare snapshot for layer " + layer.digest(), e);
                 }
-                Optional<Info> served = stat(chainId);
+                Optional<Info> served = stat(containerd, snapshotter, chainId);
                 if (served.isPresent()) {
                     return served.get().getLabelsMap().containsKey(LayerLabels.REMOTE) ? Outcome.REMOTE
                             : Outcome.UNPACKED;
