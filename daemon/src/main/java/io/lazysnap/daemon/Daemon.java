@@ -100,7 +100,6 @@ public final class Daemon implements AutoCloseable {
                     + " until this is fixed and lazysnap restarted (fix: {})", p.what(), p.fix()));
             DaemonConfig.Unpack unpack = config.unpack();
             boolean unpacks = unpack.enabled() && unpackSelfTest(config);
-            registryWarmUp(config, unpacks);
             WholePullPolicy wholePull = unpacks ? new WholePullPolicy(unpack.wholePullPrefetchShare(),
                     (long) unpack.chunkSize() * unpack.connectionsPerLayer()) : WholePullPolicy.never();
             lazy = noFuse.isPresent() ? Optional.empty()
@@ -117,9 +116,10 @@ public final class Daemon implements AutoCloseable {
             closeAll(resources);
             throw e;
         }
+        boolean unpacks = unpacker.isPresent();
         Daemon daemon = start(config, lazy.map(LazyLayers::provider), unpacker.map(u -> u), gate, metrics, resources,
                 lazy.<ToLongFunction<String>>map(l -> l.mounter()::fetchedBytes).orElse(layer -> 0),
-                Optional.of(pulls));
+                Optional.of(pulls), () -> registryWarmUp(config, unpacks));
         Optional<ConnectionStore> store = lazy.flatMap(LazyLayers::connections);
         store.ifPresent(s -> {
             s.discardUnclaimed(); // every snapshot that has a mount has claimed it by now
@@ -250,7 +250,7 @@ public final class Daemon implements AutoCloseable {
      */
     public static Daemon start(DaemonConfig config, Optional<RemoteLayerProvider> remote) throws IOException {
         return start(config, remote, Optional.empty(), PrepareGate.OPEN, new Metrics(), locked(config), layer -> 0,
-                Optional.empty());
+                Optional.empty(), () -> { });
     }
 
     /** Resources that start with the root's lock: before anything, even the chunk cache, touches the root. */
@@ -265,7 +265,7 @@ public final class Daemon implements AutoCloseable {
     private static Daemon start(DaemonConfig config, Optional<RemoteLayerProvider> remote,
                                 Optional<LayerUnpacker> unpacker, PrepareGate gate,
                                 Metrics metrics, List<Closeable> resources, ToLongFunction<String> fetchedBytes,
-                                Optional<ControlServer.PullHandler> pulls) throws IOException {
+                                Optional<ControlServer.PullHandler> pulls, Runnable warmUp) throws IOException {
         Optional<MetricsEndpoint> endpoint = Optional.empty();
         Snapshotter snapshotter;
         try {
@@ -279,6 +279,9 @@ public final class Daemon implements AutoCloseable {
             closeAll(resources);
             throw e;
         }
+        // Once the mounts a previous daemon left are served again (opening the snapshotter took them over), so that
+        // their readers do not wait for it.
+        warmUp.run();
         SocketServer server = null;
         try {
             SnapshotsService service = new SnapshotsService(snapshotter);
