@@ -63,8 +63,8 @@ public final class RegistryWarmUp {
     /**
      * Runs the pull.
      *
-     * @param scratch where the gzip layer is spooled and unpacked (deleted afterwards); on the file system real
-     *                layers unpack on
+     * @param scratch a directory of its own, where the gzip layer is spooled and unpacked (deleted afterwards); on
+     *                the file system real layers unpack on
      * @param unpack  whether to download and unpack the gzip layer (this node's unpack self-test passed)
      * @return what failed, if anything
      */
@@ -125,8 +125,8 @@ public final class RegistryWarmUp {
 
     private static void unpack(RegistryClient client, Reference reference, Descriptor layer, String diffId,
                                Path scratch, Map<String, byte[]> files) throws IOException {
-        Files.createDirectories(scratch);
-        Path dir = Files.createTempDirectory(scratch, "warm-up-");
+        FileTree.delete(scratch); // the warm-up's own: whatever is there, a stopped start-up left
+        Path dir = Files.createDirectories(scratch);
         try (FetchPool pool = new FetchPool(4);
              ParallelBlobStream blob = new ParallelBlobStream("warm-up layer", layer.size(), layer.digest(),
                      RegistryLayerUnpacker.blob(client, reference, layer), pool, CHUNK, 4, dir.resolve("blob"),
