@@ -164,7 +164,7 @@ final class ImagePuller {
         // Fails here, before any layer line, when containerd does not know the snapshotter.
         int present = PresentLayers.count(layers.size(), i -> LayerUnpacker.exists(containerd, snapshotter,
                 chain.get(i)));
-        // The missing layers start downloading now, while the lease and the content store's first writes go on.
+        // The missing layers start downloading now, while the pull's own thread may still be creating the lease.
         ahead.unpack(reference, manifest, layers.subList(present, layers.size()).stream().map(Descriptor::digest)
                 .toList());
         return new Fetched(image, config, diffIds, chain, present);
