@@ -35,7 +35,7 @@ public final class FuseSelfTest {
     /**
      * How often the TOC is read and indexed: its per-entry code runs a few thousand times, so that the first real
      * layer of 7,000 entries (python3) opens in about 235 ms instead of 250-310 (1,000 entries read once left that
-     * code half-compiled; 5,000 files mounted once did as well as this, for half a second more of start-up).
+     * code half-compiled; 5,000 files mounted once gave 205-215 ms, for half a second more of start-up).
      */
     private static final int WARM_ROUNDS = 5;
     private static final byte[] CONTENT = "lazysnap serves layers through FUSE on this node\n"
