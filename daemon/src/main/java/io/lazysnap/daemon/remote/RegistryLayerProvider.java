@@ -55,10 +55,10 @@ public final class RegistryLayerProvider implements RemoteLayerProvider {
             "application/vnd.docker.image.rootfs.diff.tar.gzip",
             "application/vnd.oci.image.layer.v1.tar+zstd");
 
-    /** A layer whose TOC was fetched and checked, and whose prefetch has started. */
     /**
-     * A layer opened for a Prepare to mount, with what its snapshot records: the state is serialised here, off the
-     * Prepare's path (the first serialisation in a process builds its serializer, 4-17 ms measured).
+     * A layer whose TOC was fetched and checked and whose prefetch has started, with what its snapshot records: the
+     * state is serialised here, off the Prepare's path (the first serialisation in a process builds its serializer,
+     * 4-17 ms measured).
      */
     private record OpenedLayer(byte[] state, EstargzLayer estargz, RecordedReads reads,
                                LayerMounter.Started started) {
