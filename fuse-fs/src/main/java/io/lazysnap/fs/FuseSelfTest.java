@@ -5,6 +5,7 @@ import io.lazysnap.estargz.MemoryBlob;
 import io.lazysnap.estargz.ConversionResult;
 import io.lazysnap.estargz.EstargzLayer;
 import io.lazysnap.estargz.LayerConverter;
+import io.lazysnap.estargz.MemoryTar;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -83,41 +84,10 @@ public final class FuseSelfTest {
         }
     }
 
-    /** A ustar archive of regular files, in order (what the converter reads). */
+    /** A tar archive of regular files, in order (what the converter reads). */
     static byte[] tar(Map<String, byte[]> files) {
-        ByteArrayOutputStream tar = new ByteArrayOutputStream();
-        for (Map.Entry<String, byte[]> f : files.entrySet()) {
-            byte[] content = f.getValue();
-            tar.writeBytes(header(f.getKey(), content.length));
-            tar.writeBytes(content);
-            tar.writeBytes(new byte[(512 - content.length % 512) % 512]);
-        }
-        tar.writeBytes(new byte[1024]);
-        return tar.toByteArray();
-    }
-
-    private static byte[] header(String name, int size) {
-        byte[] header = new byte[512];
-        put(header, 0, name);
-        put(header, 100, "0000644");
-        put(header, 108, "0000000");
-        put(header, 116, "0000000");
-        put(header, 124, String.format(Locale.ROOT, "%011o", size));
-        put(header, 136, "00000000000");
-        header[156] = '0';
-        put(header, 257, "ustar");
-        put(header, 263, "00");
-        Arrays.fill(header, 148, 156, (byte) ' ');
-        int sum = 0;
-        for (byte b : header) {
-            sum += b & 0xff;
-        }
-        put(header, 148, String.format(Locale.ROOT, "%06o", sum));
-        return header;
-    }
-
-    private static void put(byte[] header, int at, String text) {
-        byte[] bytes = text.getBytes(StandardCharsets.US_ASCII);
-        System.arraycopy(bytes, 0, header, at, bytes.length);
+        MemoryTar tar = new MemoryTar();
+        files.forEach(tar::file);
+        return tar.finish();
     }
 }

@@ -9,10 +9,9 @@ import io.lazysnap.daemon.unpack.ImageConfig;
 import io.lazysnap.daemon.unpack.LayerUnpack;
 import io.lazysnap.daemon.unpack.ParallelBlobStream;
 import io.lazysnap.estargz.ConversionResult;
-import io.lazysnap.estargz.EntryType;
 import io.lazysnap.estargz.EstargzLayer;
 import io.lazysnap.estargz.LayerConverter;
-import io.lazysnap.estargz.TarHeader;
+import io.lazysnap.estargz.MemoryTar;
 import io.lazysnap.estargz.TocEntry;
 import io.lazysnap.registry.BlobDigest;
 import io.lazysnap.registry.Descriptor;
@@ -29,7 +28,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -173,17 +171,8 @@ public final class RegistryWarmUp {
     }
 
     private static byte[] tar(Map<String, byte[]> files) {
-        ByteArrayOutputStream tar = new ByteArrayOutputStream();
-        tar.writeBytes(new TarHeader("warm-up/", EntryType.DIR, "", 0755, 0, 0, 0, Instant.EPOCH, "", "", 0, 0,
-                Map.of()).encode());
-        for (Map.Entry<String, byte[]> file : files.entrySet()) {
-            byte[] content = file.getValue();
-            tar.writeBytes(new TarHeader(file.getKey(), EntryType.REG, "", 0644, 0, 0, content.length, Instant.EPOCH,
-                    "", "", 0, 0, Map.of()).encode());
-            tar.writeBytes(content);
-            tar.writeBytes(new byte[TarHeader.padding(content.length)]);
-        }
-        tar.writeBytes(new byte[1024]);
-        return tar.toByteArray();
+        MemoryTar tar = new MemoryTar().directory("warm-up/");
+        files.forEach(tar::file);
+        return tar.finish();
     }
 }

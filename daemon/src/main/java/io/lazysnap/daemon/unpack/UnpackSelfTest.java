@@ -1,7 +1,6 @@
 package io.lazysnap.daemon.unpack;
 
-import io.lazysnap.estargz.EntryType;
-import io.lazysnap.estargz.TarHeader;
+import io.lazysnap.estargz.MemoryTar;
 import io.lazysnap.registry.BlobDigest;
 import io.lazysnap.daemon.snapshot.FileTree;
 import java.io.ByteArrayInputStream;
@@ -10,9 +9,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.Arrays;
-import java.util.Map;
 import java.util.Optional;
 import java.util.zip.GZIPOutputStream;
 
@@ -54,20 +51,8 @@ public final class UnpackSelfTest {
     }
 
     private static byte[] tar() {
-        ByteArrayOutputStream tar = new ByteArrayOutputStream();
-        tar.writeBytes(header("d/", EntryType.DIR, "", 0755, 0).encode());
-        tar.writeBytes(header("d/file", EntryType.REG, "", 0644, CONTENT.length).encode());
-        tar.writeBytes(CONTENT);
-        tar.writeBytes(new byte[TarHeader.padding(CONTENT.length)]);
-        tar.writeBytes(header("d/link", EntryType.SYMLINK, "file", 0777, 0).encode());
-        tar.writeBytes(header("d/hardlink", EntryType.HARDLINK, "d/file", 0644, 0).encode());
-        tar.writeBytes(header("d/.wh.removed", EntryType.REG, "", 0644, 0).encode());
-        tar.writeBytes(header("d/.wh..wh..opq", EntryType.REG, "", 0644, 0).encode());
-        tar.writeBytes(new byte[1024]);
-        return tar.toByteArray();
-    }
-
-    private static TarHeader header(String name, EntryType type, String link, int mode, long size) {
-        return new TarHeader(name, type, link, mode, 0, 0, size, Instant.EPOCH, "", "", 0, 0, Map.of());
+        return new MemoryTar().directory("d/").file("d/file", CONTENT).symlink("d/link", "file")
+                .hardlink("d/hardlink", "d/file").file("d/.wh.removed", new byte[0])
+                .file("d/.wh..wh..opq", new byte[0]).finish();
     }
 }
