@@ -47,6 +47,7 @@ import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.ToLongFunction;
@@ -153,6 +154,14 @@ public final class Daemon implements AutoCloseable {
                     return t;
                 });
         resources.add(opener::shutdownNow);
+        // No queue: a Prepare whose early read finds no thread makes that read after its manifest, as before.
+        ExecutorService earlyReads = new ThreadPoolExecutor(0, 4, 30, TimeUnit.SECONDS, new SynchronousQueue<>(),
+                r -> {
+                    Thread t = new Thread(r, "layer-early-read");
+                    t.setDaemon(true);
+                    return t;
+                });
+        resources.add(earlyReads::shutdownNow);
         ChunkCache cache = ChunkCache.builder().memoryBytes(config.cache().memoryBytes())
                 .disk(Files.createDirectories(config.rootDir().cache()), config.cache().diskHighBytes(),
                         config.cache().diskLowBytes())
@@ -177,7 +186,7 @@ public final class Daemon implements AutoCloseable {
         FuseLayerMounter mounter = new FuseLayerMounter(cache, fsOptions,
                 Duration.ofSeconds(config.prefetchTimeoutSec()), metrics, statsFiles);
         return new LazyLayers(new RegistryLayerProvider(registry, manifests, mounter, config.allowUnverifiedToc(),
-                wholePull, opener), mounter, connections);
+                wholePull, opener, earlyReads), mounter, connections);
     }
 
     /** Whether this node can unpack layers in the form overlayfs reads; says why not, if not. */

@@ -23,6 +23,11 @@ public final class EstargzLayer {
 
     /** Name of the TOC's tar entry in an eStargz blob. */
     public static final String TOC_TAR_NAME = "stargz.index.json";
+    /**
+     * The bytes at a blob's end that {@link #open} reads first (where no annotation places the TOC): a caller that
+     * fetches them ahead of the open, through its blob source, saves the open that round trip.
+     */
+    public static final int FIRST_READ = TocReader.DEFAULT_TAIL_GUESS;
     /** Largest chunk this reader materialises in one array. */
     static final int MAX_CHUNK_BYTES = 512 << 20;
 

@@ -25,7 +25,7 @@ import java.util.regex.Pattern;
 final class ExactBodyInterceptor implements Interceptor {
 
     private static final Logger log = LoggerFactory.getLogger(ExactBodyInterceptor.class);
-    private static final Pattern CONTENT_RANGE = Pattern.compile("bytes (\\d+)-(\\d+)/(\\d+|\\*)");
+    static final Pattern CONTENT_RANGE = Pattern.compile("bytes (\\d+)-(\\d+)/(\\d+|\\*)");
 
     private final Set<String> hostsIgnoringRange = ConcurrentHashMap.newKeySet();
     /** The registries (as references name them) one of whose hosts ignored a range request. */

@@ -13,6 +13,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.Closeable;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -31,6 +32,7 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiFunction;
 import java.util.function.LongSupplier;
+import java.util.regex.Matcher;
 
 /**
  * The one entry point of the registry client: resolve images, read manifests and blobs (whole, or lazily by
@@ -185,6 +187,37 @@ public final class RegistryClient implements Closeable {
         return new RegistryBlobSource(blobWhat(repository, blob), blob.size(),
                 (offset, length) -> range(repository, blob, offset, length), coalesceGap, maxRangeSpan,
                 rangeReadsInFlight);
+    }
+
+    /**
+     * The last {@code length} bytes of a blob (all of it, if it is shorter) and its size, by one suffix range request
+     * ({@code Range: bytes=-length}): a layer's footer can be asked for while the manifest that gives the layer's
+     * size is still on its way. Empty when the registry would send the whole blob instead (it ignores ranges);
+     * that body is not read. The caller checks the size and the bytes.
+     */
+    public Optional<BlobTail> tail(Reference repository, String digest, int length) throws IOException {
+        String what = "blob " + Digests.validate(digest) + " in " + repository.repository();
+        try (Response response = http.execute(new Request.Builder()
+                .url(RegistryHttp.logicalUrl(repository, "blobs/" + digest))
+                .header("Range", "bytes=-" + length), http.suffix(repository, what))) {
+            if (response.code() != 206) {
+                return Optional.empty();
+            }
+            String contentRange = response.header("Content-Range", "");
+            Matcher m = ExactBodyInterceptor.CONTENT_RANGE.matcher(contentRange);
+            long size = m.matches() && !m.group(3).equals("*") ? Long.parseLong(m.group(3)) : -1;
+            int count = (int) Math.min(length, size);
+            if (size < 0 || Long.parseLong(m.group(2)) != size - 1 || Long.parseLong(m.group(1)) != size - count) {
+                throw new IOException(Urls.hostPort(response.request().url()) + " answered Content-Range '"
+                        + contentRange + "' for the last " + length + " bytes of " + what);
+            }
+            try {
+                return Optional.of(new BlobTail(size, response.body().source().readByteArray(count)));
+            } catch (EOFException e) {
+                throw new IOException("the registry sent a truncated body for the last " + length + " bytes of "
+                        + what, e);
+            }
+        }
     }
 
     /**

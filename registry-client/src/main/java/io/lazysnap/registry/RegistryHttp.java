@@ -59,6 +59,12 @@ final class RegistryHttp {
                 deadlineNanos);
     }
 
+    /** A read of a blob's last bytes, whose offset is not known yet: its caller checks the answer's range. */
+    RequestSpec suffix(Reference ref, String what) {
+        return new RequestSpec(ref.registry(), Capability.PULL, pullScope(ref), what, -1, 0, null, 0, true,
+                rangeDeadline());
+    }
+
     static List<String> pullScope(Reference ref) {
         return List.of("repository:" + ref.repository() + ":pull");
     }

@@ -25,6 +25,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
+import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -295,6 +296,40 @@ class MockRegistryTest {
             BlobSource source = c.blobSource(repo, BLOB_DESC);
             assertArrayEquals(Arrays.copyOfRange(BLOB, 5000, 5100), source.read(5000, 100));
             assertArrayEquals(Arrays.copyOfRange(BLOB, 0, 1), source.read(0, 1));
+        }
+    }
+
+    @Test
+    void aBlobsTailComesWithItsSizeOrNotAtAllFromARegistryIgnoringRanges() throws Exception {
+        serve(r -> {
+            String range = r.getHeaders().get("Range");
+            int count = Integer.parseInt(range.substring("bytes=-".length()));
+            int start = Math.max(0, BLOB.length - count);
+            return new MockResponse.Builder().code(206)
+                    .addHeader("Content-Range", "bytes " + start + "-" + (BLOB.length - 1) + "/" + BLOB.length)
+                    .body(new Buffer().write(Arrays.copyOfRange(BLOB, start, BLOB.length))).build();
+        });
+        try (RegistryClient c = client().build()) {
+            BlobTail tail = c.tail(repo, BLOB_DESC.digest(), 4096).orElseThrow();
+            assertEquals(BLOB.length, tail.size());
+            assertEquals(BLOB.length - 4096, tail.offset());
+            assertArrayEquals(Arrays.copyOfRange(BLOB, BLOB.length - 4096, BLOB.length), tail.bytes());
+            assertEquals("bytes=-4096", seen.get(0).getHeaders().get("Range"));
+            assertArrayEquals(BLOB, c.tail(repo, BLOB_DESC.digest(), BLOB.length + 10).orElseThrow().bytes(),
+                    "a blob shorter than the tail asked for comes whole");
+        }
+
+        serve(r -> new MockResponse.Builder().body(new Buffer().write(BLOB)).build());
+        try (RegistryClient c = client().build()) {
+            assertEquals(Optional.empty(), c.tail(repo, BLOB_DESC.digest(), 4096));
+        }
+
+        serve(r -> new MockResponse.Builder().code(206).addHeader("Content-Range", "bytes 0-4095/" + BLOB.length)
+                .body(new Buffer().write(Arrays.copyOfRange(BLOB, 0, 4096))).build());
+        try (RegistryClient c = client().build()) {
+            IOException e = assertThrows(IOException.class, () -> c.tail(repo, BLOB_DESC.digest(), 4096));
+            assertTrue(e.getMessage().contains("Content-Range 'bytes 0-4095/100000' for the last 4096 bytes of blob "
+                    + BLOB_DESC.digest()), e.getMessage());
         }
     }
 

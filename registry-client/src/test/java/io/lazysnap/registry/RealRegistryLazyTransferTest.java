@@ -17,7 +17,10 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** A lazy read costs what it reads: bytes counted at a proxy in front of a real registry holding a large blob. */
+/**
+ * A lazy read costs what it reads, a suffix range included: bytes counted at a proxy in front of a real registry
+ * holding a large blob.
+ */
 class RealRegistryLazyTransferTest {
 
     private static final long SIZE = 200L << 20;
@@ -52,6 +55,19 @@ class RealRegistryLazyTransferTest {
             // The range itself plus one response head: a few hundred bytes, nothing of the other 200 MiB.
             assertTrue(proxy.bytesSent() >= READ && proxy.bytesSent() < READ + 2048,
                     proxy.bytesSent() + " bytes sent for a " + READ + "-byte read");
+
+            // The blob's end and size by one suffix range, before any descriptor: what a CRI Prepare reads while
+            // the manifest is on its way.
+            BlobTail tail;
+            try (RegistryClient client = RegistryClient.builder().plainHttp(proxy.host()).build()) {
+                tail = client.tail(Reference.parse(proxy.host() + "/lazy/big"), blob.digest(), 4096).orElseThrow();
+            }
+            assertEquals(SIZE, tail.size());
+            for (int i = 0; i < 4096; i++) {
+                assertEquals(patternAt(SIZE - 4096 + i), tail.bytes()[i], "byte " + (SIZE - 4096 + i));
+            }
+            assertEquals(2, proxy.requests());
+            assertTrue(proxy.bytesSent() < READ + 4096 + 4096, proxy.bytesSent() + " bytes sent in all");
         }
     }
 

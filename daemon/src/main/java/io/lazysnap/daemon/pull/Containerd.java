@@ -48,7 +48,8 @@ final class Containerd implements AutoCloseable {
         headers.put(NAMESPACE, namespace);
         ManagedChannel channel = SocketChannels.open(socket);
         return new Containerd(socket, channel,
-                ClientInterceptors.intercept(channel, MetadataUtils.newAttachHeadersInterceptor(headers)));
+                ClientInterceptors.intercept(channel, new CallLog(),
+                        MetadataUtils.newAttachHeadersInterceptor(headers)));
     }
 
     /** The same connection, with every call made inside {@code leaseId}. Closing the view does nothing. */

@@ -24,6 +24,12 @@ final class LayerResolver {
         return new ResolvedLayer(Reference.parse(labels.imageRef()), layer(manifest, labels.imageRef(), layerDigest));
     }
 
+    /** Whether {@link #manifest} would answer without asking the registry. */
+    boolean hasManifest(LayerLabels labels) {
+        return labels.manifestDigest().map(manifests::hasPinned)
+                .orElseGet(() -> manifests.hasRecent(Reference.parse(labels.imageRef())));
+    }
+
     /** The manifest the labels pin, or else the one the image's tag names. */
     Manifest manifest(LayerLabels labels) throws IOException {
         Reference image = Reference.parse(labels.imageRef());

@@ -90,6 +90,16 @@ public final class Manifests {
         return cached != null ? cached : current(image);
     }
 
+    /** Whether {@link #pinned} would answer at once. */
+    boolean hasPinned(String digest) {
+        return byDigest.getIfPresent(digest) != null;
+    }
+
+    /** Whether {@link #recent} would answer at once. */
+    boolean hasRecent(Reference image) {
+        return byTag.getIfPresent(image.toString()) != null;
+    }
+
     /** Keeps a manifest fetched and checked elsewhere (a pull resolved it). */
     public void add(Manifest manifest) {
         byDigest.put(manifest.descriptor().digest(), manifest);

@@ -25,6 +25,7 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -39,7 +40,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>When containerd prepares the first layer of an image, the image's other layers are opened in the background:
  * their TOCs fetched and their prefetch started, so layers that containerd prepares one by one are opened and
- * prefetched in parallel, before their own Prepare comes.
+ * prefetched in parallel, before their own Prepare comes. A Prepare that must fetch the manifest first (containerd's
+ * CRI pulls; the daemon's own pulls have it already) reads its layer's end meanwhile ({@link EarlyTail}).
  */
 public final class RegistryLayerProvider implements RemoteLayerProvider {
 
@@ -70,6 +72,7 @@ public final class RegistryLayerProvider implements RemoteLayerProvider {
     private final boolean allowUnverifiedToc;
     private final WholePullPolicy wholePull;
     private final ExecutorService background;
+    private final Executor earlyReads;
     private final Duration aheadPatience;
     /** Layers opened ahead of their Prepare; one whose Prepare never comes stops fetching when it expires. */
     private final Cache<ImageLayerKey, CompletableFuture<OpenedLayer>> ahead = Caffeine.newBuilder()
@@ -85,30 +88,57 @@ public final class RegistryLayerProvider implements RemoteLayerProvider {
             })
             .build();
 
-    /** @param wholePull which layers are left to the unpacker though they could be served lazily */
+    /** Ends of layers read early by {@link #ahead}, for their Prepare's {@link #open} (which may never come). */
+    private final Cache<ImageLayerKey, EarlyTail> earlyTails = Caffeine.newBuilder()
+            .maximumSize(1024).expireAfterWrite(Duration.ofMinutes(1)).build();
+
+    /**
+     * @param wholePull  which layers are left to the unpacker though they could be served lazily
+     * @param background opens layers ahead of their Prepare
+     * @param earlyReads reads a layer's end while its Prepare waits for the manifest; bounded without a queue: a
+     *                   read it has no thread for is made after the manifest instead
+     */
     public RegistryLayerProvider(RegistryClient registry, Manifests manifests, LayerMounter mounter,
-                                 boolean allowUnverifiedToc, WholePullPolicy wholePull, ExecutorService background) {
-        this(registry, manifests, mounter, allowUnverifiedToc, wholePull, background, AHEAD_PATIENCE);
+                                 boolean allowUnverifiedToc, WholePullPolicy wholePull, ExecutorService background,
+                                 Executor earlyReads) {
+        this(registry, manifests, mounter, allowUnverifiedToc, wholePull, background, earlyReads, AHEAD_PATIENCE);
     }
 
     /** @param aheadPatience how long a Prepare waits for its layer's open ahead before opening it itself */
     RegistryLayerProvider(RegistryClient registry, Manifests manifests, LayerMounter mounter,
                           boolean allowUnverifiedToc, WholePullPolicy wholePull, ExecutorService background,
-                          Duration aheadPatience) {
+                          Executor earlyReads, Duration aheadPatience) {
         this.registry = registry;
         this.resolver = new LayerResolver(manifests);
         this.mounter = mounter;
         this.allowUnverifiedToc = allowUnverifiedToc;
         this.wholePull = wholePull;
         this.background = background;
+        this.earlyReads = earlyReads;
         this.aheadPatience = aheadPatience;
+    }
+
+    /**
+     * Opens the image's other layers in the background and, when the labels say this layer is eStargz and its
+     * manifest is still to be fetched, starts reading the layer's end: its footer's round trip then overlaps the
+     * manifest's, which the rest of the Prepare waits for first.
+     */
+    @Override
+    public void ahead(LayerLabels layer) {
+        openAhead(layer);
+        if (layer.claimsToc() && !resolver.hasManifest(layer)) {
+            earlyTails.put(ImageLayerKey.of(layer, layer.layerDigest()), EarlyTail.start(registry,
+                    Reference.parse(layer.imageRef()), layer.layerDigest(), EstargzLayer.FIRST_READ, earlyReads));
+        }
     }
 
     @Override
     public Optional<RemoteLayer> open(LayerLabels layer) throws IOException {
         openAhead(layer);
-        CompletableFuture<OpenedLayer> pending = ahead.asMap().remove(ImageLayerKey.of(layer, layer.layerDigest()));
-        Optional<OpenedLayer> opened = pending != null ? await(pending, layer) : open(layer, layer.layerDigest());
+        ImageLayerKey key = ImageLayerKey.of(layer, layer.layerDigest());
+        EarlyTail tail = Optional.ofNullable(earlyTails.asMap().remove(key)).orElse(EarlyTail.NONE);
+        CompletableFuture<OpenedLayer> pending = ahead.asMap().remove(key);
+        Optional<OpenedLayer> opened = pending != null ? await(pending, layer) : open(layer, tail);
         return opened.map(o -> new MountingLayer(o, layer));
     }
 
@@ -183,7 +213,8 @@ public final class RegistryLayerProvider implements RemoteLayerProvider {
     public void openAhead(Reference imageRef, Manifest manifest) {
         for (Descriptor layer : manifest.layers()) {
             ImageLayerKey key = ImageLayerKey.of(imageRef, manifest, layer.digest());
-            ahead.get(key, k -> opening(() -> open(new ResolvedLayer(imageRef, layer), imageRef.toString())));
+            ahead.get(key, k -> opening(() -> open(new ResolvedLayer(imageRef, layer), imageRef.toString(),
+                    EarlyTail.NONE)));
         }
     }
 
@@ -254,10 +285,15 @@ public final class RegistryLayerProvider implements RemoteLayerProvider {
 
     /** Resolves and opens a layer; empty when it is not a seekable layer this node may serve lazily. */
     private Optional<OpenedLayer> open(LayerLabels labels, String layerDigest) throws IOException {
-        return open(resolver.resolve(labels, layerDigest), labels.imageRef());
+        return open(resolver.resolve(labels, layerDigest), labels.imageRef(), EarlyTail.NONE);
     }
 
-    private Optional<OpenedLayer> open(ResolvedLayer layer, String imageRef) throws IOException {
+    /** Resolves and opens the layer a Prepare waits for, with its end read early if {@link #ahead} started that. */
+    private Optional<OpenedLayer> open(LayerLabels labels, EarlyTail tail) throws IOException {
+        return open(resolver.resolve(labels, labels.layerDigest()), labels.imageRef(), tail);
+    }
+
+    private Optional<OpenedLayer> open(ResolvedLayer layer, String imageRef, EarlyTail tail) throws IOException {
         String layerDigest = layer.descriptor().digest();
         if (!servesLazily(layer.descriptor(), true)) {
             log.info("layer {} is {}, not a seekable layer: downloading it", layerDigest, layer.descriptor().mediaType());
@@ -271,7 +307,8 @@ public final class RegistryLayerProvider implements RemoteLayerProvider {
             return Optional.empty();
         }
         RecordedReads reads = RecordedReads.empty();
-        BlobSource blob = registry.blobSource(layer.repository(), layer.descriptor());
+        BlobSource blob = tail.over(registry.blobSource(layer.repository(), layer.descriptor()),
+                layer.descriptor().size());
         EstargzLayer estargz;
         try {
             estargz = EstargzLayer.open(reads.recording(blob), layer.descriptor().annotations());

@@ -15,9 +15,11 @@ import java.util.Optional;
  * @param layerDigest  the compressed layer's digest
  * @param manifestDigest the image manifest's digest when known (pins the manifest, else the reference is resolved)
  * @param imageLayers  digests of all layers of the image, for resolving them ahead of their Prepare
+ * @param claimsToc    whether the labels carry the layer's TOC digest annotation: a hint that it is an eStargz layer,
+ *                     worth reading before its manifest arrives (its TOC is verified by the manifest's annotation only)
  */
 public record LayerLabels(String target, String imageRef, String layerDigest, Optional<String> manifestDigest,
-                          List<String> imageLayers, List<String> urls) {
+                          List<String> imageLayers, List<String> urls, boolean claimsToc) {
 
     public static final String TARGET = "containerd.io/snapshot.ref";
     public static final String REMOTE = "containerd.io/snapshot/remote";
@@ -39,7 +41,7 @@ public record LayerLabels(String target, String imageRef, String layerDigest, Op
 
     /** The same layer, its image pinned to the manifest with {@code digest}. */
     public LayerLabels withManifestDigest(String digest) {
-        return new LayerLabels(target, imageRef, layerDigest, Optional.of(digest), imageLayers, urls);
+        return new LayerLabels(target, imageRef, layerDigest, Optional.of(digest), imageLayers, urls, claimsToc);
     }
 
     /** The layer named by {@code labels}, or empty when they do not name one (a plain Prepare). */
@@ -53,7 +55,7 @@ public record LayerLabels(String target, String imageRef, String layerDigest, Op
         return Optional.of(new LayerLabels(target, ref, digest,
                 Optional.ofNullable(labels.get(CRI_MANIFEST_DIGEST)),
                 list(first(labels, CRI_IMAGE_LAYERS, STARGZ_LAYERS)),
-                list(labels.get(URLS))));
+                list(labels.get(URLS)), labels.containsKey(TOC_DIGEST)));
     }
 
     private static String first(Map<String, String> labels, String preferred, String fallback) {

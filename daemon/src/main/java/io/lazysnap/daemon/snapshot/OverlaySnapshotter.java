@@ -222,6 +222,7 @@ public final class OverlaySnapshotter implements Snapshotter {
             }
             if (layer.isPresent()) {
                 LayerLabels served = layer.get();
+                remote.ifPresent(r -> r.ahead(served));
                 unpacker.ifPresent(u -> u.ahead(served));
                 if (remote.isPresent() && commitRemote(remote.get(), target, parent, labels, served)
                         || unpacker.isPresent() && commitUnpacked(unpacker.get(), target, parent, labels, served)) {

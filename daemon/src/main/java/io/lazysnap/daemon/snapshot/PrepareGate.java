@@ -42,7 +42,7 @@ public interface PrepareGate {
         }
         try {
             admit("", Optional.of(new LayerLabels("", image.toString(), layers.get(0),
-                    Optional.of(manifest.descriptor().digest()), layers, List.of())));
+                    Optional.of(manifest.descriptor().digest()), layers, List.of(), false)));
             return true;
         } catch (SnapshotException refused) {
             return false;

@@ -33,6 +33,14 @@ public interface RemoteLayerProvider {
         }
     }
 
+    /**
+     * Starts, without waiting, what opening {@code layer} and the other layers of its image will wait for. The
+     * snapshotter calls it first thing in a Prepare that may serve the layer, before it asks anything that may
+     * need the network.
+     */
+    default void ahead(LayerLabels layer) {
+    }
+
     /** The layer, or empty when it cannot be served remotely (containerd downloads it). */
     Optional<RemoteLayer> open(LayerLabels layer) throws IOException;
 

@@ -21,15 +21,19 @@ import mockwebserver3.MockWebServer;
 import mockwebserver3.RecordedRequest;
 import okio.Buffer;
 
-/** An in-process registry of manifests and blobs (ranges answered) that records the path of every request. */
+/**
+ * An in-process registry of manifests and blobs (ranges answered, suffix ranges too) that records the path of every
+ * request, and the order in which requests arrived and manifests were answered.
+ */
 final class MockBlobRegistry implements AutoCloseable {
 
-    private static final Pattern RANGE = Pattern.compile("bytes=(\\d+)-(\\d+)");
+    private static final Pattern RANGE = Pattern.compile("bytes=(\\d*)-(\\d+)");
 
     private final MockWebServer server = new MockWebServer();
     private final Map<String, byte[]> blobs = new ConcurrentHashMap<>();
     private final Map<String, byte[]> manifests = new ConcurrentHashMap<>();
     private final ConcurrentLinkedQueue<String> paths = new ConcurrentLinkedQueue<>();
+    private final ConcurrentLinkedQueue<String> events = new ConcurrentLinkedQueue<>();
     private volatile long manifestDelayMillis;
 
     MockBlobRegistry() throws IOException {
@@ -38,6 +42,8 @@ final class MockBlobRegistry implements AutoCloseable {
             public MockResponse dispatch(RecordedRequest request) {
                 String path = request.getUrl().encodedPath();
                 paths.add(path);
+                String range = request.getHeaders().get("Range");
+                events.add("asked " + path + (range == null ? "" : " " + range));
                 String last = path.substring(path.lastIndexOf('/') + 1);
                 if (path.contains("/manifests/") && manifests.containsKey(path)) {
                     try {
@@ -45,11 +51,12 @@ final class MockBlobRegistry implements AutoCloseable {
                     } catch (InterruptedException e) {
                         Thread.currentThread().interrupt();
                     }
+                    events.add("answered " + path);
                     return new MockResponse.Builder().addHeader("Content-Type", MediaTypes.OCI_MANIFEST)
                             .body(new Buffer().write(manifests.get(path))).build();
                 }
                 if (path.contains("/blobs/") && blobs.containsKey(last)) {
-                    return ranged(blobs.get(last), request.getHeaders().get("Range"));
+                    return ranged(blobs.get(last), range);
                 }
                 return new MockResponse.Builder().code(404).build();
             }
@@ -94,6 +101,14 @@ final class MockBlobRegistry implements AutoCloseable {
         return List.copyOf(paths);
     }
 
+    /**
+     * What happened, in order: {@code asked <path>[ <Range header>]} as each request arrived, {@code answered <path>}
+     * as each manifest was sent (after {@link #delayManifests}).
+     */
+    List<String> events() {
+        return List.copyOf(events);
+    }
+
     /** How many requests named a path ending in {@code suffix}. */
     long requests(String suffix) {
         return paths.stream().filter(p -> p.endsWith(suffix)).count();
@@ -124,8 +139,9 @@ final class MockBlobRegistry implements AutoCloseable {
         }
         Matcher m = RANGE.matcher(range);
         assertTrue(m.matches(), range);
-        int start = Integer.parseInt(m.group(1));
-        int end = Math.min(Integer.parseInt(m.group(2)), blob.length - 1);
+        boolean suffix = m.group(1).isEmpty();
+        int start = suffix ? Math.max(0, blob.length - Integer.parseInt(m.group(2))) : Integer.parseInt(m.group(1));
+        int end = suffix ? blob.length - 1 : Math.min(Integer.parseInt(m.group(2)), blob.length - 1);
         return new MockResponse.Builder().code(206)
                 .addHeader("Content-Range", "bytes " + start + "-" + end + "/" + blob.length)
                 .body(new Buffer().write(Arrays.copyOfRange(blob, start, end + 1))).build();

@@ -71,7 +71,8 @@ class RegistryLayerProviderTest {
         wrongToc.put(LayerLabels.TOC_DIGEST, "sha256:" + "0".repeat(64));
         String manifestB = publish("team/b", null, wrongToc, shared);
         RegistryLayerProvider provider = new RegistryLayerProvider(registry,
-                new Manifests(registry, Platform.LINUX_AMD64), new NoMounts(), false, WholePullPolicy.never(), background);
+                new Manifests(registry, Platform.LINUX_AMD64), new NoMounts(), false, WholePullPolicy.never(),
+                background, background);
 
         // A's first layer: its Prepare opens A's other layer (the shared one) ahead.
         assertTrue(provider.open(layer("team/a", manifestA, base, base, shared)).isPresent());
@@ -91,19 +92,19 @@ class RegistryLayerProviderTest {
         String manifest = publish("team/app", null, layer.annotations(), layer);
         WholePullPolicy half = new WholePullPolicy(0.5, 0);
         RegistryLayerProvider provider = new RegistryLayerProvider(registry,
-                new Manifests(registry, Platform.LINUX_AMD64), new NoMounts(), false, half, background);
+                new Manifests(registry, Platform.LINUX_AMD64), new NoMounts(), false, half, background, background);
         assertEquals(Optional.empty(), provider.open(layer("team/app", manifest, layer, layer)).map(l -> "served"));
         assertTrue(half.chosen(layer.blobDigest()));
 
         WholePullPolicy small = new WholePullPolicy(0.5, 1 << 20);
         assertTrue(new RegistryLayerProvider(registry, new Manifests(registry, Platform.LINUX_AMD64), new NoMounts(),
-                false, small, background).open(layer("team/app", manifest, layer, layer)).isPresent(),
+                false, small, background, background).open(layer("team/app", manifest, layer, layer)).isPresent(),
                 "a layer smaller than one round of parallel range requests stays lazy");
         assertFalse(small.chosen(layer.blobDigest()));
 
         WholePullPolicy never = WholePullPolicy.never();
         assertTrue(new RegistryLayerProvider(registry, new Manifests(registry, Platform.LINUX_AMD64), new NoMounts(),
-                false, never, background).open(layer("team/app", manifest, layer, layer)).isPresent());
+                false, never, background, background).open(layer("team/app", manifest, layer, layer)).isPresent());
         assertFalse(never.chosen(layer.blobDigest()));
 
         ConversionResult unlisted = convert("lib");
@@ -121,7 +122,8 @@ class RegistryLayerProviderTest {
         wrongToc.put(LayerLabels.TOC_DIGEST, "sha256:" + "0".repeat(64));
         publish("team/app", null, wrongToc, layer);   // the tag moves after the gate verified `verified`
         RegistryLayerProvider provider = new RegistryLayerProvider(registry,
-                new Manifests(registry, Platform.LINUX_AMD64), new NoMounts(), false, WholePullPolicy.never(), background);
+                new Manifests(registry, Platform.LINUX_AMD64), new NoMounts(), false, WholePullPolicy.never(),
+                background, background);
 
         assertTrue(provider.open(layer("team/app", verified, layer, layer)).isPresent());
         Map<String, String> unpinned = new HashMap<>(labels("team/app", verified, layer, layer));
@@ -129,6 +131,51 @@ class RegistryLayerProviderTest {
         unpinned.put(LayerLabels.TARGET, "sha256:another-chain");
         assertEquals(Optional.empty(), provider.open(LayerLabels.from(unpinned).orElseThrow()).map(l -> "served"),
                 "without a pinned manifest the tag's current one decides (and its TOC digest does not match)");
+    }
+
+    @Test
+    @org.junit.jupiter.api.Timeout(30)
+    void aPrepareWhoseManifestIsStillOnItsWayReadsTheLayersEndMeanwhile() throws Exception {
+        ConversionResult layer = convert("app");
+        String manifest = publish("team/early", null, layer.annotations(), layer);
+        server.delayManifests(300);
+        RegistryLayerProvider provider = new RegistryLayerProvider(registry,
+                new Manifests(registry, Platform.LINUX_AMD64), new NoMounts(), false, WholePullPolicy.never(),
+                background, background);
+        // containerd passes the layer's containerd.io/snapshot/ annotations on as labels, the TOC digest among them.
+        Map<String, String> labels = new HashMap<>(labels("team/early", manifest, layer, layer));
+        labels.put(LayerLabels.TOC_DIGEST, layer.annotations().get(LayerLabels.TOC_DIGEST));
+
+        LayerLabels prepared = LayerLabels.from(labels).orElseThrow();
+        provider.ahead(prepared); // as the snapshotter does first, before the Prepare's other work fetches the manifest
+        assertTrue(provider.open(prepared).isPresent());
+        List<String> events = server.events();
+        String blob = "/v2/team/early/blobs/" + layer.blobDigest();
+        int early = events.indexOf("asked " + blob + " bytes=-" + EstargzLayer.FIRST_READ);
+        int manifestSent = events.indexOf("answered /v2/team/early/manifests/" + manifest);
+        assertTrue(early >= 0 && manifestSent >= 0 && early < manifestSent,
+                "the layer's end was asked for while its manifest was on its way: " + events);
+        assertFalse(events.contains("asked " + blob + " bytes=" + (layer.blobSize() - EstargzLayer.FIRST_READ) + "-"
+                + (layer.blobSize() - 1)), "and was not asked for again: " + events);
+    }
+
+    @Test
+    void withoutATocLabelOrWithTheManifestAtHandNothingIsReadEarly() throws Exception {
+        ConversionResult layer = convert("app");
+        String manifest = publish("team/late", null, layer.annotations(), layer);
+        RegistryLayerProvider provider = new RegistryLayerProvider(registry,
+                new Manifests(registry, Platform.LINUX_AMD64), new NoMounts(), false, WholePullPolicy.never(),
+                background, background);
+        LayerLabels unclaimed = layer("team/late", manifest, layer, layer);
+        provider.ahead(unclaimed);
+        assertTrue(provider.open(unclaimed).isPresent());
+        Map<String, String> labels = new HashMap<>(labels("team/late", manifest, layer, layer));
+        labels.put(LayerLabels.TOC_DIGEST, layer.annotations().get(LayerLabels.TOC_DIGEST));
+        labels.put(LayerLabels.TARGET, "sha256:another-chain");
+        LayerLabels atHand = LayerLabels.from(labels).orElseThrow();
+        provider.ahead(atHand);
+        assertTrue(provider.open(atHand).isPresent());
+        assertTrue(server.events().stream().noneMatch(e -> e.contains("bytes=-")), server.events().toString());
     }
 
     /** What a Prepare's labels (CRI family) say of {@code layer} of {@code repository}:v1, pinned to {@code manifest}. */
@@ -159,8 +206,8 @@ class RegistryLayerProviderTest {
         busy.execute(waitingFor(release)); // the opener pool is busy with another image's layers
         try {
             RegistryLayerProvider provider = new RegistryLayerProvider(registry,
-                    new Manifests(registry, Platform.LINUX_AMD64), new NoMounts(), false, WholePullPolicy.never(), busy,
-                    Duration.ofMillis(200));
+                    new Manifests(registry, Platform.LINUX_AMD64), new NoMounts(), false, WholePullPolicy.never(),
+                    busy, busy, Duration.ofMillis(200));
             assertTrue(provider.open(layer("team/q", manifest, base, base, app)).isPresent());
             long start = System.nanoTime();
             assertTrue(provider.open(layer("team/q", manifest, app, base, app)).isPresent(),
@@ -190,8 +237,8 @@ class RegistryLayerProviderTest {
         full.execute(waitingFor(release)); // thread and queue taken: every further task is rejected
         try {
             RegistryLayerProvider provider = new RegistryLayerProvider(registry,
-                    new Manifests(registry, Platform.LINUX_AMD64), new NoMounts(), false, WholePullPolicy.never(), full,
-                    Duration.ofSeconds(20));
+                    new Manifests(registry, Platform.LINUX_AMD64), new NoMounts(), false, WholePullPolicy.never(),
+                    full, full, Duration.ofSeconds(20));
             assertTrue(provider.open(layer("team/full", manifest, base, base, app)).isPresent());
             long start = System.nanoTime();
             assertTrue(provider.open(layer("team/full", manifest, app, base, app)).isPresent());

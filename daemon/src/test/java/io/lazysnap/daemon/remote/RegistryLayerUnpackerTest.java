@@ -118,7 +118,7 @@ class RegistryLayerUnpackerTest {
     /** What containerd's Prepare of layer {@code i} says, labelled as the daemon's rpull labels it. */
     private LayerLabels prepare(Reference image, Manifest manifest, int i, String chainId) {
         return new LayerLabels(chainId, image.toString(), layers.get(i), Optional.of(manifest.descriptor().digest()),
-                layers.subList(i, layers.size()), List.of());
+                layers.subList(i, layers.size()), List.of(), false);
     }
 
     /** Serves {@code repository:v1}, one gzip layer per name holding {@code <name>.txt}; its reference. */
