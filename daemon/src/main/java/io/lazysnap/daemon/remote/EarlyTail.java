@@ -5,6 +5,7 @@ import io.lazysnap.registry.BlobTail;
 import io.lazysnap.registry.Reference;
 import io.lazysnap.registry.RegistryClient;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -38,19 +39,18 @@ final class EarlyTail {
      */
     static EarlyTail start(RegistryClient registry, Reference image, String layerDigest, int length,
                            Executor executor) {
-        CompletableFuture<Optional<BlobTail>> read = new CompletableFuture<>();
         try {
-            executor.execute(() -> {
+            // supplyAsync completes the read whatever it throws: the Prepare waiting on it never waits forever.
+            return new EarlyTail(CompletableFuture.supplyAsync(() -> {
                 try {
-                    read.complete(registry.tail(image, layerDigest, length));
-                } catch (IOException | RuntimeException e) {
-                    read.completeExceptionally(e);
+                    return registry.tail(image, layerDigest, length);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
                 }
-            });
+            }, executor), layerDigest);
         } catch (RejectedExecutionException e) {
             return NONE;
         }
-        return new EarlyTail(read, layerDigest);
     }
 
     /**

@@ -126,9 +126,14 @@ public final class RegistryLayerProvider implements RemoteLayerProvider {
     @Override
     public void ahead(LayerLabels layer) {
         openAhead(layer);
-        if (layer.claimsToc() && !resolver.hasManifest(layer)) {
-            earlyTails.put(ImageLayerKey.of(layer, layer.layerDigest()), EarlyTail.start(registry,
-                    Reference.parse(layer.imageRef()), layer.layerDigest(), EstargzLayer.FIRST_READ, earlyReads));
+        try {
+            if (layer.claimsToc() && !resolver.hasManifest(layer)) {
+                earlyTails.put(ImageLayerKey.of(layer, layer.layerDigest()), EarlyTail.start(registry,
+                        Reference.parse(layer.imageRef()), layer.layerDigest(), EstargzLayer.FIRST_READ, earlyReads));
+            }
+        } catch (RuntimeException e) {
+            // An image reference that does not parse: the layer's open fails on it, and containerd downloads it.
+            log.debug("not reading the end of layer {} early: {}", layer.layerDigest(), e.toString());
         }
     }
 

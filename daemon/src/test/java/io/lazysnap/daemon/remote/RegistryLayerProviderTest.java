@@ -2,6 +2,7 @@ package io.lazysnap.daemon.remote;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.lazysnap.estargz.BlobSource;
@@ -176,6 +177,21 @@ class RegistryLayerProviderTest {
         provider.ahead(atHand);
         assertTrue(provider.open(atHand).isPresent());
         assertTrue(server.events().stream().noneMatch(e -> e.contains("bytes=-")), server.events().toString());
+    }
+
+    @Test
+    void anImageReferenceThatDoesNotParseFailsTheOpenNotTheLookAhead() throws Exception {
+        ConversionResult layer = convert("app");
+        Map<String, String> labels = new HashMap<>(labels("team/bad", "sha256:" + "1".repeat(64), layer, layer));
+        labels.put(LayerLabels.CRI_IMAGE_REF, "not a reference");
+        labels.put(LayerLabels.TOC_DIGEST, layer.annotations().get(LayerLabels.TOC_DIGEST));
+        LayerLabels bad = LayerLabels.from(labels).orElseThrow();
+        RegistryLayerProvider provider = new RegistryLayerProvider(registry,
+                new Manifests(registry, Platform.LINUX_AMD64), new NoMounts(), false, WholePullPolicy.never(),
+                background, background);
+        provider.ahead(bad); // the snapshotter calls it outside the handling that falls back to a download
+        assertThrows(IllegalArgumentException.class, () -> provider.open(bad));
+        assertEquals(List.of(), server.paths(), "nothing was asked of the registry");
     }
 
     /** What a Prepare's labels (CRI family) say of {@code layer} of {@code repository}:v1, pinned to {@code manifest}. */
