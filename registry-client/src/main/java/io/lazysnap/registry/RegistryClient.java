@@ -172,7 +172,7 @@ public final class RegistryClient implements Closeable {
     /** A whole blob, checked against its digest. For configs and other small blobs: it is held in memory. */
     public byte[] blob(Reference repository, Descriptor blob) throws IOException {
         RequestSpec spec = http.spec(repository, Capability.PULL, RegistryHttp.pullScope(repository),
-                blobWhat(repository, blob), blob.digest(), Math.max(1, blob.size()), true);
+                blobWhat(repository, blob.digest()), blob.digest(), Math.max(1, blob.size()), true);
         try (Response response = http.execute(new Request.Builder()
                 .url(RegistryHttp.logicalUrl(repository, "blobs/" + blob.digest())), spec)) {
             return response.body().bytes();
@@ -184,7 +184,7 @@ public final class RegistryClient implements Closeable {
      * be digest-checked here; the caller verifies what it reads (eStargz chunk digests).
      */
     public BlobSource blobSource(Reference repository, Descriptor blob) {
-        return new RegistryBlobSource(blobWhat(repository, blob), blob.size(),
+        return new RegistryBlobSource(blobWhat(repository, blob.digest()), blob.size(),
                 (offset, length) -> range(repository, blob, offset, length), coalesceGap, maxRangeSpan,
                 rangeReadsInFlight);
     }
@@ -196,7 +196,7 @@ public final class RegistryClient implements Closeable {
      * that body is not read. The caller checks the size and the bytes.
      */
     public Optional<BlobTail> tail(Reference repository, String digest, int length) throws IOException {
-        String what = "blob " + Digests.validate(digest) + " in " + repository.repository();
+        String what = blobWhat(repository, Digests.validate(digest));
         try (Response response = http.execute(new Request.Builder()
                 .url(RegistryHttp.logicalUrl(repository, "blobs/" + digest))
                 .header("Range", "bytes=-" + length), http.suffix(repository, what))) {
@@ -279,7 +279,7 @@ public final class RegistryClient implements Closeable {
 
     private void download(Reference repository, Descriptor blob, long offset, int length, LongSupplier deadline,
                           RangeSink sink) throws IOException {
-        String what = blobWhat(repository, blob);
+        String what = blobWhat(repository, blob.digest());
         long done = 0;
         String host = repository.registry();
         for (int attempt = 1; ; attempt++) {
@@ -361,7 +361,7 @@ public final class RegistryClient implements Closeable {
      */
     public InputStream stream(Reference repository, Descriptor blob) throws IOException {
         RequestSpec spec = http.spec(repository, Capability.PULL, RegistryHttp.pullScope(repository),
-                blobWhat(repository, blob), null, 0, true);
+                blobWhat(repository, blob.digest()), null, 0, true);
         Response response = http.execute(new Request.Builder()
                 .url(RegistryHttp.logicalUrl(repository, "blobs/" + blob.digest())), spec);
         return response.body().byteStream();
@@ -471,8 +471,8 @@ public final class RegistryClient implements Closeable {
         }
     }
 
-    private static String blobWhat(Reference repository, Descriptor blob) {
-        return "blob " + blob.digest() + " in " + repository.repository();
+    private static String blobWhat(Reference repository, String digest) {
+        return "blob " + digest + " in " + repository.repository();
     }
 
     /** Configures a {@link RegistryClient}. Defaults suit a node pulling lazily from a public registry. */

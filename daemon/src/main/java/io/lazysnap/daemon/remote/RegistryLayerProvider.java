@@ -143,7 +143,8 @@ public final class RegistryLayerProvider implements RemoteLayerProvider {
         ImageLayerKey key = ImageLayerKey.of(layer, layer.layerDigest());
         EarlyTail tail = Optional.ofNullable(earlyTails.asMap().remove(key)).orElse(EarlyTail.NONE);
         CompletableFuture<OpenedLayer> pending = ahead.asMap().remove(key);
-        Optional<OpenedLayer> opened = pending != null ? await(pending, layer) : open(layer, tail);
+        Optional<OpenedLayer> opened = pending != null ? await(pending, layer)
+                : open(resolver.resolve(layer, layer.layerDigest()), layer.imageRef(), tail);
         return opened.map(o -> new MountingLayer(o, layer));
     }
 
@@ -291,11 +292,6 @@ public final class RegistryLayerProvider implements RemoteLayerProvider {
     /** Resolves and opens a layer; empty when it is not a seekable layer this node may serve lazily. */
     private Optional<OpenedLayer> open(LayerLabels labels, String layerDigest) throws IOException {
         return open(resolver.resolve(labels, layerDigest), labels.imageRef(), EarlyTail.NONE);
-    }
-
-    /** Resolves and opens the layer a Prepare waits for, with its end read early if {@link #ahead} started that. */
-    private Optional<OpenedLayer> open(LayerLabels labels, EarlyTail tail) throws IOException {
-        return open(resolver.resolve(labels, labels.layerDigest()), labels.imageRef(), tail);
     }
 
     private Optional<OpenedLayer> open(ResolvedLayer layer, String imageRef, EarlyTail tail) throws IOException {
