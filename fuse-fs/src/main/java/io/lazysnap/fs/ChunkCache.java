@@ -1,7 +1,5 @@
 package io.lazysnap.fs;
 
-import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
 import io.lazysnap.estargz.Toc;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -28,17 +26,14 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class ChunkCache {
 
-    private final Cache<ChunkKey, byte[]> memory;
+    private final MemoryChunks memory;
     private final DiskChunkCache disk;
     private final ConcurrentHashMap<ChunkKey, CompletableFuture<byte[]>> inflight = new ConcurrentHashMap<>();
     /** Disk names of the chunks of mounted layers, with how many mounted layers use each. */
     private final ConcurrentHashMap<String, Integer> referenced = new ConcurrentHashMap<>();
 
     private ChunkCache(Builder b) throws IOException {
-        this.memory = Caffeine.newBuilder()
-                .maximumWeight(b.memoryBytes)
-                .weigher((ChunkKey k, byte[] v) -> v.length)
-                .build();
+        this.memory = new MemoryChunks(b.memoryBytes);
         this.disk = b.directory == null ? null : new DiskChunkCache(b.directory,
                 new DiskLimits(b.highWatermark, b.lowWatermark, b.highPercent, b.lowPercent),
                 DiskSpace.of(Files.createDirectories(b.directory)), this::loading);
@@ -50,10 +45,11 @@ public final class ChunkCache {
 
     /** What the caches hold now. */
     public Stats stats() {
-        long memoryBytes = memory.policy().eviction().map(e -> e.weightedSize().orElse(0)).orElse(0L);
+        long memoryBytes = memory.bytes();
+        long memoryChunks = memory.count();
         return disk == null
-                ? new Stats(memoryBytes, memory.estimatedSize(), 0, 0, 0, 0)
-                : new Stats(memoryBytes, memory.estimatedSize(), disk.bytes(), disk.entries(), disk.evictions(),
+                ? new Stats(memoryBytes, memoryChunks, 0, 0, 0, 0)
+                : new Stats(memoryBytes, memoryChunks, disk.bytes(), disk.entries(), disk.evictions(),
                         disk.skippedWrites());
     }
 
@@ -95,7 +91,7 @@ public final class ChunkCache {
     }
 
     byte[] memoryGet(ChunkKey key) {
-        return memory.getIfPresent(key);
+        return memory.get(key);
     }
 
     void memoryPut(ChunkKey key, byte[] data) {
@@ -105,6 +101,11 @@ public final class ChunkCache {
     /** Bytes from disk (verified), or null; null too when there is no disk cache. */
     byte[] diskGet(ChunkKey key, long size) {
         return disk == null ? null : disk.get(key, size);
+    }
+
+    /** Part of a chunk from a disk file this process wrote or verified, or null. */
+    byte[] diskRead(ChunkKey key, long size, long offset, int length) {
+        return disk == null ? null : disk.readVerified(key, size, offset, length);
     }
 
     void diskPut(ChunkKey key, byte[] data) {

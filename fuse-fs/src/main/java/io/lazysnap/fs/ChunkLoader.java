@@ -69,6 +69,27 @@ final class ChunkLoader {
         this.activity = activity;
     }
 
+    /**
+     * Puts {@code length} bytes from {@code offset} of the chunk into {@code sink} at {@code at}: from memory, from
+     * the part of its disk file asked for, or from the whole chunk loaded as {@link #load} does.
+     */
+    void read(FileChunk fc, int offset, int length, FileReader.Sink sink, int at) throws IOException {
+        ChunkKey key = key(fc.chunk());
+        byte[] data = cache.memoryGet(key);
+        if (data == null) {
+            byte[] part = cache.diskRead(key, fc.chunk().size(), offset, length);
+            if (part != null) {
+                counters.diskHits.increment();
+                sink.put(at, part, 0, length);
+                return;
+            }
+            data = load(fc, Purpose.FOREGROUND);
+        } else {
+            counters.memoryHits.increment();
+        }
+        sink.put(at, data, offset, length);
+    }
+
     /** The chunk's verified, decompressed bytes (shared: callers must not modify them). */
     byte[] load(FileChunk fc, Purpose purpose) throws IOException {
         ChunkKey key = key(fc.chunk());
@@ -89,9 +110,7 @@ final class ChunkLoader {
             }
             try {
                 byte[] data = other.join();
-                if (purpose.keepInMemory) {
-                    cache.memoryPut(key, data);
-                }
+                remember(key, data, purpose);
                 return data;
             } catch (CompletionException e) {
                 // Someone else's fetch (maybe a prefetch) failed: try once ourselves before giving up.
@@ -177,9 +196,7 @@ final class ChunkLoader {
                 counters.memoryHits.increment();
             } else if ((data = cache.diskGet(key, fc.chunk().size())) != null) {
                 counters.diskHits.increment();
-                if (purpose.keepInMemory) {
-                    cache.memoryPut(key, data);
-                }
+                remember(key, data, purpose);
             } else {
                 data = store(key, fetch(fc, purpose), purpose);
             }
@@ -196,10 +213,18 @@ final class ChunkLoader {
     private byte[] store(ChunkKey key, byte[] data, Purpose purpose) {
         counters.chunksFetched.increment();
         cache.diskPut(key, data);
-        if (purpose.keepInMemory) {
+        remember(key, data, purpose);
+        return data;
+    }
+
+    /**
+     * Keeps a chunk in memory for its next reads, unless its disk file serves them: a read of a disk chunk reads
+     * only the part asked for, from the kernel's page cache, so memory holds only what the disk cache did not take.
+     */
+    private void remember(ChunkKey key, byte[] data, Purpose purpose) {
+        if (purpose.keepInMemory && !cache.diskContains(key)) {
             cache.memoryPut(key, data);
         }
-        return data;
     }
 
     private byte[] fetch(FileChunk fc, Purpose purpose) throws IOException {

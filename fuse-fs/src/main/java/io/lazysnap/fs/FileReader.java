@@ -43,10 +43,9 @@ final class FileReader {
             return 0;
         }
         for (Chunk c : file.content().chunksCovering(offset, end - offset)) {
-            byte[] data = loader.load(new FileChunk(file.path(), c), ChunkLoader.Purpose.FOREGROUND);
             long from = Math.max(offset, c.fileOffset());
             int n = (int) (Math.min(end, c.fileEnd()) - from);
-            sink.put((int) (from - offset), data, (int) (from - c.fileOffset()), n);
+            loader.read(new FileChunk(file.path(), c), (int) (from - c.fileOffset()), n, sink, (int) (from - offset));
         }
         readAhead(file, cursor, offset, end);
         return (int) (end - offset);
@@ -73,7 +72,7 @@ final class FileReader {
         }
         for (Chunk c : ahead) {
             FileChunk fc = new FileChunk(file.path(), c);
-            if (!loader.isCached(fc, false)) {
+            if (!loader.isCached(fc, true)) { // a chunk on disk is read from there, part by part
                 try {
                     readAhead.execute(() -> loader.loadQuietly(fc, ChunkLoader.Purpose.READ_AHEAD));
                 } catch (RejectedExecutionException e) {

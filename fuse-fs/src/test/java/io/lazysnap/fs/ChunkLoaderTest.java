@@ -111,6 +111,35 @@ class ChunkLoaderTest {
     }
 
     @Test
+    void chunksTheDiskCacheTookAreReadFromItPieceByPieceAndNotKeptInMemory() throws Exception {
+        SourceLayer.Blob b = layer("a");
+        ChunkCache withDisk = ChunkCache.builder().disk(tmp, 1 << 30, 1 << 29).build();
+        Setup s = setup(b, new RecordingBlob(b.bytes()), withDisk, 1);
+        assertArrayEquals(content, readInPieces(s, 1000));
+        assertEquals(11, s.blob().reads.size(), "each chunk fetched once");
+        assertEquals(0, withDisk.stats().memoryChunks());
+        assertTrue(s.counters().diskHits.sum() >= content.length / 1000 - 11, s.counters().diskHits.sum() + " reads");
+
+        ChunkCache memoryOnly = ChunkCache.builder().build();
+        Setup m = setup(b, new RecordingBlob(b.bytes()), memoryOnly, 1);
+        assertArrayEquals(content, readInPieces(m, 1000));
+        assertEquals(11, m.blob().reads.size());
+        assertEquals(11, memoryOnly.stats().memoryChunks(), "without a disk cache, memory keeps them");
+    }
+
+    /** The file read as the kernel does, in pieces smaller than a chunk. */
+    private static byte[] readInPieces(Setup s, int piece) throws IOException {
+        byte[] read = new byte[(int) s.file().size()];
+        FileReader reader = new FileReader(s.loader(), Runnable::run, 0);
+        for (int at = 0; at < read.length; at += piece) {
+            int base = at;
+            reader.read(s.file(), new FileReader.Cursor(), at, Math.min(piece, read.length - at),
+                    (o, src, off, len) -> System.arraycopy(src, off, read, base + o, len));
+        }
+        return read;
+    }
+
+    @Test
     void aChunkThatFailsVerificationIsRetriedThenRefusedAndNotCached() throws Exception {
         SourceLayer.Blob b = layer("f");
         RecordingBlob blob = new RecordingBlob(b.bytes());

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.Random;
 import java.util.Set;
@@ -108,6 +109,36 @@ class DiskChunkCacheTest {
         assertEquals(4000, reopened.bytes());
         reopened.put(key(torn), torn);
         assertArrayEquals(torn, reopened.get(key(torn), torn.length), "and can be stored again");
+    }
+
+    @Test
+    void partsAreReadOnlyFromFilesThisProcessWroteOrHashed() throws Exception {
+        byte[] written = bytes(5000);
+        byte[] found = bytes(5000);
+        byte[] flipped = bytes(5000);
+        DiskChunkCache cache = bytesOnly(dir, 1 << 20, 1 << 19);
+        cache.put(key(found), found);
+        cache.put(key(flipped), flipped);
+        byte[] bad = flipped.clone();
+        bad[4000] ^= 1;
+        Files.write(file(key(flipped)), bad); // damaged while no daemon ran
+
+        DiskChunkCache reopened = bytesOnly(dir, 1 << 20, 1 << 19);
+        reopened.put(key(written), written);
+        assertArrayEquals(Arrays.copyOfRange(written, 1000, 1300), reopened.readVerified(key(written), 5000, 1000, 300));
+
+        assertNull(reopened.readVerified(key(found), 5000, 0, 100), "an earlier run's file is hashed whole first");
+        assertArrayEquals(found, reopened.get(key(found), found.length));
+        assertArrayEquals(Arrays.copyOfRange(found, 4900, 5000), reopened.readVerified(key(found), 5000, 4900, 100));
+
+        assertNull(reopened.readVerified(key(flipped), 5000, 0, 100), "its first 100 bytes are intact, even so");
+        assertNull(reopened.get(key(flipped), flipped.length));
+        assertFalse(Files.exists(file(key(flipped))));
+
+        Files.write(file(key(written)), Arrays.copyOf(written, 4000));
+        assertNull(reopened.readVerified(key(written), 5000, 0, 100), "a file of another size is dropped");
+        assertFalse(Files.exists(file(key(written))));
+        assertEquals(5000, reopened.bytes());
     }
 
     @Test
