@@ -64,7 +64,9 @@ class DaemonMetricsTest {
             assertTrue(value(metrics, "lazysnap_range_read_duration_seconds_count") >= 1);
             assertTrue(value(metrics, "lazysnap_chunk_cache_misses_total") >= 1, "chunks fetched on first read");
             assertTrue(metrics.contains("lazysnap_chunk_cache_hits_total{tier=\"disk\"}"), metrics);
-            assertTrue(value(metrics, "lazysnap_chunk_cache_size_bytes{tier=\"memory\"}") > 0);
+            assertTrue(value(metrics, "lazysnap_chunk_cache_size_bytes{tier=\"disk\"}") >= bigBytes);
+            assertEquals(0.0, value(metrics, "lazysnap_chunk_cache_size_bytes{tier=\"memory\"}"),
+                    "memory keeps only what the disk cache did not take");
             assertEquals(1.0, value(metrics, "lazysnap_signature_verdicts_total{outcome=\"warned\",rule=\"default rule\"}"));
             assertTrue(value(metrics, "lazysnap_registry_received_bytes_total{host=\"" + registry.host() + "\"}")
                     > 0, "bytes by registry host");
