@@ -108,9 +108,11 @@ class MalformedLayerTest {
         Arrays.fill(bomb, (byte) ' ');
         byte[] blob = Crafted.withToc(valid, bomb);
         TocReader small = new TocReader(TocReader.DEFAULT_TAIL_GUESS, TocReader.DEFAULT_MAX_COMPRESSED, 1 << 20);
-        LayerFormatException e = assertThrows(LayerFormatException.class,
+        LayerFormatException e = assertThrows(TocTooLargeException.class,
                 () -> EstargzLayer.open(new RecordingBlob(blob), Map.of(), small));
-        assertTrue(e.getMessage().contains("exceeds the limit"), e.getMessage());
+        assertTrue(e.getMessage().contains("TOC JSON of " + bomb.length + " bytes is more than this JVM can open"),
+                e.getMessage());
+        assertTrue(e.getMessage().contains("-Xmx"), "says what to do: " + e.getMessage());
         TocReader tiny = new TocReader(1024, 1024, 1 << 20);
         e = assertThrows(LayerFormatException.class, () -> EstargzLayer.open(new RecordingBlob(blob), Map.of(), tiny));
         assertTrue(e.getMessage().contains("compressed TOC"), e.getMessage());

@@ -8,6 +8,7 @@ import io.lazysnap.estargz.DigestMismatchException;
 import io.lazysnap.estargz.EstargzLayer;
 import io.lazysnap.estargz.LayerAnnotations;
 import io.lazysnap.estargz.LayerFormatException;
+import io.lazysnap.estargz.TocTooLargeException;
 import io.lazysnap.registry.Descriptor;
 import io.lazysnap.registry.Manifest;
 import io.lazysnap.registry.Reference;
@@ -317,6 +318,9 @@ public final class RegistryLayerProvider implements RemoteLayerProvider {
         } catch (DigestMismatchException e) {
             log.warn("layer {} of {}: TOC does not match its digest annotation ({}); downloading it instead",
                     layerDigest, imageRef, e.getMessage());
+            return Optional.empty();
+        } catch (TocTooLargeException e) {
+            log.warn("layer {} of {}: {}; downloading it instead", layerDigest, imageRef, e.getMessage());
             return Optional.empty();
         } catch (LayerFormatException e) {
             log.info("layer {} is not eStargz or zstd:chunked ({}): downloading it", layerDigest, e.getMessage());
