@@ -121,6 +121,33 @@ class LazyPullTest {
 
     @Test
     @Order(4)
+    void aLayerWhoseTocTheHeapCannotHoldIsDownloadedAndTheDaemonStaysUp() throws Exception {
+        // 60,000 files: about 14 MB of TOC JSON, over the daemon's limit of a tenth of its 64 MiB heap. Opening it
+        // ran the daemon's JVM out of heap (and out of the node: ExitOnOutOfMemoryError).
+        Path src = Files.createDirectories(stack.dir.resolve("many-src"));
+        for (int i = 0; i < 60_000; i++) {
+            Path dir = Files.createDirectories(src.resolve("data/many/d-" + i / 500));
+            Files.writeString(dir.resolve("f-" + i), "file " + i + "\n");
+        }
+        String plainMany = stack.pushBusyboxWith("many", src, List.of("cat", "/many/d-119/f-59999"));
+        String oursMany = stack.registry + "/systest/many:ours";
+        LazysnapCli.convert(plainMany, oursMany);
+        long mountsBefore = fuseMounts().size();
+
+        LazysnapCli.rpull(stack, oursMany);
+        assertEquals("file 59999\n", stack.ctr("run", "--rm", "--snapshotter", "lazysnap", oursMany, "many-1"),
+                stack.logs());
+        assertTrue(stack.lazysnap.logged("bytes is more than this JVM can open"), stack.lazysnap.log());
+        assertTrue(stack.lazysnap.logged("downloading it instead"), stack.lazysnap.log());
+        // The busybox layer may share its snapshot with an image pulled before; the many-file layer is no mount.
+        assertTrue(fuseMounts().size() <= mountsBefore + 1, fuseMounts() + " after " + mountsBefore);
+        assertEquals(0, stack.lazysnap.logCount("OutOfMemoryError"), stack.lazysnap.log());
+        assertEquals("read lazily\n", stack.ctr("run", "--rm", "--snapshotter", "lazysnap", ours, "many-2"),
+                "the same daemon serves on");
+    }
+
+    @Test
+    @Order(5)
     void runsAgainAfterKill9WithoutPullingAgain() throws Exception {
         stack.lazysnap.kill9();
         stack.lazysnap.start();
