@@ -42,8 +42,9 @@ final class ConfigFile {
             Map.entry("http_cache_type", "the caches are [cache] memory_bytes and the disk cache under <root>/cache"),
             Map.entry("filesystem_cache_type", "the caches are [cache] memory_bytes and the disk cache under"
                     + " <root>/cache"),
-            Map.entry("directory_cache.direct", "chunks are kept in memory up to [cache] memory_bytes (0 turns the"
-                    + " memory cache off, but then every read re-reads and re-hashes a whole chunk from disk)"),
+            Map.entry("directory_cache.direct", "reads of chunks in the disk cache read only the part asked for,"
+                    + " through the page cache; [cache] memory_bytes bounds the chunks kept in memory when the disk"
+                    + " cache cannot take them"),
             Map.entry("directory_cache.max_lru_cache_entry", "the memory cache is bounded in bytes: [cache]"
                     + " memory_bytes; entries x 4194304 (eStargz's default chunk size) is the closest equivalent"),
             Map.entry("directory_cache.max_cache_fds", "no cache file is kept open between reads; the disk cache is"

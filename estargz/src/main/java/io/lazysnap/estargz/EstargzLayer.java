@@ -62,6 +62,15 @@ public final class EstargzLayer {
         return open(blob, annotations, new TocReader());
     }
 
+    /**
+     * Opens a layer this node accepted before (after a restart, or to forget its chunks): like {@link #open}, but
+     * its TOC is not refused for its size. A TOC the heap cannot hold is refused only when a layer is first opened,
+     * and one accepted under a larger heap or an older version must still open.
+     */
+    public static EstargzLayer reopen(BlobSource blob, Map<String, String> annotations) throws IOException {
+        return open(blob, annotations, TocReader.unbounded());
+    }
+
     static EstargzLayer open(BlobSource blob, Map<String, String> annotations, TocReader reader) throws IOException {
         Objects.requireNonNull(blob, "blob");
         long start = System.nanoTime();

@@ -38,12 +38,19 @@ final class TocReader {
     private final long maxCompressed;
     private final long maxJson;
 
+    /** Bounded by the heap (see {@link #heapBoundJson}): for layers this JVM has not accepted before. */
     TocReader() {
-        this(DEFAULT_TAIL_GUESS, DEFAULT_MAX_COMPRESSED, heapBoundJson());
+        this(DEFAULT_TAIL_GUESS, Math.min(DEFAULT_MAX_COMPRESSED, heapBoundJson()), heapBoundJson());
+    }
+
+    /** Bounded only by the fixed limits: for a layer accepted before, which must open again after a restart. */
+    static TocReader unbounded() {
+        return new TocReader(DEFAULT_TAIL_GUESS, DEFAULT_MAX_COMPRESSED, DEFAULT_MAX_JSON);
     }
 
     /**
-     * The largest TOC JSON this JVM opens: a tenth of its maximum heap. Opening one takes about five times its size
+     * The largest TOC JSON this JVM opens, and the largest compressed TOC it fetches (compressed JSON is smaller
+     * than the JSON): a tenth of its maximum heap. Opening one takes about five times its size
      * (measured: 30 MB of heap for 5.8 MB of JSON, 25,000 entries). With the daemon's options (64 MiB of heap), the
      * TOC of a 50,000-file layer ran the JVM out of memory, which ends the daemon; now that layer is refused.
      */
@@ -72,8 +79,7 @@ final class TocReader {
         byte[] tail = fetch(blob, tailStart, tailLength);
         Footer footer = Footer.parse(tail, size);
         if (footer.tocLength() > maxCompressed) {
-            throw new LayerFormatException(String.format(Locale.ROOT,
-                    "compressed TOC of %d bytes exceeds the limit of %d", footer.tocLength(), maxCompressed));
+            throw tooLarge("compressed TOC", footer.tocLength(), maxCompressed, DEFAULT_MAX_COMPRESSED);
         }
         byte[] compressed = new byte[(int) footer.tocLength()];
         long tocEnd = footer.tocOffset() + footer.tocLength();
@@ -128,6 +134,13 @@ final class TocReader {
         return data;
     }
 
+    /** Over a limit: one below the fixed limit is the heap's, and says what to do; the fixed one stops bombs. */
+    private static LayerFormatException tooLarge(String what, long bytes, long limit, long fixedLimit) {
+        return limit < fixedLimit ? new TocTooLargeException(what, bytes, limit)
+                : new LayerFormatException(String.format(Locale.ROOT, "%s of %d bytes exceeds the limit of %d", what,
+                        bytes, limit));
+    }
+
     /** eStargz: the TOC member holds a tar entry {@code stargz.index.json} followed by the end of archive. */
     private byte[] gzipToc(byte[] member) throws IOException {
         try (InputStream in = Decompression.open(LayerFormat.ESTARGZ, new ByteArrayInputStream(member))) {
@@ -140,7 +153,7 @@ final class TocReader {
                         + (header == null ? "" : " (found " + EntryPaths.quote(header.name()) + ")"));
             }
             if (header.size() > maxJson) {
-                throw new TocTooLargeException(header.size(), maxJson);
+                throw tooLarge("TOC JSON", header.size(), maxJson, DEFAULT_MAX_JSON);
             }
             byte[] json = tar.payload().readNBytes((int) header.size());
             if (json.length != header.size()) {
@@ -160,7 +173,7 @@ final class TocReader {
             throw new LayerFormatException("TOC JSON of " + footer.tocRawLength() + " bytes");
         }
         if (footer.tocRawLength() > maxJson) {
-            throw new TocTooLargeException(footer.tocRawLength(), maxJson);
+            throw tooLarge("TOC JSON", footer.tocRawLength(), maxJson, DEFAULT_MAX_JSON);
         }
         byte[] json = Decompression.decode(LayerFormat.ZSTD_CHUNKED, frame, 0, frame.length, 0,
                 (int) footer.tocRawLength(), "the TOC");

@@ -6,11 +6,11 @@ package io.lazysnap.estargz;
  */
 public final class TocTooLargeException extends LayerFormatException {
 
-    TocTooLargeException(long jsonBytes, long limit) {
-        super(String.format(java.util.Locale.ROOT, "TOC JSON of %d bytes is more than this JVM can open: opening a TOC"
+    TocTooLargeException(String what, long bytes, long limit) {
+        super(String.format(java.util.Locale.ROOT, "%s of %d bytes is more than this JVM can open: opening a TOC"
                 + " takes about five times its size in heap, and TOCs are limited to a tenth of the maximum heap (%d"
                 + " MiB here), %d bytes; give it a larger heap (-Xmx; for the daemon, LAZYSNAP_JAVA_OPTS in"
-                + " /etc/default/lazysnap, see docs/memory.md)", jsonBytes,
+                + " /etc/default/lazysnap, see docs/memory.md)", what, bytes,
                 Runtime.getRuntime().maxMemory() >> 20, limit));
     }
 }

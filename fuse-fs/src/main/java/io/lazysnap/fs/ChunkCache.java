@@ -55,7 +55,7 @@ public final class ChunkCache {
 
     /**
      * @param memoryBytes  bytes of chunks held in memory
-     * @param memoryChunks chunks held in memory (an estimate)
+     * @param memoryChunks chunks held in memory
      * @param diskBytes    bytes of chunk files on disk
      * @param diskChunks   chunk files on disk
      * @param diskEvictions chunk files deleted to stay under the watermarks since the cache was opened

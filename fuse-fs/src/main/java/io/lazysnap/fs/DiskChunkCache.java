@@ -1,7 +1,6 @@
 package io.lazysnap.fs;
 
 import io.lazysnap.estargz.DigestMismatchException;
-import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.io.UncheckedIOException;
@@ -39,10 +38,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Two bounds, each with a high and a low watermark (see {@link DiskLimits}): the bytes of the cache, and how
  * full the file system holding it is. Before a write would pass a high watermark, the least recently used files
- * are deleted until the cache is under the low one; files in use (being fetched, written or read, as told by the
- * {@code inUse} predicate) are never deleted. When the file system stays too full even so, the chunk is simply
- * not written: readers keep getting it from memory or the registry. The recency order survives a restart through
- * the files' modification times.
+ * are deleted until the cache is under the low one; files in use (being fetched, written or read whole, as told by
+ * the {@code inUse} predicate) are never deleted; a part being read from a file deleted meanwhile is still read
+ * whole, from the open file. When the file system stays too full even so, the chunk is simply not written: readers
+ * keep getting it from memory or the registry. The recency order survives a restart through the files'
+ * modification times: set when a file is written or read whole, not at each part read.
  *
  * <p>Layout: {@code <dir>/chunks/<2 hex>/<64 hex>} and {@code <dir>/tmp/} for writes in progress.
  */
@@ -82,9 +82,12 @@ final class DiskChunkCache {
         if (name == null || !contains(name)) {
             return null;
         }
-        return readFile(name, file -> {
+        Path file = path(name);
+        try {
             byte[] data = Files.readAllBytes(file);
-            checkSize(data.length, expectedSize);
+            if (data.length != expectedSize) {
+                throw new DigestMismatchException(data.length + " bytes, not " + expectedSize);
+            }
             if (!isVerified(name)) {
                 if (!HexFormat.of().formatHex(sha256(data)).equals(name)) {
                     throw new DigestMismatchException(data.length + " bytes that do not hash to the name");
@@ -93,7 +96,14 @@ final class DiskChunkCache {
             }
             Files.setLastModifiedTime(file, FileTime.fromMillis(System.currentTimeMillis()));
             return data;
-        });
+        } catch (NoSuchFileException e) {
+            forget(name);
+            return null;
+        } catch (IOException e) {
+            LOG.warn("dropping disk cache file {}: {}", file, e.toString());
+            delete(name);
+            return null;
+        }
     }
 
     /**
@@ -106,39 +116,18 @@ final class DiskChunkCache {
         if (name == null || !isVerified(name) || !contains(name)) {
             return null;
         }
-        return readFile(name, file -> {
-            try (RandomAccessFile in = new RandomAccessFile(file.toFile(), "r")) {
-                checkSize(in.length(), size);
-                byte[] part = new byte[length];
-                in.seek(offset);
-                in.readFully(part);
-                return part;
+        // Without the chunk's claim, so it touches neither the file nor the index: the file may be evicted and
+        // written again meanwhile. Whatever fails here is left to get, which runs under the claim.
+        try (RandomAccessFile in = new RandomAccessFile(path(name).toFile(), "r")) {
+            if (in.length() != size) {
+                return null;
             }
-        });
-    }
-
-    private interface FileRead {
-        byte[] from(Path file) throws IOException;
-    }
-
-    /** What {@code read} gets from the chunk file {@code name}; null when it is gone, or bad (then deleted). */
-    private byte[] readFile(String name, FileRead read) {
-        Path file = path(name);
-        try {
-            return read.from(file);
-        } catch (NoSuchFileException | FileNotFoundException e) {
-            forget(name);
-            return null;
+            byte[] part = new byte[length];
+            in.seek(offset);
+            in.readFully(part);
+            return part;
         } catch (IOException e) {
-            LOG.warn("dropping disk cache file {}: {}", file, e.toString());
-            delete(name);
             return null;
-        }
-    }
-
-    private static void checkSize(long actual, long expected) throws DigestMismatchException {
-        if (actual != expected) {
-            throw new DigestMismatchException(actual + " bytes, not " + expected);
         }
     }
 

@@ -136,7 +136,8 @@ class DiskChunkCacheTest {
         assertFalse(Files.exists(file(key(flipped))));
 
         Files.write(file(key(written)), Arrays.copyOf(written, 4000));
-        assertNull(reopened.readVerified(key(written), 5000, 0, 100), "a file of another size is dropped");
+        assertNull(reopened.readVerified(key(written), 5000, 0, 100), "a file of another size is not read");
+        assertNull(reopened.get(key(written), 5000), "and the whole read, under the chunk's claim, drops it");
         assertFalse(Files.exists(file(key(written))));
         assertEquals(5000, reopened.bytes());
     }

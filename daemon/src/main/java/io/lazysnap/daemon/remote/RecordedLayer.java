@@ -41,6 +41,6 @@ public record RecordedLayer(String repository, String digest, long size, String 
                     }
                 });
         return new RecordedLayer(state.repository(), state.digest(), state.size(), state.mediaType(),
-                state.annotations(), EstargzLayer.open(offline, state.annotations()));
+                state.annotations(), EstargzLayer.reopen(offline, state.annotations()));
     }
 }

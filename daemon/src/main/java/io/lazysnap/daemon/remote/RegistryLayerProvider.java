@@ -187,14 +187,14 @@ public final class RegistryLayerProvider implements RemoteLayerProvider {
         Path fs = Root.files(snapshotDir);
         LayerState state = LayerState.load(snapshotDir);
         BlobSource blob = recordedBlob(snapshotDir, state);
-        return mounter.start(state.digest(), blob, EstargzLayer.open(blob, state.layer().descriptor().annotations()))
+        return mounter.start(state.digest(), blob, EstargzLayer.reopen(blob, state.layer().descriptor().annotations()))
                 .mount(fs);
     }
 
     @Override
     public void removed(Path snapshotDir) throws IOException {
         LayerState state = LayerState.load(snapshotDir);
-        mounter.forget(EstargzLayer.open(recordedBlob(snapshotDir, state), state.layer().descriptor().annotations()));
+        mounter.forget(EstargzLayer.reopen(recordedBlob(snapshotDir, state), state.layer().descriptor().annotations()));
     }
 
     /** The layer's blob, with the footer and TOC reads recorded at its first mount served from disk. */
