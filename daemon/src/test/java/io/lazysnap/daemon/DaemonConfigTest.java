@@ -146,7 +146,7 @@ class DaemonConfigTest {
             prefetch_timeout_sec = -1                    | prefetch_timeout_sec must be at least 0, not -1
             prefetch_timeout_sec = 1.5                   | key prefetch_timeout_sec: expected an integer
             [directory_cache]\\nmax_lru_cache_entry = 10 | unknown key directory_cache.max_lru_cache_entry (a stargz-snapshotter setting lazysnap does not honour: the memory cache is bounded in bytes: [cache] memory_bytes; entries x 4194304
-            [directory_cache]\\ndirect = true         | unknown key directory_cache.direct (a stargz-snapshotter setting lazysnap does not honour: chunks are kept in memory up to [cache] memory_bytes
+            [directory_cache]\\ndirect = true         | unknown key directory_cache.direct (a stargz-snapshotter setting lazysnap does not honour: reads of chunks in the disk cache read only the part asked for
             [directory_cache]\\nmax_cache_fds = 10    | unknown key directory_cache.max_cache_fds (a stargz-snapshotter setting lazysnap does not honour: no cache file is kept open
             [directory_cache]\\nsync_add = 1          | key directory_cache.sync_add: expected true or false
             [[resolver.host."docker.io".mirrors]]\\nhost = "m"\\nrequest_timeout_sec = 3 | unknown key resolver.host.docker.io.mirrors[0].request_timeout_sec (a stargz-snapshotter setting lazysnap does not honour: one timeout serves every host
