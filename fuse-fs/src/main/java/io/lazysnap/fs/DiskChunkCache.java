@@ -16,13 +16,11 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Predicate;
 import java.util.stream.Stream;
@@ -55,16 +53,25 @@ final class DiskChunkCache {
     private final DiskLimits limits;
     private final DiskSpace space;
     private final Predicate<String> inUse;
-    /** hex name -> size, in access order: the first entry is the least recently used. */
-    private final LinkedHashMap<String, Long> index = new LinkedHashMap<>(1024, 0.75f, true);
-    /** Names in the index whose files this process wrote or has hashed (guarded by {@code index}). */
-    private final Set<String> verified = new HashSet<>();
+    /** hex name -> its file, in access order: the first entry is the least recently used. */
+    private final LinkedHashMap<String, DiskFile> index = new LinkedHashMap<>(1024, 0.75f, true);
     private final AtomicLong tempNames = new AtomicLong();
     private long totalBytes;
     private long evictions;
     private long skippedWrites;
     /** Whether the last write was skipped for want of space: logged once per episode, not per chunk. */
     private boolean full;
+
+    /** A chunk file: its size, and whether this process wrote it or has hashed it (guarded by {@code index}). */
+    private static final class DiskFile {
+        final long size;
+        boolean verified;
+
+        DiskFile(long size, boolean verified) {
+            this.size = size;
+            this.verified = verified;
+        }
+    }
 
     DiskChunkCache(Path directory, DiskLimits limits, DiskSpace space, Predicate<String> inUse) throws IOException {
         this.chunks = Files.createDirectories(directory.resolve("chunks"));
@@ -113,7 +120,7 @@ final class DiskChunkCache {
      */
     byte[] readVerified(ChunkKey key, long size, long offset, int length) {
         String name = key.diskName();
-        if (name == null || !isVerified(name) || !contains(name)) {
+        if (name == null || !isVerified(name)) {
             return null;
         }
         // Without the chunk's claim, so it touches neither the file nor the index: the file may be evicted and
@@ -157,10 +164,9 @@ final class DiskChunkCache {
             return;
         }
         synchronized (index) {
-            if (index.put(name, (long) data.length) == null) {
+            if (index.put(name, new DiskFile(data.length, true)) == null) {
                 totalBytes += data.length;
             }
-            verified.add(name);
         }
     }
 
@@ -183,14 +189,13 @@ final class DiskChunkCache {
                 toFree = Math.max(toFree, fsUsed - fs.bytesAtPercent(limits.lowPercent()));
             }
             long freed = 0;
-            Iterator<Map.Entry<String, Long>> it = index.entrySet().iterator();
+            Iterator<Map.Entry<String, DiskFile>> it = index.entrySet().iterator();
             while (freed < toFree && it.hasNext()) {
-                Map.Entry<String, Long> lru = it.next();
+                Map.Entry<String, DiskFile> lru = it.next();
                 if (!inUse.test(lru.getKey())) {
-                    freed += lru.getValue();
-                    totalBytes -= lru.getValue();
+                    freed += lru.getValue().size;
+                    totalBytes -= lru.getValue().size;
                     victims.add(lru.getKey());
-                    verified.remove(lru.getKey());
                     it.remove();
                     evictions++;
                 }
@@ -228,11 +233,10 @@ final class DiskChunkCache {
         long freed = 0;
         synchronized (index) {
             for (String name : names) {
-                Long size = inUse.test(name) ? null : index.remove(name);
-                if (size != null) {
-                    verified.remove(name);
-                    totalBytes -= size;
-                    freed += size;
+                DiskFile removed = inUse.test(name) ? null : index.remove(name);
+                if (removed != null) {
+                    totalBytes -= removed.size;
+                    freed += removed.size;
                     victims.add(name);
                 }
             }
@@ -270,16 +274,19 @@ final class DiskChunkCache {
         }
     }
 
+    /** Whether the file is in the index and this process wrote or hashed it; like {@link #contains}, a use. */
     private boolean isVerified(String name) {
         synchronized (index) {
-            return verified.contains(name);
+            DiskFile file = index.get(name);
+            return file != null && file.verified;
         }
     }
 
     private void markVerified(String name) {
         synchronized (index) {
-            if (index.containsKey(name)) {
-                verified.add(name);
+            DiskFile file = index.get(name);
+            if (file != null) {
+                file.verified = true;
             }
         }
     }
@@ -297,10 +304,9 @@ final class DiskChunkCache {
 
     private void forget(String name) {
         synchronized (index) {
-            Long size = index.remove(name);
-            verified.remove(name);
-            if (size != null) {
-                totalBytes -= size;
+            DiskFile removed = index.remove(name);
+            if (removed != null) {
+                totalBytes -= removed.size;
             }
         }
     }
@@ -349,7 +355,7 @@ final class DiskChunkCache {
         found.sort(Comparator.comparing(Found::used));
         synchronized (index) {
             for (Found f : found) {
-                index.put(f.name(), f.size());
+                index.put(f.name(), new DiskFile(f.size(), false)); // an earlier run's: hashed at its first read
                 totalBytes += f.size();
             }
         }
