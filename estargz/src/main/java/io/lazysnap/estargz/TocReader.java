@@ -170,7 +170,8 @@ final class TocReader {
     /** zstd:chunked: the TOC is one zstd frame whose uncompressed length the footer states. */
     private byte[] zstdToc(byte[] frame, Footer footer) throws LayerFormatException {
         if (footer.tocRawLength() <= 0) {
-            throw new LayerFormatException("TOC JSON of " + footer.tocRawLength() + " bytes");
+            throw new LayerFormatException("the footer gives the TOC JSON a length of " + footer.tocRawLength()
+                    + " bytes; it must be positive");
         }
         if (footer.tocRawLength() > maxJson) {
             throw tooLarge("TOC JSON", footer.tocRawLength(), maxJson, DEFAULT_MAX_JSON);
