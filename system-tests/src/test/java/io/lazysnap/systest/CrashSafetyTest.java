@@ -105,7 +105,25 @@ class CrashSafetyTest {
             assertEquals(0, reads.wrong.get(), "wrong bytes read: " + reads);
             assertTrue(reads.right.get() > 0, "files were read while the daemon was killed: " + reads);
             System.out.println("lazy reads across " + ROUNDS + " kill -9 rounds: " + reads);
+            assertOneSqliteLibraryUnderTheRoot(daemon);
         }
+    }
+
+    /**
+     * The SQLite driver unpacks its JNI library at each start and deletes it only at a clean exit: the daemon has it
+     * unpacked under its root, and each start clears what the killed ones left, instead of 1 MiB more in /tmp.
+     */
+    private static void assertOneSqliteLibraryUnderTheRoot(LazysnapProcess daemon) throws IOException {
+        Path dir = new Root(daemon.root).nativeLibraries();
+        List<Path> libraries;
+        try (Stream<Path> files = Files.list(dir)) {
+            libraries = files.filter(f -> f.getFileName().toString().endsWith(".so")).toList();
+        }
+        assertEquals(1, libraries.size(), "one SQLite library in " + dir + " after " + ROUNDS + " kill -9 rounds: "
+                + libraries);
+        String maps = Files.readString(Path.of("/proc/" + daemon.pid() + "/maps"));
+        assertTrue(maps.contains(libraries.get(0).toString()), "the daemon runs the library in " + dir + ", not "
+                + maps.lines().filter(l -> l.contains("sqlite")).findFirst().orElse("none"));
     }
 
     /** What the readers saw. */

@@ -60,6 +60,11 @@ final class LazysnapProcess implements AutoCloseable {
         return Processes.stop(process);
     }
 
+    /** The daemon's JVM: the launcher execs it. */
+    long pid() {
+        return process.pid();
+    }
+
     void kill9() throws InterruptedException {
         Processes.kill9(process);
     }

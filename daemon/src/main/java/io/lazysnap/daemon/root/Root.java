@@ -18,6 +18,7 @@ import java.util.Optional;
  * unpack/                layers being downloaded and unpacked (its inside is the unpacker's), and the
  *                        start-up unpack test
  * fuse-self-test/        the start-up FUSE test's mount point
+ * native/                native libraries the daemon unpacked from its jar (SQLite's)
  * </pre>
  *
  * <p>{@code snapshots/} and {@code unpack/} carry ext4's top-directory flag ({@link TopDirectory}).
@@ -89,6 +90,11 @@ public final class Root {
 
     public Path registryWarmUp() {
         return unpack().resolve("warm-up");
+    }
+
+    /** Native libraries unpacked from the jar (SQLite's), so that none is left in /tmp. */
+    public Path nativeLibraries() {
+        return dir.resolve("native");
     }
 
     public Path fuseSelfTest() {

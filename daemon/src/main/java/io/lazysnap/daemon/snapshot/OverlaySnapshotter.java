@@ -91,6 +91,7 @@ public final class OverlaySnapshotter implements Snapshotter {
         Files.setPosixFilePermissions(root.dir(), PosixFilePermissions.fromString("rwx------"));
         Files.createDirectories(root.snapshots());
         TopDirectory.mark(root.snapshots());
+        SqliteLibrary.unpackUnder(root.nativeLibraries());
         OverlaySnapshotter snapshotter = new OverlaySnapshotter(root, SnapshotStore.open(root.metadata()),
                 Clock.systemUTC(), remote, unpacker, gate);
         remote.ifPresent(snapshotter::restoreRemoteLayers);
