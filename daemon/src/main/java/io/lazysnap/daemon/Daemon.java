@@ -180,7 +180,9 @@ public final class Daemon implements AutoCloseable {
                 .backgroundFetch(!config.noBackgroundFetch())
                 .attrTimeout(Duration.ofSeconds(config.fuse().attrTimeout()))
                 .entryTimeout(Duration.ofSeconds(config.fuse().entryTimeout()))
+                .treeMemory(config.fuse().tocMemory(), Duration.ofSeconds(config.fuse().tocIdleSec()))
                 .operationTimer(metrics.fuseOperations()).connections(connections.orElse(null)).build();
+        metrics.watch(fsOptions);
         LayerStatsFiles statsFiles = new LayerStatsFiles(config.rootDir());
         resources.add(statsFiles);
         FuseLayerMounter mounter = new FuseLayerMounter(cache, fsOptions,

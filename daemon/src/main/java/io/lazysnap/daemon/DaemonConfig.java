@@ -202,12 +202,18 @@ public record DaemonConfig(@JsonProperty("root") String root,
      * @param drainTimeout  seconds a stop waits for reads in flight before it leaves the mounts to the next daemon
      * @param handoverTimeout seconds a {@code keeper} holds the mounts of a daemon that is gone: after that, reads
      *                      fail (ENOTCONN) instead of waiting for a daemon that does not come back
+     * @param tocMemoryBytes heap that mounted layers' TOCs and inode tables may take together; 0 for three eighths of
+     *                      the daemon's maximum heap
+     * @param tocIdleSec    seconds a mounted layer must go unused before its TOC may be dropped to stay within
+     *                      {@code tocMemoryBytes} (it is opened again, from disk, at the layer's next use)
      */
     public record Fuse(@JsonProperty("attr_timeout") Long attrTimeout,
                        @JsonProperty("entry_timeout") Long entryTimeout,
                        @JsonProperty("handover") String handover,
                        @JsonProperty("drain_timeout") Long drainTimeout,
-                       @JsonProperty("handover_timeout") Long handoverTimeout) {
+                       @JsonProperty("handover_timeout") Long handoverTimeout,
+                       @JsonProperty("toc_memory_bytes") Long tocMemoryBytes,
+                       @JsonProperty("toc_idle_sec") Long tocIdleSec) {
 
         public Fuse {
             attrTimeout = atLeast(0, "attr_timeout", attrTimeout == null ? 3600 : attrTimeout);
@@ -215,6 +221,13 @@ public record DaemonConfig(@JsonProperty("root") String root,
             handover = handover == null ? "auto" : ConnectionStore.Mode.parse(handover).name().toLowerCase(Locale.ROOT);
             drainTimeout = atLeast(0, "drain_timeout", drainTimeout == null ? 10 : drainTimeout);
             handoverTimeout = atLeast(1, "handover_timeout", handoverTimeout == null ? 120 : handoverTimeout);
+            tocMemoryBytes = atLeast(0, "toc_memory_bytes", tocMemoryBytes == null ? 0 : tocMemoryBytes);
+            tocIdleSec = atLeast(0, "toc_idle_sec", tocIdleSec == null ? 30 : tocIdleSec);
+        }
+
+        /** The heap set aside for mounted layers' TOCs, in bytes. */
+        public long tocMemory() {
+            return tocMemoryBytes > 0 ? tocMemoryBytes : Runtime.getRuntime().maxMemory() / 8 * 3;
         }
 
         public ConnectionStore.Mode handoverMode() {
@@ -267,7 +280,7 @@ public record DaemonConfig(@JsonProperty("root") String root,
         registry = registry == null ? new Registry(null, null, null) : registry;
         cache = cache == null ? new Cache(null, null, null, null, null) : cache;
         blob = blob == null ? new Blob(null, null, null, null, null) : blob;
-        fuse = fuse == null ? new Fuse(null, null, null, null, null) : fuse;
+        fuse = fuse == null ? new Fuse(null, null, null, null, null, null, null) : fuse;
         logFormat = logFormat == null ? "text" : logFormat;
         resolver = resolver == null ? new Resolver(null) : resolver;
         directoryCache = directoryCache == null ? new DirectoryCache(null) : directoryCache;

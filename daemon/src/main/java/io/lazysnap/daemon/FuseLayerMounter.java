@@ -44,8 +44,9 @@ final class FuseLayerMounter implements LayerMounter {
     }
 
     @Override
-    public Started start(String layerDigest, BlobSource blob, EstargzLayer layer) {
-        FetchingLayer fetching = LayerFs.start(layerDigest, metrics.countReads(layerDigest, blob), layer, options);
+    public Started start(String layerDigest, BlobSource blob, EstargzLayer layer, Reopener reopener) {
+        FetchingLayer fetching = LayerFs.start(layerDigest, metrics.countReads(layerDigest, blob), layer,
+                reopener::reopen, options);
         return new Started() {
             @Override
             public Mount mount(Path mountpoint) throws IOException {
@@ -73,11 +74,21 @@ final class FuseLayerMounter implements LayerMounter {
             }
 
             @Override
+            public void unused() {
+                layerFs.unused();
+            }
+
+            @Override
             public void close() throws IOException {
                 mounted.remove(layerDigest, layerFs);
                 tracked.close();
             }
         };
+    }
+
+    @Override
+    public boolean admits(long entries) {
+        return options.admits(entries);
     }
 
     @Override

@@ -41,7 +41,7 @@ class DaemonConfigTest {
         assertEquals(85, c.cache().diskHighPercent());
         assertEquals(80, c.cache().diskLowPercent());
         assertEquals(new DaemonConfig.Blob(30L, 120L, 4, 200L, 10_000L), c.blob());
-        assertEquals(new DaemonConfig.Fuse(3600L, 3600L, "auto", 10L, 120L), c.fuse());
+        assertEquals(new DaemonConfig.Fuse(3600L, 3600L, "auto", 10L, 120L, 0L, 30L), c.fuse());
         assertEquals(Map.of(), c.resolver().host());
         assertEquals(true, c.directoryCache().syncAdd());
         assertEquals(new DaemonConfig.Unpack(true, 4 << 20, 4, 8, 0.5), c.unpack());
@@ -112,7 +112,7 @@ class DaemonConfigTest {
                 "/root/.docker/other.json"), c.registry());
         assertEquals(new DaemonConfig.Cache(1024L, 4096L, 2048L, 95, 90), c.cache());
         assertEquals(new DaemonConfig.Blob(7L, 45L, 0, 30L, 300L), c.blob());
-        assertEquals(new DaemonConfig.Fuse(1L, 2L, "auto", 10L, 120L), c.fuse());
+        assertEquals(new DaemonConfig.Fuse(1L, 2L, "auto", 10L, 120L, 0L, 30L), c.fuse());
         assertEquals(false, c.directoryCache().syncAdd());
         List<DaemonConfig.Mirror> mirrors = c.resolver().host().get("docker.io").mirrors();
         assertEquals(new DaemonConfig.Mirror("mirror.example.com", false, Map.of()), mirrors.get(0));

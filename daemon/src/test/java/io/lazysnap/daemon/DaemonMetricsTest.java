@@ -57,6 +57,9 @@ class DaemonMetricsTest {
             assertEquals(1.0, value(metrics,
                     "lazysnap_grpc_request_duration_seconds_count{code=\"ALREADY_EXISTS\",method=\"Prepare\"}"));
             assertEquals(1.0, value(metrics, "lazysnap_mounted_layers"));
+            assertTrue(value(metrics, "lazysnap_toc_heap_bytes") > 0, "the mounted layer's TOC is in the heap");
+            assertTrue(value(metrics, "lazysnap_toc_heap_budget_bytes") > value(metrics, "lazysnap_toc_heap_bytes"));
+            assertEquals(0.0, value(metrics, "lazysnap_toc_drops_total"), "nothing had to make room");
             assertTrue(value(metrics, "lazysnap_registry_request_duration_seconds_count{code=\"206\",host=\""
                     + registry.host() + "\",method=\"GET\"}") >= 1, "TOC and chunks were range reads");
             assertTrue(value(metrics, "lazysnap_layer_fetched_bytes_total{layer=\"" + image.layerDigest() + "\"}")

@@ -37,12 +37,14 @@ public final class EstargzLayer {
     private final LayerFormat format;
     private final Toc toc;
     private final boolean tocVerified;
+    private final ChunkDecoder decoder;
 
     private EstargzLayer(BlobSource blob, LayerFormat format, Toc toc, boolean tocVerified) {
         this.blob = blob;
         this.format = format;
         this.toc = toc;
         this.tocVerified = tocVerified;
+        this.decoder = new ChunkDecoder(format, tocVerified);
     }
 
     /** Opens a layer without a trusted TOC digest; {@link #tocVerified()} is false. */
@@ -79,9 +81,14 @@ public final class EstargzLayer {
         Footer footer = read.footer();
         String jsonDigest = Digests.sha256(read.json());
         boolean verified = TocVerification.verify(annotations, footer, jsonDigest, read.compressedDigest());
-        List<JsonEntry> entries = TocJson.parse(read.json());
-        long parsed = System.nanoTime();
-        Toc toc = new TocBuilder(footer.dataEnd()).build(entries, jsonDigest);
+        List<JsonEntry> entries;
+        long parsed;
+        Toc toc;
+        try (TocParsing.Permit parsing = TocParsing.acquire(read.json().length)) {
+            entries = TocJson.parse(read.json());
+            parsed = System.nanoTime();
+            toc = new TocBuilder(footer.dataEnd()).build(entries, jsonDigest);
+        }
         LOG.debug("opened {} layer: {} entries, TOC {} bytes at {}, verified={}; read {} ms, parsed {} ms, built {} ms",
                 footer.format(), toc.entries().size(), read.json().length, footer.tocOffset(), verified,
                 (fetched - start) / 1_000_000, (parsed - fetched) / 1_000_000, (System.nanoTime() - parsed) / 1_000_000);
@@ -137,23 +144,12 @@ public final class EstargzLayer {
      * (a request that fetched several members at once).
      */
     public byte[] decodeChunk(Chunk chunk, byte[] span, int offset, int length) throws IOException {
-        if (chunk.size() > MAX_CHUNK_BYTES) {
-            throw new LayerFormatException("chunk of " + chunk.size() + " bytes exceeds " + MAX_CHUNK_BYTES);
-        }
-        String what = "chunk at " + chunk.memberOffset() + "+" + chunk.innerOffset();
-        byte[] data = Decompression.decode(format, span, offset, length, chunk.innerOffset(), (int) chunk.size(),
-                what);
-        if (chunk.digest() == null) {
-            if (tocVerified) {
-                throw new DigestMismatchException(what + " has no digest in a verified TOC");
-            }
-            return data;
-        }
-        String actual = Digests.sha256(data);
-        if (!actual.equals(chunk.digest())) {
-            throw new DigestMismatchException(what + " hashes to " + actual + ", TOC says " + chunk.digest());
-        }
-        return data;
+        return decoder.decode(chunk, span, offset, length);
+    }
+
+    /** What decodes this layer's chunks, without holding its TOC. */
+    public ChunkDecoder chunkDecoder() {
+        return decoder;
     }
 
     /**

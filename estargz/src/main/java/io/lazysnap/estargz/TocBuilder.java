@@ -259,8 +259,11 @@ final class TocBuilder {
             if (digest == null && d.dataEntries.size() == 1) {
                 digest = d.digest; // single-chunk files may carry only the whole-file digest (containers/storage)
             }
-            // The file's digest was checked already; a single chunk's usually repeats it.
-            if (digest != null && !digest.equals(d.digest) && !Digests.isSha256(digest)) {
+            // The file's digest was checked already; a single chunk's usually repeats it, and then shares its string
+            // (a mounted layer keeps every entry: a hundred bytes a file).
+            if (digest != null && digest.equals(d.digest)) {
+                digest = d.digest;
+            } else if (digest != null && !Digests.isSha256(digest)) {
                 throw new LayerFormatException(chunkWhat(i, e) + " has an unsupported digest \"" + digest + '"');
             }
             chunks.add(new Chunk(e.chunkOffset, size, e.offset, nextOffset(memberOffsets, e.offset),

@@ -4,6 +4,7 @@ import io.lazysnap.estargz.Toc;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -29,8 +30,12 @@ public final class ChunkCache {
     private final MemoryChunks memory;
     private final DiskChunkCache disk;
     private final ConcurrentHashMap<ChunkKey, CompletableFuture<byte[]>> inflight = new ConcurrentHashMap<>();
-    /** Disk names of the chunks of mounted layers, with how many mounted layers use each. */
-    private final ConcurrentHashMap<String, Integer> referenced = new ConcurrentHashMap<>();
+    /**
+     * The chunks of each mounted layer, as the sorted first 64 bits of their digests: 8 bytes a chunk instead of a
+     * name string, and the layer's TOC need not stay in the heap for it. Two digests sharing 64 bits only keep a
+     * chunk on disk that could have gone.
+     */
+    private final ConcurrentHashMap<Object, long[]> referenced = new ConcurrentHashMap<>();
 
     private ChunkCache(Builder b) throws IOException {
         this.memory = new MemoryChunks(b.memoryBytes);
@@ -77,17 +82,26 @@ public final class ChunkCache {
         if (disk == null) {
             return 0;
         }
-        return disk.evict(ChunkKey.diskNamesOf(toc).stream().filter(n -> !referenced.containsKey(n)).toList());
+        return disk.evict(ChunkKey.diskNamesOf(toc).stream().filter(n -> !isReferenced(n)).toList());
     }
 
-    /** A layer using {@code toc}'s chunks is mounted. */
-    void reference(Toc toc) {
-        ChunkKey.diskNamesOf(toc).forEach(n -> referenced.merge(n, 1, Integer::sum));
+    /** The layer {@code owner}, using {@code toc}'s chunks, is mounted. */
+    void reference(Object owner, Toc toc) {
+        referenced.put(owner, ChunkKey.diskNamesOf(toc).stream().mapToLong(ChunkCache::prefix).sorted().toArray());
     }
 
-    /** A layer using {@code toc}'s chunks is unmounted. */
-    void unreference(Toc toc) {
-        ChunkKey.diskNamesOf(toc).forEach(n -> referenced.computeIfPresent(n, (k, c) -> c == 1 ? null : c - 1));
+    /** The layer {@code owner} is unmounted. */
+    void unreference(Object owner) {
+        referenced.remove(owner);
+    }
+
+    private boolean isReferenced(String diskName) {
+        long prefix = prefix(diskName);
+        return referenced.values().stream().anyMatch(chunks -> Arrays.binarySearch(chunks, prefix) >= 0);
+    }
+
+    private static long prefix(String diskName) {
+        return Long.parseUnsignedLong(diskName.substring(0, 16), 16);
     }
 
     byte[] memoryGet(ChunkKey key) {

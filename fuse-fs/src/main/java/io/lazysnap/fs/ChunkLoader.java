@@ -1,6 +1,7 @@
 package io.lazysnap.fs;
 
 import io.lazysnap.estargz.BlobSource;
+import io.lazysnap.estargz.ChunkDecoder;
 import io.lazysnap.estargz.Chunk;
 import io.lazysnap.estargz.EstargzLayer;
 import java.io.IOException;
@@ -49,7 +50,8 @@ final class ChunkLoader {
     }
 
     private final String layerDigest;
-    private final EstargzLayer layer;
+    /** Also what a chunk without a digest is keyed by: the layer's TOC may be dropped, this stays. */
+    private final ChunkDecoder decoder;
     private final BlobSource blob;
     private final ChunkCache cache;
     private final LayerCounters counters;
@@ -60,7 +62,7 @@ final class ChunkLoader {
     ChunkLoader(String layerDigest, EstargzLayer layer, BlobSource blob, ChunkCache cache, LayerCounters counters,
                 int attempts, long retryBackoffMillis, ForegroundActivity activity) {
         this.layerDigest = layerDigest;
-        this.layer = layer;
+        this.decoder = layer.chunkDecoder();
         this.blob = blob;
         this.cache = cache;
         this.counters = counters;
@@ -166,7 +168,7 @@ final class ChunkLoader {
             for (Claimed c : claimed) {
                 Chunk chunk = c.file().chunk();
                 try {
-                    c.load().complete(store(c.key(), layer.decodeChunk(chunk, span,
+                    c.load().complete(store(c.key(), decoder.decode(chunk, span,
                             (int) (chunk.memberOffset() - start), (int) (chunk.memberEnd() - chunk.memberOffset())),
                             purpose));
                 } catch (IOException failure) {
@@ -254,7 +256,7 @@ final class ChunkLoader {
                     continue;
                 }
                 try {
-                    return layer.decodeChunk(chunk, member);
+                    return decoder.decode(chunk, member, 0, member.length);
                 } catch (IOException e) {
                     failure = e;
                     mismatches++;
@@ -296,6 +298,6 @@ final class ChunkLoader {
     }
 
     private ChunkKey key(Chunk chunk) {
-        return ChunkKey.of(chunk, layer);
+        return ChunkKey.of(chunk, decoder);
     }
 }

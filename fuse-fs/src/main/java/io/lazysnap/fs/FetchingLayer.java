@@ -18,34 +18,34 @@ import java.util.concurrent.TimeUnit;
 public final class FetchingLayer implements Closeable {
 
     private final String layerDigest;
-    private final EstargzLayer layer;
+    private final LayerTree tree;
     private final LayerFsOptions options;
     private final LayerCounters counters = new LayerCounters();
     private final LayerFetcher fetcher;
     private final Thread fetcherThread;
-    private final InodeTable table;
     private final ThreadPoolExecutor readAhead;
     private final LayerOps ops;
     private boolean mounted;
     private boolean closed;
 
-    FetchingLayer(String layerDigest, BlobSource blob, EstargzLayer layer, LayerFsOptions options) {
+    /** @param reopener opens the layer again if its tree is dropped; null: the tree stays as long as the layer */
+    FetchingLayer(String layerDigest, BlobSource blob, EstargzLayer layer, LayerReopener reopener,
+                  LayerFsOptions options) {
         this.layerDigest = layerDigest;
-        this.layer = layer;
         this.options = options;
+        this.tree = new LayerTree(layerDigest, layer, reopener, options.trees);
         ChunkLoader loader = new ChunkLoader(layerDigest, layer, blob, options.cache, counters, options.fetchAttempts,
                 options.retryBackoff.toMillis(), options.activity);
-        this.fetcher = new LayerFetcher(layerDigest, layer.toc(), loader, counters, options.prefetch,
-                options.fetchesInBackground(), options.backgroundFetchBytesPerSecond,
+        this.fetcher = new LayerFetcher(layerDigest, tree, loader, counters,
+                options.prefetch, options.fetchesInBackground(), options.backgroundFetchBytesPerSecond,
                 options.activity, options.rangeLoads);
         this.fetcherThread = LayerFs.daemonThreads("lazysnap-fetch-" + LayerFs.shortName(layerDigest))
                 .newThread(fetcher);
-        this.table = InodeTable.of(layer.toc());
         this.readAhead = LayerFs.readAheadPool(layerDigest);
-        this.ops = new LayerOps(table, new FileReader(loader, readAhead, options.readAheadBytes), counters,
+        this.ops = new LayerOps(tree, new FileReader(loader, readAhead, options.readAheadBytes), counters,
                 options.timer, options.entryTimeout, options.attrTimeout);
         // Referenced from the start: what the prefetch caches is this layer's even before the mount.
-        options.cache.reference(layer.toc());
+        options.cache.reference(this, layer.toc());
         fetcherThread.start();
     }
 
@@ -72,6 +72,7 @@ public final class FetchingLayer implements Closeable {
         try {
             MountedLayer m = LayerFs.mount(this, mountpoint);
             mounted = true;
+            tree.mounted();
             fetcher.mounted();
             return m;
         } catch (IOException | RuntimeException | Error e) {
@@ -91,8 +92,10 @@ public final class FetchingLayer implements Closeable {
         }
     }
 
+    /** The layer is gone: its chunks and its tree no longer count. */
     void unreference() {
-        options.cache.unreference(layer.toc());
+        options.cache.unreference(this);
+        tree.closed();
     }
 
     /** Asks the fetcher to stop after the request in progress and waits a little for it. */
@@ -105,8 +108,8 @@ public final class FetchingLayer implements Closeable {
         }
     }
 
-    EstargzLayer layer() {
-        return layer;
+    LayerTree tree() {
+        return tree;
     }
 
     LayerFsOptions options() {
@@ -119,10 +122,6 @@ public final class FetchingLayer implements Closeable {
 
     LayerFetcher fetcher() {
         return fetcher;
-    }
-
-    InodeTable table() {
-        return table;
     }
 
     ThreadPoolExecutor readAhead() {

@@ -200,7 +200,8 @@ final class InodeTable {
             long size = symlink ? e.linkName().getBytes(StandardCharsets.UTF_8).length : e.size();
             return new Inode(nextIno++, e.path(), e.fileMode(), e.uid(), e.gid(), size, e.modTime(),
                     Math.max(1, e.numLink()), e.devMajor(), e.devMinor(), symlink ? e.linkName() : null,
-                    Collections.unmodifiableMap(xattrs), e.type() == EntryType.REG ? e : null);
+                    xattrs.isEmpty() ? Map.of() : Collections.unmodifiableMap(xattrs),  // most have none: no map each
+                    e.type() == EntryType.REG ? e : null);
         }
 
         private Inode whiteout(TocEntry marker, String path) {

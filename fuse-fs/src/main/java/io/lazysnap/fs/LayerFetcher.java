@@ -29,9 +29,11 @@ final class LayerFetcher implements Runnable {
     static final long MAX_REQUEST_BYTES = 4L << 20;
     /** Sleeps are this short so that {@link #stop()} takes effect quickly without interrupting blob reads. */
     private static final long PAUSE_MILLIS = 50;
+    /** How long a background fetch whose tree does not fit in the heap's budget waits before it asks again. */
+    private static final long ROOM_WAIT_MILLIS = 5_000;
 
     private final String layerDigest;
-    private final Toc toc;
+    private final LayerTree tree;
     private final ChunkLoader loader;
     private final LayerCounters counters;
     private final boolean prefetch;
@@ -43,10 +45,10 @@ final class LayerFetcher implements Runnable {
     private final CountDownLatch mounted = new CountDownLatch(1);
     private volatile boolean stopped;
 
-    LayerFetcher(String layerDigest, Toc toc, ChunkLoader loader, LayerCounters counters, boolean prefetch,
+    LayerFetcher(String layerDigest, LayerTree tree, ChunkLoader loader, LayerCounters counters, boolean prefetch,
                  boolean background, long bytesPerSecond, ForegroundActivity activity, Semaphore rangeLoads) {
         this.layerDigest = layerDigest;
-        this.toc = toc;
+        this.tree = tree;
         this.loader = loader;
         this.counters = counters;
         this.prefetch = prefetch;
@@ -58,12 +60,11 @@ final class LayerFetcher implements Runnable {
 
     @Override
     public void run() {
-        List<FileChunk> chunks = FileChunk.allOf(toc);
         // A fresh mount is part of a container start even without a prefetch: its reads are about to come.
         activity.begin();
         try {
             if (prefetch) {
-                prefetch(chunks);
+                prefetch();
             }
         } finally {
             activity.end();
@@ -72,7 +73,7 @@ final class LayerFetcher implements Runnable {
         }
         if (background && !stopped) {
             try {
-                background(chunks);
+                background();
                 counters.backgroundFetchDone = !stopped;
             } catch (InterruptedIOException | InterruptedException e) {
                 LOG.debug("layer {}: background fetch stopped", layerDigest);
@@ -94,36 +95,75 @@ final class LayerFetcher implements Runnable {
         stopped = true;
     }
 
-    private void prefetch(List<FileChunk> chunks) {
-        ByteRange range = toc.prefetchRange().orElse(null);
-        if (range == null) {
-            return;
-        }
-        List<FileChunk> wanted = chunks.stream().filter(fc -> fc.chunk().memberEnd() <= range.end()).toList();
+    /** Holds the layer's tree while it runs: the chunks it fetches are the tree's objects. */
+    private void prefetch() {
         long start = System.nanoTime();
         try {
-            for (List<FileChunk> batch : batches(wanted, MAX_REQUEST_BYTES)) {
-                if (stopped) {
-                    LOG.debug("layer {}: prefetch stopped", layerDigest);
+            Toc toc = tree.pin().layer().toc();
+            try {
+                ByteRange range = toc.prefetchRange().orElse(null);
+                if (range == null) {
                     return;
                 }
-                loadRange(batch, ChunkLoader.Purpose.PREFETCH);
+                List<FileChunk> wanted = FileChunk.allOf(toc).stream()
+                        .filter(fc -> fc.chunk().memberEnd() <= range.end()).toList();
+                for (List<FileChunk> batch : batches(wanted, MAX_REQUEST_BYTES)) {
+                    if (stopped) {
+                        LOG.debug("layer {}: prefetch stopped", layerDigest);
+                        return;
+                    }
+                    loadRange(batch, ChunkLoader.Purpose.PREFETCH);
+                }
+                LOG.info("layer {}: prefetched {} chunks of prioritised files ({} bytes) in {} ms", layerDigest,
+                        wanted.size(), range.length(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
+            } finally {
+                tree.unpin();
             }
-            LOG.info("layer {}: prefetched {} chunks of prioritised files ({} bytes) in {} ms", layerDigest,
-                    wanted.size(), range.length(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
         } catch (IOException e) {
             LOG.warn("layer {}: prefetch failed, files will be fetched on demand: {}", layerDigest, e.toString());
         }
     }
 
-    private void background(List<FileChunk> chunks) throws InterruptedException, InterruptedIOException {
-        if (!awaitMount() || activity.awaitQuiet(() -> stopped)) {
+    /**
+     * Holds the layer's tree from when it starts fetching (not while it waits for the mount and for quiet) until it
+     * is done: the chunks it fetches are the tree's objects. A tree dropped meanwhile is opened again only when it
+     * fits in the budget beside the trees in use; until then the fetch waits.
+     */
+    private void background() throws InterruptedException, InterruptedIOException {
+        if (!awaitMount()) {
             return;
         }
+        while (true) {
+            if (activity.awaitQuiet(() -> stopped)) {
+                return;
+            }
+            try {
+                if (tree.pinIfItFits()) {
+                    break;
+                }
+            } catch (InterruptedIOException e) {
+                throw e;
+            } catch (IOException e) {
+                LOG.warn("layer {}: no background fetch, files will be fetched on demand: {}", layerDigest,
+                        e.toString());
+                return;
+            }
+            for (int i = 0; i < ROOM_WAIT_MILLIS / PAUSE_MILLIS && !stopped; i++) {
+                Thread.sleep(PAUSE_MILLIS);
+            }
+        }
+        try {
+            background(tree.ifLoaded().layer().toc()); // loaded while pinned
+        } finally {
+            tree.unpin();
+        }
+    }
+
+    private void background(Toc toc) throws InterruptedException, InterruptedIOException {
         long start = System.nanoTime();
         long fetched = 0;
         List<FileChunk> missing = new ArrayList<>();
-        for (FileChunk fc : chunks) {
+        for (FileChunk fc : FileChunk.allOf(toc)) {
             if (!loader.isCached(fc, true)) {
                 missing.add(fc);
             }

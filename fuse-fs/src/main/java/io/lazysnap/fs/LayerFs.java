@@ -58,11 +58,21 @@ public final class LayerFs {
      */
     public static FetchingLayer start(String layerDigest, BlobSource blob, EstargzLayer layer,
                                       LayerFsOptions options) {
+        return start(layerDigest, blob, layer, null, options);
+    }
+
+    /**
+     * As {@link #start(String, BlobSource, EstargzLayer, LayerFsOptions)}, for a layer that {@code reopener} can open
+     * again: once mounted, its TOC and inode table may be dropped while it is idle, to keep all layers' trees within
+     * {@link LayerFsOptions.Builder#treeMemory}. Null: they stay in the heap as long as the layer.
+     */
+    public static FetchingLayer start(String layerDigest, BlobSource blob, EstargzLayer layer,
+                                      LayerReopener reopener, LayerFsOptions options) {
         Objects.requireNonNull(layerDigest, "layerDigest");
         Objects.requireNonNull(blob, "blob");
         Objects.requireNonNull(layer, "layer");
         Objects.requireNonNull(options, "options");
-        return new FetchingLayer(layerDigest, blob, layer, options);
+        return new FetchingLayer(layerDigest, blob, layer, reopener, options);
     }
 
     /**
@@ -84,10 +94,11 @@ public final class LayerFs {
         MountedLayer[] self = new MountedLayer[1];
         self[0] = new MountedLayer(fetching, mount, options.connections, () -> LIVE.remove(self[0]));
         LIVE.add(self[0]);
+        LayerTree.Loaded tree = fetching.tree().ifLoaded(); // loaded: droppable only from now on
         LOG.info("{} layer {} at {}: {} inodes, {} bytes, prefetch {}, background fetch {}",
                 mount.adopted() ? "took over the mount of" : "mounted", layerDigest,
-                mount.mountpoint(), fetching.table().inodeCount(), fetching.table().totalBytes(),
-                options.prefetch && fetching.layer().prefetchRange().isPresent() ? "on" : "off",
+                mount.mountpoint(), tree.table().inodeCount(), tree.table().totalBytes(),
+                options.prefetch && tree.layer().prefetchRange().isPresent() ? "on" : "off",
                 options.fetchesInBackground() ? "on" : "off");
         return self[0];
     }

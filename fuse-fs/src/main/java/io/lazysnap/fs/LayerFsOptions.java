@@ -23,6 +23,8 @@ public final class LayerFsOptions {
     final boolean allowOther;
     final ConnectionStore connections;
     final OperationTimer timer;
+    /** Shared by every layer served with these options. */
+    final TreeBudget trees;
 
     private LayerFsOptions(Builder b) {
         this.cache = b.cache;
@@ -38,6 +40,20 @@ public final class LayerFsOptions {
         this.allowOther = b.allowOther;
         this.connections = b.connections;
         this.timer = b.timer;
+        this.trees = new TreeBudget(b.treeMemoryBytes, b.treeIdle);
+    }
+
+    /**
+     * Whether a layer whose TOC has {@code entries} entries fits in the heap set aside for layers' trees, once the
+     * trees of layers idle long enough are dropped; if not, serving it lazily could run the JVM out of heap.
+     */
+    public boolean admits(long entries) {
+        return trees.admits(entries);
+    }
+
+    /** What the layers served with these options hold of the heap in TOCs and inode tables. */
+    public TreeStats treeStats() {
+        return trees.stats();
     }
 
     /** Whether layers fetch their rest in the background: asked for, and there is a disk cache to fetch into. */
@@ -65,6 +81,8 @@ public final class LayerFsOptions {
         private boolean allowOther = true;
         private ConnectionStore connections;
         private OperationTimer timer = OperationTimer.NONE;
+        private long treeMemoryBytes = Runtime.getRuntime().maxMemory() / 8 * 3;
+        private Duration treeIdle = Duration.ofSeconds(30);
 
         private Builder(ChunkCache cache) {
             this.cache = Objects.requireNonNull(cache, "cache");
@@ -152,9 +170,20 @@ public final class LayerFsOptions {
         }
 
         /**
-         * Let every user, not only the mounting one, see the mount (default on; containers run as any uid).
-         * Unprivileged mounters need {@code user_allow_other} in {@code /etc/fuse.conf}.
+         * The heap that mounted layers' TOCs and inode tables may take together (about a kilobyte per file; default
+         * three eighths of the JVM's maximum heap), and how long a layer must have gone unused before its tree may
+         * be dropped to stay within it (default 30 s). A dropped tree is opened again, from disk, at the layer's next
+         * use, through the {@link LayerReopener} it was started with.
          */
+        public Builder treeMemory(long bytes, Duration idle) {
+            if (bytes < 0) {
+                throw new IllegalArgumentException("tree memory must not be negative");
+            }
+            this.treeMemoryBytes = bytes;
+            this.treeIdle = notNegative(idle);
+            return this;
+        }
+
         /**
          * Where mounts keep their FUSE connections, so that they outlive this process (see {@link ConnectionStore});
          * a mount whose connection an earlier process left there is served again instead of mounted anew.
@@ -164,6 +193,10 @@ public final class LayerFsOptions {
             return this;
         }
 
+        /**
+         * Let every user, not only the mounting one, see the mount (default on; containers run as any uid).
+         * Unprivileged mounters need {@code user_allow_other} in {@code /etc/fuse.conf}.
+         */
         public Builder allowOther(boolean on) {
             this.allowOther = on;
             return this;

@@ -7,7 +7,6 @@ import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.ToIntFunction;
 import jnr.ffi.Pointer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,7 +35,7 @@ final class LayerOps {
     private static final int BLOCK_SIZE = 4096;
     private static final int BODY = FuseWire.OUT_HEADER;
 
-    private final InodeTable table;
+    private final LayerTree tree;
     private final FileReader reader;
     private final LayerCounters counters;
     private final OperationTimer timer;
@@ -49,9 +48,9 @@ final class LayerOps {
     private record OpenFile(Inode inode, FileReader.Cursor cursor) {
     }
 
-    LayerOps(InodeTable table, FileReader reader, LayerCounters counters, OperationTimer timer,
+    LayerOps(LayerTree tree, FileReader reader, LayerCounters counters, OperationTimer timer,
              Duration entryTimeout, Duration attrTimeout) {
-        this.table = table;
+        this.tree = tree;
         this.reader = reader;
         this.counters = counters;
         this.timer = timer;
@@ -60,7 +59,7 @@ final class LayerOps {
     }
 
     int lookup(long parent, String name, Pointer out) {
-        return withInode("lookup", parent, dir -> {
+        return withInode("lookup", parent, (table, dir) -> {
             if (!dir.isDirectory()) {
                 return -ENOTDIR;
             }
@@ -83,7 +82,7 @@ final class LayerOps {
     }
 
     int getattr(long nodeid, Pointer out) {
-        return withInode("getattr", nodeid, inode -> {
+        return withInode("getattr", nodeid, (table, inode) -> {
             out.putLong(BODY, attrSeconds);
             out.putInt(BODY + 8, 0);
             out.putInt(BODY + 12, 0);
@@ -93,7 +92,7 @@ final class LayerOps {
     }
 
     int readlink(long nodeid, Pointer out, int capacity) {
-        return withInode("readlink", nodeid, inode -> {
+        return withInode("readlink", nodeid, (table, inode) -> {
             if (inode.symlinkTarget() == null) {
                 return -EINVAL;
             }
@@ -105,7 +104,7 @@ final class LayerOps {
     }
 
     int open(long nodeid, int flags, Pointer out) {
-        return withInode("open", nodeid, inode -> {
+        return withInode("open", nodeid, (table, inode) -> {
             if ((flags & O_ACCMODE) != 0) {
                 return -EROFS;
             }
@@ -126,7 +125,12 @@ final class LayerOps {
     private int doRead(long nodeid, long handle, long offset, int size, Pointer out) {
         OpenFile file = open.get(handle);
         if (file == null || file.inode().ino() != nodeid) {
-            Inode inode = table.inode(nodeid);
+            Inode inode;
+            try {
+                inode = tree.get().table().inode(nodeid);
+            } catch (IOException e) {
+                return unloadable(e);
+            }
             if (inode == null) {
                 return -ENOENT;
             }
@@ -154,13 +158,13 @@ final class LayerOps {
     }
 
     int opendir(long nodeid, Pointer out) {
-        return withInode("opendir", nodeid, inode -> !inode.isDirectory() ? -ENOTDIR
+        return withInode("opendir", nodeid, (table, inode) -> !inode.isDirectory() ? -ENOTDIR
                 : openReply(out, 0, FuseWire.FOPEN_KEEP_CACHE | FuseWire.FOPEN_CACHE_DIR));
     }
 
     /** Entries from index {@code offset} ({@code .}, {@code ..}, then the children) that fit in {@code size}. */
     int readdir(long nodeid, long offset, int size, Pointer out) {
-        return withInode("readdir", nodeid, dir -> {
+        return withInode("readdir", nodeid, (table, dir) -> {
             List<InodeTable.DirEntry> children = table.children(dir);
             int used = 0;
             for (long i = Math.max(0, offset); i < children.size() + 2; i++) {
@@ -186,14 +190,14 @@ final class LayerOps {
     }
 
     int getxattr(long nodeid, String name, int size, Pointer out) {
-        return withInode("getxattr", nodeid, inode -> {
+        return withInode("getxattr", nodeid, (table, inode) -> {
             byte[] v = inode.xattr(name);
             return v == null ? -ENODATA : xattrReply(v, size, out);
         });
     }
 
     int listxattr(long nodeid, int size, Pointer out) {
-        return withInode("listxattr", nodeid, inode -> {
+        return withInode("listxattr", nodeid, (table, inode) -> {
             StringBuilder names = new StringBuilder();
             inode.xattrs().keySet().forEach(n -> names.append(n).append('\0'));
             return xattrReply(names.toString().getBytes(StandardCharsets.UTF_8), size, out);
@@ -202,6 +206,12 @@ final class LayerOps {
 
     int statfs(Pointer out) {
         long start = System.nanoTime();
+        InodeTable table;
+        try {
+            table = tree.get().table();
+        } catch (IOException e) {
+            return timed("statfs", start, unloadable(e));
+        }
         out.putLong(BODY, (table.totalBytes() + BLOCK_SIZE - 1) / BLOCK_SIZE); // blocks
         out.putLong(BODY + 8, 0); // bfree
         out.putLong(BODY + 16, 0); // bavail
@@ -214,11 +224,30 @@ final class LayerOps {
         return timed("statfs", start, FuseWire.STATFS_OUT);
     }
 
+    /** An operation on one inode of the layer's tree. */
+    private interface InodeOp {
+        int apply(InodeTable table, Inode inode);
+    }
+
     /** Times {@code operation} on inode {@code nodeid}: ENOENT when there is none, else what {@code op} answers. */
-    private int withInode(String operation, long nodeid, ToIntFunction<Inode> op) {
+    private int withInode(String operation, long nodeid, InodeOp op) {
         long start = System.nanoTime();
+        InodeTable table;
+        try {
+            table = tree.get().table();
+        } catch (IOException e) {
+            return timed(operation, start, unloadable(e));
+        }
         Inode inode = table.inode(nodeid);
-        return timed(operation, start, inode == null ? -ENOENT : op.applyAsInt(inode));
+        return timed(operation, start, inode == null ? -ENOENT : op.apply(table, inode));
+    }
+
+    /** The tree was dropped and cannot be opened again (its recorded TOC is gone and the registry unreachable). */
+    private int unloadable(IOException e) {
+        counters.readErrors.increment();
+        LOG.error("layer {}: cannot open its TOC again, its files fail with EIO until it can: {}", tree.layerDigest(),
+                e.toString());
+        return -EIO;
     }
 
     private int timed(String operation, long startNanos, int result) {

@@ -44,6 +44,14 @@ public final class MountedLayer implements Closeable {
         return fetching.awaitPrefetch(timeout);
     }
 
+    /**
+     * Counts the layer as unused until its next file operation, so that its TOC is among the first dropped to make
+     * room for others: for a mount restored at a start, which no container may need for a long time.
+     */
+    public void unused() {
+        fetching.tree().unused();
+    }
+
     /** Whether the mount is still served (after a lazy unmount, until its last file is closed). */
     public boolean isServing() {
         return mount.isServing();

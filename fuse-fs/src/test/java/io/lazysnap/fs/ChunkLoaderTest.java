@@ -229,7 +229,8 @@ class ChunkLoaderTest {
         while (!order.contains("foreground")) {
             Thread.sleep(5);
         }
-        LayerFetcher fetcher = new LayerFetcher("sha256:other", fetching.layer().toc(), fetchingLoader,
+        LayerFetcher fetcher = new LayerFetcher("sha256:other",
+                new LayerTree("sha256:other", fetching.layer(), null, new TreeBudget(0, Duration.ZERO)), fetchingLoader,
                 fetching.counters(), false, true, 0, activity, new java.util.concurrent.Semaphore(2));
         fetcher.mounted();
         Thread background = new Thread(fetcher, "background");

@@ -27,8 +27,8 @@ class EvictUnreferencedTest {
         ChunkCache cache = ChunkCache.builder().disk(tmp, 1 << 20, 1 << 19).build();
         Toc a = layer(cache, Map.of("shared.txt", SHARED, "a.txt", "only in a\n"));
         Toc b = layer(cache, Map.of("shared.txt", SHARED, "b.txt", "only in b\n"));
-        cache.reference(a);
-        cache.reference(b);
+        cache.reference(a, a);
+        cache.reference(b, b);
         cache.unreference(a);
 
         ChunkKey onlyA = key(a, "a.txt");

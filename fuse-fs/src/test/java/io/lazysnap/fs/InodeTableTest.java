@@ -63,7 +63,11 @@ class InodeTableTest {
     }
 
     static InodeTable table(SourceLayer source) throws Exception {
+        return InodeTable.of(layer(source).toc());
+    }
+
+    static EstargzLayer layer(SourceLayer source) throws Exception {
         SourceLayer.Blob blob = source.estargz(1 << 16);
-        return InodeTable.of(EstargzLayer.open(new RecordingBlob(blob.bytes()), blob.annotations()).toc());
+        return EstargzLayer.open(new RecordingBlob(blob.bytes()), blob.annotations());
     }
 }

@@ -3,6 +3,7 @@ package io.lazysnap.fs;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.lazysnap.estargz.EstargzLayer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -44,8 +45,10 @@ class OperationTimerTest {
 
     @Test
     void entryAndAttributeTimeoutsReachTheKernel() throws Exception {
-        InodeTable table = InodeTableTest.table(new SourceLayer().dir("bin/", 0755));
-        LayerOps ops = new LayerOps(table, null, new LayerCounters(), (op, n) -> { },
+        EstargzLayer layer = InodeTableTest.layer(new SourceLayer().dir("bin/", 0755));
+        InodeTable table = InodeTable.of(layer.toc());
+        LayerTree tree = new LayerTree("sha256:test", layer, null, new TreeBudget(1 << 20, Duration.ZERO));
+        LayerOps ops = new LayerOps(tree, null, new LayerCounters(), (op, n) -> { },
                 Duration.ofSeconds(5), Duration.ofSeconds(7));
         jnr.ffi.Pointer out = Syscalls.allocate(FuseWire.OUT_HEADER + FuseWire.ENTRY_OUT);
         int body = FuseWire.OUT_HEADER;

@@ -52,7 +52,14 @@ final class TestMounts implements AutoCloseable {
     }
 
     MountedLayer mount(RecordingBlob blob, EstargzLayer layer, LayerFsOptions options) throws IOException {
-        MountedLayer m = LayerFs.mount("sha256:" + "ab".repeat(32), blob, layer, newDirectory("mnt"), options);
+        return mount(blob, layer, null, options);
+    }
+
+    /** A layer whose tree may be dropped, opened again through {@code reopener}. */
+    MountedLayer mount(RecordingBlob blob, EstargzLayer layer, LayerReopener reopener, LayerFsOptions options)
+            throws IOException {
+        MountedLayer m = LayerFs.start("sha256:" + "ab".repeat(32), blob, layer, reopener, options)
+                .mount(newDirectory("mnt"));
         mounted.add(m);
         return m;
     }

@@ -4,6 +4,7 @@ import io.grpc.ServerInterceptor;
 import io.lazysnap.estargz.BlobSource;
 import io.lazysnap.fs.ChunkCache;
 import io.lazysnap.fs.ConnectionStore;
+import io.lazysnap.fs.LayerFsOptions;
 import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.lazysnap.fs.MountedLayer;
 import io.lazysnap.fs.OperationTimer;
@@ -64,6 +65,11 @@ public final class Metrics {
     /** Reports what the chunk cache holds. */
     public void watch(ChunkCache cache) {
         CacheMetrics.register(registry, cache);
+    }
+
+    /** Reports the heap that the TOCs of layers served with {@code layers} take. */
+    public void watch(LayerFsOptions layers) {
+        TocMetrics.register(registry, layers);
     }
 
     /** Counts the mounts taken over from an earlier daemon through {@code store}. */

@@ -26,10 +26,27 @@ public interface LayerMounter {
     interface Mount extends Closeable {
         /** Waits, for at most the configured time, until the layer's prioritised files are cached. */
         void awaitPrefetch() throws InterruptedException;
+
+        /** Counts the layer as unused until its files are next used (a mount restored at a start). */
+        void unused();
     }
 
-    /** Starts fetching {@code layer}, opened from {@code blob}: its prefetch begins now. */
-    Started start(String layerDigest, BlobSource blob, EstargzLayer layer);
+    /** Opens a started layer again from what its first open left on disk: its footer and TOC reads. */
+    interface Reopener {
+        EstargzLayer reopen() throws IOException;
+    }
+
+    /**
+     * Starts fetching {@code layer}, opened from {@code blob}: its prefetch begins now. Once it is mounted, its TOC may
+     * be dropped from the heap while it is idle and opened again through {@code reopener}.
+     */
+    Started start(String layerDigest, BlobSource blob, EstargzLayer layer, Reopener reopener);
+
+    /**
+     * Whether a layer of {@code entries} TOC entries fits in the heap set aside for mounted layers' TOCs, beside the
+     * ones in use; if not, mounting it could run the daemon out of heap.
+     */
+    boolean admits(long entries);
 
     /** {@code layer}, unmounted, will not be mounted again (its snapshot was removed): drop what only it used. */
     void forget(EstargzLayer layer);

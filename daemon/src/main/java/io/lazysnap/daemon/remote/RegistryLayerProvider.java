@@ -64,7 +64,34 @@ public final class RegistryLayerProvider implements RemoteLayerProvider {
      * 4-17 ms measured).
      */
     private record OpenedLayer(byte[] state, EstargzLayer estargz, RecordedReads reads,
-                               LayerMounter.Started started) {
+                               SnapshotReopener reopener, LayerMounter.Started started) {
+    }
+
+    /**
+     * Opens a mounted layer again from what its snapshot directory records (its state, and the footer and TOC reads),
+     * without a registry round trip: for its TOC, dropped from the heap while the layer was idle.
+     */
+    private final class SnapshotReopener implements LayerMounter.Reopener {
+        private volatile Path snapshotDir;
+
+        SnapshotReopener(Path snapshotDir) {
+            this.snapshotDir = snapshotDir;
+        }
+
+        /** The layer's snapshot now records it. */
+        void recordedIn(Path dir) {
+            snapshotDir = dir;
+        }
+
+        @Override
+        public EstargzLayer reopen() throws IOException {
+            Path dir = snapshotDir;
+            if (dir == null) {
+                throw new IOException("the layer is not mounted yet: nothing records its TOC");
+            }
+            LayerState state = LayerState.load(dir);
+            return EstargzLayer.reopen(recordedBlob(dir, state), state.layer().descriptor().annotations());
+        }
     }
 
     private final RegistryClient registry;
@@ -164,6 +191,7 @@ public final class RegistryLayerProvider implements RemoteLayerProvider {
         public Closeable mount(Path snapshotDir) throws IOException {
             LayerState.save(snapshotDir, opened.state());
             opened.reads().save(snapshotDir.resolve(LayerState.READS_FILE));
+            opened.reopener().recordedIn(snapshotDir);
             mount = opened.started().mount(Root.files(snapshotDir));
             log.info("mounted {} layer {} of {} lazily ({} entries)", opened.estargz().format(), labels.layerDigest(),
                     labels.imageRef(), opened.estargz().toc().entries().size());
@@ -187,8 +215,12 @@ public final class RegistryLayerProvider implements RemoteLayerProvider {
         Path fs = Root.files(snapshotDir);
         LayerState state = LayerState.load(snapshotDir);
         BlobSource blob = recordedBlob(snapshotDir, state);
-        return mounter.start(state.digest(), blob, EstargzLayer.reopen(blob, state.layer().descriptor().annotations()))
+        LayerMounter.Mount mount = mounter.start(state.digest(), blob,
+                EstargzLayer.reopen(blob, state.layer().descriptor().annotations()), new SnapshotReopener(snapshotDir))
                 .mount(fs);
+        // Every layer of the node is restored at once; those no container reads soon make room for the rest.
+        mount.unused();
+        return mount;
     }
 
     @Override
@@ -337,7 +369,15 @@ public final class RegistryLayerProvider implements RemoteLayerProvider {
                     wholePull.share());
             return Optional.empty();
         }
-        return Optional.of(new OpenedLayer(LayerState.of(layer).json(), estargz, reads,
-                mounter.start(layerDigest, blob, estargz)));
+        long entries = estargz.toc().entries().size();
+        if (!mounter.admits(entries)) {
+            log.warn("layer {} of {}: its TOC's {} entries do not fit in the heap beside the TOCs of the layers in use"
+                    + " ([fuse] toc_memory_bytes, about 1 KiB an entry); downloading it instead (to serve it lazily,"
+                    + " raise -Xmx and toc_memory_bytes: docs/memory.md)", layerDigest, imageRef, entries);
+            return Optional.empty();
+        }
+        SnapshotReopener reopener = new SnapshotReopener(null);
+        return Optional.of(new OpenedLayer(LayerState.of(layer).json(), estargz, reads, reopener,
+                mounter.start(layerDigest, blob, estargz, reopener)));
     }
 }

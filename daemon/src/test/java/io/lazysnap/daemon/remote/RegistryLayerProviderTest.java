@@ -346,7 +346,7 @@ class RegistryLayerProviderTest {
     /** Opening never mounts; nothing here is mounted. */
     private static final class NoMounts implements LayerMounter {
         @Override
-        public Started start(String layerDigest, BlobSource blob, EstargzLayer layer) {
+        public Started start(String layerDigest, BlobSource blob, EstargzLayer layer, Reopener reopener) {
             return new Started() {
                 @Override
                 public Mount mount(Path mountpoint) {
@@ -357,6 +357,11 @@ class RegistryLayerProviderTest {
                 public void close() {
                 }
             };
+        }
+
+        @Override
+        public boolean admits(long entries) {
+            return true;
         }
 
         @Override
