@@ -15,6 +15,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -46,7 +47,7 @@ final class FuseLayerMounter implements LayerMounter {
     @Override
     public Started start(String layerDigest, BlobSource blob, EstargzLayer layer, Reopener reopener) {
         FetchingLayer fetching = LayerFs.start(layerDigest, metrics.countReads(layerDigest, blob), layer,
-                reopener::reopen, options);
+                reopener == null ? null : reopener::reopen, options);
         return new Started() {
             @Override
             public Mount mount(Path mountpoint) throws IOException {
@@ -87,8 +88,8 @@ final class FuseLayerMounter implements LayerMounter {
     }
 
     @Override
-    public boolean admits(long entries) {
-        return options.admits(entries);
+    public Optional<String> admission(long entries) {
+        return options.admission(entries);
     }
 
     @Override

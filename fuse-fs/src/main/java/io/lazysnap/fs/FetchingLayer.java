@@ -38,7 +38,7 @@ public final class FetchingLayer implements Closeable {
                 options.retryBackoff.toMillis(), options.activity);
         this.fetcher = new LayerFetcher(layerDigest, tree, loader, counters,
                 options.prefetch, options.fetchesInBackground(), options.backgroundFetchBytesPerSecond,
-                options.activity, options.rangeLoads);
+                options.activity, options.rangeLoads, options.backgroundTurns);
         this.fetcherThread = LayerFs.daemonThreads("lazysnap-fetch-" + LayerFs.shortName(layerDigest))
                 .newThread(fetcher);
         this.readAhead = LayerFs.readAheadPool(layerDigest);

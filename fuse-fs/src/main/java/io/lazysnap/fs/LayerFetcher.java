@@ -41,12 +41,14 @@ final class LayerFetcher implements Runnable {
     private final long bytesPerSecond;
     private final ForegroundActivity activity;
     private final Semaphore rangeLoads;
+    private final Semaphore backgroundTurns;
     private final CountDownLatch prefetched = new CountDownLatch(1);
     private final CountDownLatch mounted = new CountDownLatch(1);
     private volatile boolean stopped;
 
     LayerFetcher(String layerDigest, LayerTree tree, ChunkLoader loader, LayerCounters counters, boolean prefetch,
-                 boolean background, long bytesPerSecond, ForegroundActivity activity, Semaphore rangeLoads) {
+                 boolean background, long bytesPerSecond, ForegroundActivity activity, Semaphore rangeLoads,
+                 Semaphore backgroundTurns) {
         this.layerDigest = layerDigest;
         this.tree = tree;
         this.loader = loader;
@@ -56,6 +58,7 @@ final class LayerFetcher implements Runnable {
         this.bytesPerSecond = bytesPerSecond;
         this.activity = activity;
         this.rangeLoads = rangeLoads;
+        this.backgroundTurns = backgroundTurns;
     }
 
     @Override
@@ -125,21 +128,29 @@ final class LayerFetcher implements Runnable {
     }
 
     /**
-     * Holds the layer's tree from when it starts fetching (not while it waits for the mount and for quiet) until it
-     * is done: the chunks it fetches are the tree's objects. A tree dropped meanwhile is opened again only when it
-     * fits in the budget beside the trees in use; until then the fetch waits.
+     * Holds the layer's tree from when its turn starts (not while it waits for the mount, for quiet or for a turn)
+     * until it is done: the chunks it fetches are the tree's objects. A tree dropped meanwhile is opened again only
+     * when it fits in the budget beside the trees in use; until then the fetch waits.
      */
     private void background() throws InterruptedException, InterruptedIOException {
         if (!awaitMount()) {
             return;
         }
-        while (true) {
+        while (!stopped) {
             if (activity.awaitQuiet(() -> stopped)) {
                 return;
             }
+            if (!backgroundTurns.tryAcquire(PAUSE_MILLIS, TimeUnit.MILLISECONDS)) {
+                continue;
+            }
             try {
                 if (tree.pinIfItFits()) {
-                    break;
+                    try {
+                        background(tree.ifLoaded().layer().toc()); // loaded while pinned
+                    } finally {
+                        tree.unpin();
+                    }
+                    return;
                 }
             } catch (InterruptedIOException e) {
                 throw e;
@@ -147,15 +158,12 @@ final class LayerFetcher implements Runnable {
                 LOG.warn("layer {}: no background fetch, files will be fetched on demand: {}", layerDigest,
                         e.toString());
                 return;
+            } finally {
+                backgroundTurns.release();
             }
             for (int i = 0; i < ROOM_WAIT_MILLIS / PAUSE_MILLIS && !stopped; i++) {
                 Thread.sleep(PAUSE_MILLIS);
             }
-        }
-        try {
-            background(tree.ifLoaded().layer().toc()); // loaded while pinned
-        } finally {
-            tree.unpin();
         }
     }
 

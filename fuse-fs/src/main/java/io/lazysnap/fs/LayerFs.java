@@ -94,11 +94,12 @@ public final class LayerFs {
         MountedLayer[] self = new MountedLayer[1];
         self[0] = new MountedLayer(fetching, mount, options.connections, () -> LIVE.remove(self[0]));
         LIVE.add(self[0]);
-        LayerTree.Loaded tree = fetching.tree().ifLoaded(); // loaded: droppable only from now on
+        LayerTree tree = fetching.tree();
         LOG.info("{} layer {} at {}: {} inodes, {} bytes, prefetch {}, background fetch {}",
                 mount.adopted() ? "took over the mount of" : "mounted", layerDigest,
-                mount.mountpoint(), tree.table().inodeCount(), tree.table().totalBytes(),
-                options.prefetch && tree.layer().prefetchRange().isPresent() ? "on" : "off",
+                mount.mountpoint(), tree.inodeCount(), tree.totalBytes(),
+                // loaded: it may be dropped only once mounted
+                options.prefetch && tree.ifLoaded().layer().prefetchRange().isPresent() ? "on" : "off",
                 options.fetchesInBackground() ? "on" : "off");
         return self[0];
     }

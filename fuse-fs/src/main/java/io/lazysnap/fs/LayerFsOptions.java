@@ -2,6 +2,7 @@ package io.lazysnap.fs;
 
 import java.time.Duration;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.Semaphore;
 
 /** How {@link LayerFs} serves layers; one instance can serve every layer of a process. */
@@ -15,6 +16,11 @@ public final class LayerFsOptions {
     final ForegroundActivity activity;
     /** Range requests of prefetch and background fetch that may run at once, across all layers. */
     final Semaphore rangeLoads = new Semaphore(2);
+    /**
+     * Layers whose background fetch runs at once, across all layers: each holds its TOC in the heap for its turn
+     * (the chunks it fetches are the TOC's objects), so this bounds what background fetching keeps from the budget.
+     */
+    final Semaphore backgroundTurns = new Semaphore(2);
     final long readAheadBytes;
     final int fetchAttempts;
     final Duration retryBackoff;
@@ -44,11 +50,12 @@ public final class LayerFsOptions {
     }
 
     /**
-     * Whether a layer whose TOC has {@code entries} entries fits in the heap set aside for layers' trees, once the
-     * trees of layers idle long enough are dropped; if not, serving it lazily could run the JVM out of heap.
+     * Empty if a layer whose TOC has {@code entries} entries fits in the heap set aside for layers' trees, once the
+     * trees of layers idle long enough are dropped; else why not. Serving such a layer lazily could run the JVM out
+     * of heap.
      */
-    public boolean admits(long entries) {
-        return trees.admits(entries);
+    public Optional<String> admission(long entries) {
+        return trees.admits(entries) ? Optional.empty() : Optional.of(trees.refusal(entries));
     }
 
     /** What the layers served with these options hold of the heap in TOCs and inode tables. */

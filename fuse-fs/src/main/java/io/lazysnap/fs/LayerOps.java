@@ -206,16 +206,10 @@ final class LayerOps {
 
     int statfs(Pointer out) {
         long start = System.nanoTime();
-        InodeTable table;
-        try {
-            table = tree.get().table();
-        } catch (IOException e) {
-            return timed("statfs", start, unloadable(e));
-        }
-        out.putLong(BODY, (table.totalBytes() + BLOCK_SIZE - 1) / BLOCK_SIZE); // blocks
+        out.putLong(BODY, (tree.totalBytes() + BLOCK_SIZE - 1) / BLOCK_SIZE); // blocks
         out.putLong(BODY + 8, 0); // bfree
         out.putLong(BODY + 16, 0); // bavail
-        out.putLong(BODY + 24, table.inodeCount()); // files
+        out.putLong(BODY + 24, tree.inodeCount()); // files
         out.putLong(BODY + 32, 0); // ffree
         out.putInt(BODY + 40, BLOCK_SIZE); // bsize
         out.putInt(BODY + 44, 255); // namelen
@@ -242,11 +236,9 @@ final class LayerOps {
         return timed(operation, start, inode == null ? -ENOENT : op.apply(table, inode));
     }
 
-    /** The tree was dropped and cannot be opened again (its recorded TOC is gone and the registry unreachable). */
+    /** The tree was dropped and cannot be opened again (LayerTree says why, once every few seconds). */
     private int unloadable(IOException e) {
         counters.readErrors.increment();
-        LOG.error("layer {}: cannot open its TOC again, its files fail with EIO until it can: {}", tree.layerDigest(),
-                e.toString());
         return -EIO;
     }
 

@@ -231,7 +231,8 @@ class ChunkLoaderTest {
         }
         LayerFetcher fetcher = new LayerFetcher("sha256:other",
                 new LayerTree("sha256:other", fetching.layer(), null, new TreeBudget(0, Duration.ZERO)), fetchingLoader,
-                fetching.counters(), false, true, 0, activity, new java.util.concurrent.Semaphore(2));
+                fetching.counters(), false, true, 0, activity, new java.util.concurrent.Semaphore(2),
+                new java.util.concurrent.Semaphore(1));
         fetcher.mounted();
         Thread background = new Thread(fetcher, "background");
         background.start();

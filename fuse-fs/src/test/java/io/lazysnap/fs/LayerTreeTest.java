@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.lazysnap.estargz.EstargzLayer;
@@ -88,7 +89,7 @@ class LayerTreeTest {
         notMounted.unpin();
         assertTrue(idleAtOnce.admits(entries), "an idle mounted layer's tree makes room");
         assertNull(notMounted.ifLoaded());
-        assertEquals(0, idleAtOnce.bytes());
+        assertEquals(0, idleAtOnce.stats().bytes());
         LayerTree fetching = new LayerTree("sha256:fetching", layer, () -> layer, idleAtOnce);
         fetching.mounted();
         fetching.pin();
@@ -99,13 +100,48 @@ class LayerTreeTest {
         Thread.sleep(1);
         assertTrue(notMounted.pinIfItFits(), "once they are idle, it is");
         assertNull(fetching.ifLoaded());
-        assertEquals(entries * LayerTree.BYTES_PER_ENTRY, idleAtOnce.bytes(), "opened again, counted again");
-        assertEquals(new TreeStats(idleAtOnce.bytes(), entries * LayerTree.BYTES_PER_ENTRY * 3 / 2, 2, 1),
+        assertEquals(entries * LayerTree.BYTES_PER_ENTRY, idleAtOnce.stats().bytes(), "opened again, counted again");
+        assertEquals(new TreeStats(idleAtOnce.stats().bytes(), entries * LayerTree.BYTES_PER_ENTRY * 3 / 2, 2, 1),
                 idleAtOnce.stats(), "each tree dropped once, one opened again");
         notMounted.unpin();
         fetching.closed();
         notMounted.closed();
-        assertEquals(0, idleAtOnce.bytes());
+        assertEquals(0, idleAtOnce.stats().bytes());
+    }
+
+    @Test
+    void aTreeThatCannotBeOpenedAgainOrComesBackOtherFailsAndAClosedOneNoLongerCounts() throws Exception {
+        EstargzLayer layer = InodeTableTest.layer(new SourceLayer().dir("bin/", 0755).file("bin/sh", new byte[3], 0755));
+        EstargzLayer other = InodeTableTest.layer(new SourceLayer().dir("etc/", 0755));
+        TreeBudget budget = new TreeBudget(0, Duration.ZERO);
+
+        AtomicInteger tries = new AtomicInteger();
+        LayerTree gone = dropped(new LayerTree("sha256:gone", layer, () -> {
+            tries.incrementAndGet();
+            throw new java.io.IOException("its recorded reads are gone");
+        }, budget), budget);
+        java.io.IOException e = assertThrows(java.io.IOException.class, gone::get);
+        assertTrue(e.getMessage().contains("its recorded reads are gone"), e.getMessage());
+        assertThrows(java.io.IOException.class, gone::get);
+        assertEquals(1, tries.get(), "not tried again at each use");
+
+        LayerTree changed = dropped(new LayerTree("sha256:changed", layer, () -> other, budget), budget);
+        e = assertThrows(java.io.IOException.class, changed::get);
+        assertTrue(e.getMessage().contains("is not the one it was mounted with"), e.getMessage());
+
+        LayerTree closed = dropped(new LayerTree("sha256:closed", layer, () -> layer, budget), budget);
+        closed.closed();
+        assertEquals(layer.toc().digest(), closed.get().layer().toc().digest(), "a busy mount still serves");
+        assertEquals(0, budget.stats().bytes(), "but its tree no longer counts");
+    }
+
+    /** {@code tree}, mounted and dropped by a budget of nothing. */
+    private static LayerTree dropped(LayerTree tree, TreeBudget budget) throws InterruptedException {
+        tree.mounted();
+        Thread.sleep(1);
+        budget.settle();
+        assertNull(tree.ifLoaded());
+        return tree;
     }
 
     private static MountedLayer mount(TestMounts mounts, SourceLayer.Blob blob, LayerReopener reopener,

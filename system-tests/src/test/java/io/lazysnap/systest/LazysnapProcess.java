@@ -80,6 +80,12 @@ final class LazysnapProcess implements AutoCloseable {
         return Files.exists(log) && Files.readString(log).contains(text);
     }
 
+    /** The lines of this start's log that hold {@code text}. */
+    List<String> logLines(String text) throws IOException {
+        Path log = log(starts);
+        return Files.exists(log) ? Files.readAllLines(log).stream().filter(l -> l.contains(text)).toList() : List.of();
+    }
+
     /** How often {@code text} occurs in this start's log. */
     long logCount(String text) throws IOException {
         Path log = log(starts);

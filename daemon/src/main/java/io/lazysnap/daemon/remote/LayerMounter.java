@@ -5,6 +5,7 @@ import io.lazysnap.estargz.EstargzLayer;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.Optional;
 
 /**
  * Makes an opened layer's files appear on a directory, in two steps: {@link #start} begins fetching the layer's
@@ -43,10 +44,10 @@ public interface LayerMounter {
     Started start(String layerDigest, BlobSource blob, EstargzLayer layer, Reopener reopener);
 
     /**
-     * Whether a layer of {@code entries} TOC entries fits in the heap set aside for mounted layers' TOCs, beside the
-     * ones in use; if not, mounting it could run the daemon out of heap.
+     * Empty if a layer of {@code entries} TOC entries fits in the heap set aside for mounted layers' TOCs, beside the
+     * ones in use; else why not. Mounting it anyway could run the daemon out of heap.
      */
-    boolean admits(long entries);
+    Optional<String> admission(long entries);
 
     /** {@code layer}, unmounted, will not be mounted again (its snapshot was removed): drop what only it used. */
     void forget(EstargzLayer layer);

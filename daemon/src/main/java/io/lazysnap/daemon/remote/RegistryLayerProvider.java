@@ -369,11 +369,10 @@ public final class RegistryLayerProvider implements RemoteLayerProvider {
                     wholePull.share());
             return Optional.empty();
         }
-        long entries = estargz.toc().entries().size();
-        if (!mounter.admits(entries)) {
-            log.warn("layer {} of {}: its TOC's {} entries do not fit in the heap beside the TOCs of the layers in use"
-                    + " ([fuse] toc_memory_bytes, about 1 KiB an entry); downloading it instead (to serve it lazily,"
-                    + " raise -Xmx and toc_memory_bytes: docs/memory.md)", layerDigest, imageRef, entries);
+        Optional<String> refusal = mounter.admission(estargz.toc().entries().size());
+        if (refusal.isPresent()) {
+            log.warn("layer {} of {}: {}; downloading it instead (to serve such layers lazily, raise the daemon's -Xmx"
+                    + " and [fuse] toc_memory_bytes: docs/memory.md)", layerDigest, imageRef, refusal.get());
             return Optional.empty();
         }
         SnapshotReopener reopener = new SnapshotReopener(null);

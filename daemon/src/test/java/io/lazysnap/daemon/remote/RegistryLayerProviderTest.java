@@ -116,6 +116,23 @@ class RegistryLayerProviderTest {
     }
 
     @Test
+    void aLayerWhoseTocDoesNotFitInTheHeapSetAsideForTocsIsLeftToBeDownloaded() throws Exception {
+        ConversionResult layer = convert("app");
+        String manifest = publish("team/full", null, layer.annotations(), layer);
+        NoMounts full = new NoMounts(Optional.of("its TOC does not fit"));
+        assertEquals(Optional.empty(), new RegistryLayerProvider(registry, new Manifests(registry,
+                Platform.LINUX_AMD64), full, false, WholePullPolicy.never(), background, background)
+                .open(layer("team/full", manifest, layer, layer)).map(l -> "served"));
+        assertEquals(0, full.started, "nothing was started for it");
+
+        NoMounts room = new NoMounts();
+        assertTrue(new RegistryLayerProvider(registry, new Manifests(registry, Platform.LINUX_AMD64), room, false,
+                WholePullPolicy.never(), background, background).open(layer("team/full", manifest, layer, layer))
+                .isPresent(), "with room, it is served lazily");
+        assertEquals(1, room.started);
+    }
+
+    @Test
     void aLayerIsServedFromTheManifestItsLabelsPinNotFromWhereTheTagPointsNow() throws Exception {
         ConversionResult layer = convert("app");
         String verified = publish("team/app", null, layer.annotations(), layer);
@@ -345,8 +362,21 @@ class RegistryLayerProviderTest {
 
     /** Opening never mounts; nothing here is mounted. */
     private static final class NoMounts implements LayerMounter {
+        private final Optional<String> refusal;
+        private int started;
+
+        NoMounts() {
+            this(Optional.empty());
+        }
+
+        /** Refuses every layer for the heap, saying {@code refusal}, if present. */
+        NoMounts(Optional<String> refusal) {
+            this.refusal = refusal;
+        }
+
         @Override
         public Started start(String layerDigest, BlobSource blob, EstargzLayer layer, Reopener reopener) {
+            started++;
             return new Started() {
                 @Override
                 public Mount mount(Path mountpoint) {
@@ -360,8 +390,8 @@ class RegistryLayerProviderTest {
         }
 
         @Override
-        public boolean admits(long entries) {
-            return true;
+        public Optional<String> admission(long entries) {
+            return refusal;
         }
 
         @Override
