@@ -34,10 +34,11 @@ import org.slf4j.LoggerFactory;
  * ever served; a file this process wrote or has already verified is not hashed again: re-hashing a 4 MiB chunk
  * for each 128 KiB the kernel asks for cost a container's start up to half a second (python3 bench image).
  *
- * <p>Two bounds, each with a high and a low watermark (see {@link DiskLimits}): the bytes of the cache, and how
- * full the file system holding it is. Before a write would pass a high watermark, the least recently used files
- * are deleted until the cache is under the low one; files in use (being fetched, written or read whole, as told by
- * the {@code inUse} predicate) are never deleted; a part being read from a file deleted meanwhile is still read
+ * <p>Three bounds, each with a high and a low watermark (see {@link DiskLimits}): the bytes of the cache, how full
+ * the file system holding it is, and the number of its files, whose index is in the heap (a node's images of small
+ * files would otherwise grow it past the heap). Before a write would pass a high watermark, the least recently used
+ * files are deleted until the cache is under the low one; files in use (being fetched, written or read whole, as
+ * told by the {@code inUse} predicate) are never deleted; a part being read from a file deleted meanwhile is still read
  * whole, from the open file. When the file system stays too full even so, the chunk is simply not written: readers
  * keep getting it from memory or the registry. The recency order survives a restart through the files'
  * modification times: set when a file is written or read whole, not at each part read.
@@ -188,9 +189,11 @@ final class DiskChunkCache {
             if (fs.percentOf(fsUsed) > limits.highPercent()) {
                 toFree = Math.max(toFree, fsUsed - fs.bytesAtPercent(limits.lowPercent()));
             }
+            int adding = incoming > 0 ? 1 : 0;
+            long keepFiles = index.size() + adding > limits.highFiles() ? limits.lowFiles() : Long.MAX_VALUE;
             long freed = 0;
             Iterator<Map.Entry<String, DiskFile>> it = index.entrySet().iterator();
-            while (freed < toFree && it.hasNext()) {
+            while ((freed < toFree || index.size() + adding > keepFiles) && it.hasNext()) {
                 Map.Entry<String, DiskFile> lru = it.next();
                 if (!inUse.test(lru.getKey())) {
                     freed += lru.getValue().size;

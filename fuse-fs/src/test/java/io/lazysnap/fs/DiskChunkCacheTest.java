@@ -83,6 +83,27 @@ class DiskChunkCacheTest {
     }
 
     @Test
+    void theNumberOfFilesIsBoundedTooForTheirIndexIsInTheHeap() throws Exception {
+        DiskChunkCache cache = filesOnly(dir, 10);
+        byte[][] chunks = new byte[10][];
+        for (int i = 0; i < 10; i++) {
+            chunks[i] = bytes(10);
+            cache.put(key(chunks[i]), chunks[i]);
+        }
+        assertEquals(10, cache.entries(), "at the high watermark nothing goes");
+        assertTrue(cache.get(key(chunks[0]), 10) != null, "touch the oldest");
+        byte[] more = bytes(10);
+        cache.put(key(more), more);
+        assertEquals(9, cache.entries(), "down to nine tenths");
+        assertTrue(cache.contains(key(chunks[0])) && cache.contains(key(more)), "recently used and new survive");
+        assertFalse(cache.contains(key(chunks[1])) || cache.contains(key(chunks[2])), "the oldest go");
+        try (Stream<Path> files = Files.walk(dir.resolve("chunks"))) {
+            assertEquals(9, files.filter(Files::isRegularFile).count(), "evicted files are deleted");
+        }
+        assertEquals(5, filesOnly(dir, 5).entries(), "a smaller bound trims at start");
+    }
+
+    @Test
     void unfinishedAndDamagedFilesAreNeverServed() throws Exception {
         byte[] good = bytes(4000);
         byte[] torn = bytes(4000);
@@ -202,6 +223,11 @@ class DiskChunkCacheTest {
     /** A fake file system holds the cache's bytes too (none while the cache is being opened). */
     private static long cached(AtomicReference<DiskChunkCache> cache) {
         return cache.get() == null ? 0 : cache.get().bytes();
+    }
+
+    private static DiskChunkCache filesOnly(Path dir, long highFiles) throws IOException {
+        return new DiskChunkCache(dir, new DiskLimits(1 << 30, 1 << 29, 100, 100, highFiles),
+                () -> DiskSpace.Usage.UNKNOWN, name -> false);
     }
 
     private static DiskChunkCache bytesOnly(Path dir, long high, long low) throws IOException {

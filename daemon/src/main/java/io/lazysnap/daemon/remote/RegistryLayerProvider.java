@@ -97,6 +97,7 @@ public final class RegistryLayerProvider implements RemoteLayerProvider {
     private final RegistryClient registry;
     private final LayerResolver resolver;
     private final LayerMounter mounter;
+    private final Object admitting = new Object();
     private final boolean allowUnverifiedToc;
     private final WholePullPolicy wholePull;
     private final ExecutorService background;
@@ -369,14 +370,19 @@ public final class RegistryLayerProvider implements RemoteLayerProvider {
                     wholePull.share());
             return Optional.empty();
         }
-        Optional<String> refusal = mounter.admission(estargz.toc().entries().size());
-        if (refusal.isPresent()) {
-            log.warn("layer {} of {}: {}; downloading it instead (to serve such layers lazily, raise the daemon's -Xmx"
-                    + " and [fuse] toc_memory_bytes: docs/memory.md)", layerDigest, imageRef, refusal.get());
-            return Optional.empty();
-        }
         SnapshotReopener reopener = new SnapshotReopener(null);
-        return Optional.of(new OpenedLayer(LayerState.of(layer).json(), estargz, reads, reopener,
-                mounter.start(layerDigest, blob, estargz, reopener)));
+        LayerMounter.Started started;
+        // One layer at a time from admission until its TOC counts, or layers opened in parallel would all be
+        // admitted into the same room.
+        synchronized (admitting) {
+            Optional<String> refusal = mounter.admission(estargz.toc().entries().size());
+            if (refusal.isPresent()) {
+                log.warn("layer {} of {}: {}; downloading it instead (to serve such layers lazily, raise the daemon's"
+                        + " -Xmx and [fuse] toc_memory_bytes: docs/memory.md)", layerDigest, imageRef, refusal.get());
+                return Optional.empty();
+            }
+            started = mounter.start(layerDigest, blob, estargz, reopener);
+        }
+        return Optional.of(new OpenedLayer(LayerState.of(layer).json(), estargz, reads, reopener, started));
     }
 }
