@@ -15,8 +15,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The work a mounted layer does without being asked: first the prefetch of the prioritised files (everything
  * before {@code .prefetch.landmark}) with one range request, then, if enabled, the background fetch of the rest
- * into the disk cache, in blob order, in coalesced requests, rate limited, waiting while any layer's mount,
- * prefetch or reads are fetching ({@link ForegroundActivity}).
+ * into the disk cache, in blob order, in coalesced requests, rate limited, two layers at a time, waiting while any
+ * layer's mount, prefetch or reads are fetching ({@link ForegroundActivity}).
  */
 final class LayerFetcher implements Runnable {
 
