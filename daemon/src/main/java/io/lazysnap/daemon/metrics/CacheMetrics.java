@@ -20,7 +20,7 @@ final class CacheMetrics {
                     cb.call(s.diskBytes(), "disk");
                 }).register(registry);
         GaugeWithCallback.builder().name("lazysnap_chunk_cache_chunks")
-                .help("Chunks held by the cache, by tier (memory: an estimate)").labelNames("tier")
+                .help("Chunks held by the cache, by tier").labelNames("tier")
                 .callback(cb -> {
                     ChunkCache.Stats s = cache.stats();
                     cb.call(s.memoryChunks(), "memory");
