@@ -2,6 +2,7 @@ package io.lazysnap.daemon;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import io.lazysnap.fs.ConnectionStore;
+import io.lazysnap.fs.LayerFsOptions;
 import io.lazysnap.registry.RegistryClient;
 import io.lazysnap.daemon.root.Root;
 import java.io.IOException;
@@ -227,7 +228,7 @@ public record DaemonConfig(@JsonProperty("root") String root,
 
         /** The heap set aside for mounted layers' TOCs, in bytes. */
         public long tocMemory() {
-            return tocMemoryBytes > 0 ? tocMemoryBytes : Runtime.getRuntime().maxMemory() / 8 * 3;
+            return tocMemoryBytes > 0 ? tocMemoryBytes : LayerFsOptions.defaultTreeMemoryBytes();
         }
 
         public ConnectionStore.Mode handoverMode() {

@@ -58,6 +58,11 @@ public final class LayerFsOptions {
         return trees.admits(entries) ? Optional.empty() : Optional.of(trees.refusal(entries));
     }
 
+    /** The heap set aside for layers' trees unless {@link Builder#treeMemory} says otherwise: 3/8 of the maximum. */
+    public static long defaultTreeMemoryBytes() {
+        return Runtime.getRuntime().maxMemory() / 8 * 3;
+    }
+
     /** What the layers served with these options hold of the heap in TOCs and inode tables. */
     public TreeStats treeStats() {
         return trees.stats();
@@ -88,7 +93,7 @@ public final class LayerFsOptions {
         private boolean allowOther = true;
         private ConnectionStore connections;
         private OperationTimer timer = OperationTimer.NONE;
-        private long treeMemoryBytes = Runtime.getRuntime().maxMemory() / 8 * 3;
+        private long treeMemoryBytes = defaultTreeMemoryBytes();
         private Duration treeIdle = Duration.ofSeconds(30);
 
         private Builder(ChunkCache cache) {

@@ -211,8 +211,4 @@ final class LayerTree {
     long lastUse() {
         return lastUse;
     }
-
-    String layerDigest() {
-        return layerDigest;
-    }
 }
