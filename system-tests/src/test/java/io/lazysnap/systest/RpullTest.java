@@ -8,9 +8,13 @@ import io.lazysnap.testkit.Processes;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -105,6 +109,30 @@ class RpullTest {
         assertEquals(1, stack.ctr("image", "ls", "-q").lines().filter(image::equals).count());
         assertEquals(HelloImage.OUTPUT, stack.ctr("run", "--rm", "--snapshotter", "lazysnap", image, "rpull-3"),
                 stack.logs());
+    }
+
+    @Test
+    @Order(7)
+    void aLayerOfSeveralWriteMessagesIsStoredWhole() throws Exception {
+        // 2.5 MiB that gzip cannot shrink: the blob reaches containerd in three messages, the last one committing.
+        byte[] bytes = new byte[5 << 19];
+        new Random(7).nextBytes(bytes);
+        Path src = Files.createDirectories(stack.dir.resolve("rpull-large-src"));
+        Files.write(Files.createDirectories(src.resolve("l2/data")).resolve("blob"), bytes);
+        String large = new TestImage(stack.dir).layer(TestImage.busyboxRootfs(src.resolve("l1")))
+                .layer(src.resolve("l2")).push(stack.registry, "systest/rpull-large", "v1",
+                        List.of("wc", "-c", "/data/blob"));
+        String out = LazysnapCli.rpull(stack, large);
+        assertEquals(2, count(out, " applied"), out);
+        assertEquals(bytes.length + " /data/blob", stack.ctr("run", "--rm", "--snapshotter", "lazysnap", large,
+                "rpull-large").strip(), stack.logs());
+        // The manifest was committed with the labels that keep its children, in the message carrying its bytes.
+        String manifestDigest = stack.ctr("image", "ls").lines().filter(l -> l.startsWith(large + " "))
+                .map(l -> l.split("\\s+")[2]).findFirst().orElseThrow();
+        String content = stack.ctr("content", "ls");
+        assertTrue(content.lines().anyMatch(l -> l.split("\\s+")[0].equals(manifestDigest)
+                && l.contains("containerd.io/gc.ref.content.l.1=")), content);
+        stack.ctr("image", "rm", "--sync", large);
     }
 
     @Test

@@ -43,39 +43,54 @@ final class ContentStore {
     }
 
     /**
-     * Streams {@code blob}'s bytes into the store; containerd checks size and digest on commit. Content that is
-     * already there is left alone (the store answers ALREADY_EXISTS to the first message).
+     * Streams {@code blob}'s bytes into the store and commits them with {@code labels}; containerd checks size and
+     * digest on commit. Content that is already there is left alone, its labels too (the store answers
+     * ALREADY_EXISTS to the first message): returns false then. The first message opens the ingest and the last
+     * one, carrying the last bytes, commits: a blob of up to a write chunk (a config, a manifest) is one round trip
+     * and one metadata transaction of containerd's, not a stat, a write, a commit and a label update.
      */
-    void write(Descriptor blob, InputStream in) throws IOException {
+    boolean write(Descriptor blob, InputStream in, Map<String, String> labels) throws IOException {
         // One ingest per digest: a concurrent pull of the same blob waits on containerd's ref lock instead of racing.
         String ref = "lazysnap-rpull-" + blob.digest();
         BlockingClientCall<WriteContentRequest, WriteContentResponse> call = containerd.contentStreams().write();
         try {
-            exchange(call, WriteContentRequest.newBuilder().setAction(WriteAction.STAT).setRef(ref)
-                    .setTotal(blob.size()).setExpected(blob.digest()).build());
             // A config or manifest of a few KiB does not cost a whole write chunk of heap.
             byte[] chunk = new byte[(int) Math.max(1, Math.min(WRITE_CHUNK, blob.size()))];
             long offset = 0;
-            for (int n = in.readNBytes(chunk, 0, chunk.length); n > 0; n = in.readNBytes(chunk, 0, chunk.length)) {
+            WriteContentResponse committed = null;
+            while (committed == null) {
+                int n = in.readNBytes(chunk, 0, chunk.length);
                 // Offset 0 also truncates what an earlier, interrupted ingest under this ref left behind.
-                exchange(call, WriteContentRequest.newBuilder().setAction(WriteAction.WRITE).setRef(ref)
-                        .setOffset(offset).setData(ByteString.copyFrom(chunk, 0, n)).build());
+                WriteContentRequest.Builder request = WriteContentRequest.newBuilder().setRef(ref).setOffset(offset)
+                        .setData(ByteString.copyFrom(chunk, 0, n));
+                boolean first = offset == 0;
                 offset += n;
+                boolean last = n < chunk.length || offset >= blob.size();
+                if (first || last) {
+                    // containerd opens the ingest with the first message's size and digest, and answers
+                    // ALREADY_EXISTS to a message carrying the digest of a blob it has.
+                    request.setTotal(blob.size()).setExpected(blob.digest());
+                }
+                if (last) {
+                    // The commit fails, naming both sizes, if the stream ended short of the size.
+                    committed = exchange(call, request.setAction(WriteAction.COMMIT).putAllLabels(labels).build());
+                } else {
+                    exchange(call, request.setAction(WriteAction.WRITE).build());
+                }
             }
-            WriteContentResponse committed = exchange(call, WriteContentRequest.newBuilder()
-                    .setAction(WriteAction.COMMIT).setRef(ref).setOffset(offset).setTotal(blob.size())
-                    .setExpected(blob.digest()).build());
             if (!committed.getDigest().isEmpty() && !committed.getDigest().equals(blob.digest())) {
                 throw new IOException("containerd committed " + blob.digest() + " as " + committed.getDigest());
             }
             call.halfClose();
             call.read(); // waits for the server to end the stream; null when it ended cleanly
+            return true;
         } catch (StatusException e) {
             call.cancel("write failed", e);
             if (e.getStatus().getCode() != Status.Code.ALREADY_EXISTS) {
                 throw ContainerdErrors.of("writing " + blob.digest() + " to containerd's content store", e,
                         containerd.socket);
             }
+            return false;
         } catch (InterruptedException e) {
             call.cancel("interrupted", e);
             Thread.currentThread().interrupt();

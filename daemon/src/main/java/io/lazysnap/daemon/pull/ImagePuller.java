@@ -28,7 +28,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import org.slf4j.Logger;
@@ -85,19 +84,18 @@ final class ImagePuller {
                 Containerd leased = containerd.inLease(lease);
                 ContentStore content = new ContentStore(leased);
                 // containerd commits each blob to disk: the config and manifests go in while the layers unpack.
-                CompletableFuture<Void> stored = inThread("pull-store", () -> {
-                    storeMetadata(content, reference, fetched);
-                    return null;
-                });
-                List<String> chain = fetched.chain();
+                List<CompletableFuture<Void>> stored = storeMetadata(content, reference, fetched, snapshotter);
                 try {
-                    unpackLayers(leased, content, reference, manifest, fetched.diffIds(), chain, fetched.present());
+                    unpackLayers(leased, content, reference, manifest, fetched.diffIds(), fetched.chain(),
+                            fetched.present());
                 } finally {
-                    awaitQuietly(stored);
+                    for (CompletableFuture<Void> s : stored) {
+                        awaitQuietly(s);
+                    }
                 }
-                await(stored);
-                content.label(manifest.config().digest(),
-                        Map.of(GcLabels.snapshotKey(snapshotter), chain.get(chain.size() - 1)));
+                for (CompletableFuture<Void> s : stored) {
+                    await(s);
+                }
                 Descriptor target = fetched.image().index().map(Index::descriptor).orElse(manifest.descriptor());
                 String name = reference.toString();
                 record(leased, name, target);
@@ -108,18 +106,25 @@ final class ImagePuller {
         }
     }
 
-    /** The image's config, manifest and index (if any) into containerd's content store, with their GC labels. */
-    private static void storeMetadata(ContentStore content, Reference reference, Fetched fetched) throws IOException {
+    /**
+     * Starts writing the image's config, manifest and index (if any) into containerd's content store, each with its
+     * GC labels, side by side. The config names its top snapshot from the start (containerd's unpacker labels it
+     * once unpacked): until the snapshot exists the reference leads nowhere, and the lease holds what the pull made.
+     */
+    private static List<CompletableFuture<Void>> storeMetadata(ContentStore content, Reference reference,
+                                                               Fetched fetched, String snapshotter) {
         Manifest manifest = fetched.image().manifest();
         Map<String, String> source = Map.of("containerd.io/distribution.source." + reference.registry(),
                 reference.repository());
-        store(content, manifest.config(), fetched.config(), source);
-        store(content, manifest.descriptor(), manifest.bytes(), merge(source, GcLabels.children(children(manifest))));
-        Optional<Index> index = fetched.image().index();
-        if (index.isPresent()) {
-            store(content, index.get().descriptor(), index.get().bytes(),
-                    merge(source, GcLabels.children(index.get().manifests())));
-        }
+        String top = fetched.chain().get(fetched.chain().size() - 1);
+        List<CompletableFuture<Void>> stores = new ArrayList<>();
+        stores.add(inThread("pull-store-config", () -> store(content, manifest.config(), fetched.config(),
+                merge(source, Map.of(GcLabels.snapshotKey(snapshotter), top)))));
+        stores.add(inThread("pull-store-manifest", () -> store(content, manifest.descriptor(), manifest.bytes(),
+                merge(source, GcLabels.children(children(manifest))))));
+        fetched.image().index().ifPresent(index -> stores.add(inThread("pull-store-index", () -> store(content,
+                index.descriptor(), index.bytes(), merge(source, GcLabels.children(index.manifests()))))));
+        return stores;
     }
 
     private interface IoCall<T> {
@@ -237,12 +242,13 @@ final class ImagePuller {
         }
     }
 
-    private static void store(ContentStore content, Descriptor blob, byte[] bytes, Map<String, String> labels)
+    /** Writes a blob with its labels, or labels it if containerd has it already. */
+    private static Void store(ContentStore content, Descriptor blob, byte[] bytes, Map<String, String> labels)
             throws IOException {
-        if (!content.exists(blob.digest())) {
-            content.write(blob, new ByteArrayInputStream(bytes));
+        if (!content.write(blob, new ByteArrayInputStream(bytes), labels)) {
+            content.label(blob.digest(), labels);
         }
-        content.label(blob.digest(), labels);
+        return null;
     }
 
     private static String createLease(Containerd containerd) throws IOException {

@@ -146,7 +146,7 @@ final class LayerUnpacker {
         if (!content.exists(layer.digest())) {
             task.status("fetching", layer.size());
             try (InputStream in = blobs.open(layer, task::advance)) {
-                content.write(layer, in);
+                content.write(layer, in, Map.of());
             }
         }
         task.status("applying");
