@@ -87,7 +87,7 @@ public final class ChunkCache {
 
     /** The layer {@code owner}, using {@code toc}'s chunks, is mounted. */
     void reference(Object owner, Toc toc) {
-        referenced.put(owner, ChunkKey.diskNamesOf(toc).stream().mapToLong(ChunkCache::prefix).sorted().toArray());
+        referenced.put(owner, ChunkKey.diskNamesOf(toc).stream().mapToLong(DiskName::prefix).sorted().toArray());
     }
 
     /** The layer {@code owner} is unmounted. */
@@ -95,13 +95,9 @@ public final class ChunkCache {
         referenced.remove(owner);
     }
 
-    private boolean isReferenced(String diskName) {
-        long prefix = prefix(diskName);
+    private boolean isReferenced(DiskName diskName) {
+        long prefix = diskName.prefix();
         return referenced.values().stream().anyMatch(chunks -> Arrays.binarySearch(chunks, prefix) >= 0);
-    }
-
-    private static long prefix(String diskName) {
-        return Long.parseUnsignedLong(diskName.substring(0, 16), 16);
     }
 
     byte[] memoryGet(ChunkKey key) {
@@ -154,7 +150,7 @@ public final class ChunkCache {
     }
 
     /** Whether the chunk with this disk name is being loaded (fetched, written or read) right now. */
-    private boolean loading(String diskName) {
+    private boolean loading(DiskName diskName) {
         return inflight.containsKey(ChunkKey.ofDiskName(diskName));
     }
 

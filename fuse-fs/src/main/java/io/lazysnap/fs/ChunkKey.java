@@ -7,7 +7,6 @@ import io.lazysnap.estargz.TocEntry;
 import java.util.HashSet;
 import java.util.Objects;
 import java.util.Set;
-import java.util.regex.Pattern;
 
 /**
  * What identifies a chunk's bytes in the caches. A chunk with a digest is content-addressed, so layers that
@@ -16,22 +15,20 @@ import java.util.regex.Pattern;
  */
 record ChunkKey(String digest, Object layer, long memberOffset, long innerOffset) {
 
-    private static final Pattern SHA256 = Pattern.compile("sha256:[0-9a-f]{64}");
-
     static ChunkKey of(Chunk chunk, Object layer) {
         return chunk.digest() != null
                 ? new ChunkKey(chunk.digest(), null, 0, 0)
                 : new ChunkKey(null, layer, chunk.memberOffset(), chunk.innerOffset());
     }
 
-    /** The key of the disk cache file named {@code hex}. */
-    static ChunkKey ofDiskName(String hex) {
-        return new ChunkKey("sha256:" + hex, null, 0, 0);
+    /** The key of the disk cache file {@code name}. */
+    static ChunkKey ofDiskName(DiskName name) {
+        return new ChunkKey(name.digest(), null, 0, 0);
     }
 
     /** The disk names of the distinct chunks of {@code toc}'s regular files that may be stored on disk. */
-    static Set<String> diskNamesOf(Toc toc) {
-        Set<String> names = new HashSet<>();
+    static Set<DiskName> diskNamesOf(Toc toc) {
+        Set<DiskName> names = new HashSet<>();
         for (TocEntry e : toc.entries()) {
             if (e.type() == EntryType.REG) {
                 e.chunks().stream().map(c -> of(c, null).diskName()).filter(Objects::nonNull).forEach(names::add);
@@ -54,8 +51,8 @@ record ChunkKey(String digest, Object layer, long memberOffset, long innerOffset
         return 31 * (31 * h + Long.hashCode(memberOffset)) + Long.hashCode(innerOffset);
     }
 
-    /** The hex name of a disk cache file, or null when the key may not be stored on disk. */
-    String diskName() {
-        return digest != null && SHA256.matcher(digest).matches() ? digest.substring("sha256:".length()) : null;
+    /** The name of its disk cache file, or null when the key may not be stored on disk. */
+    DiskName diskName() {
+        return DiskName.ofDigest(digest);
     }
 }

@@ -53,9 +53,9 @@ final class DiskChunkCache {
     private final Path tmp;
     private final DiskLimits limits;
     private final DiskSpace space;
-    private final Predicate<String> inUse;
-    /** hex name -> its file, in access order: the first entry is the least recently used. */
-    private final LinkedHashMap<String, DiskFile> index = new LinkedHashMap<>(1024, 0.75f, true);
+    private final Predicate<DiskName> inUse;
+    /** name -> its file, in access order: the first entry is the least recently used. */
+    private final LinkedHashMap<DiskName, DiskFile> index = new LinkedHashMap<>(1024, 0.75f, true);
     private final AtomicLong tempNames = new AtomicLong();
     private long totalBytes;
     private long evictions;
@@ -74,7 +74,7 @@ final class DiskChunkCache {
         }
     }
 
-    DiskChunkCache(Path directory, DiskLimits limits, DiskSpace space, Predicate<String> inUse) throws IOException {
+    DiskChunkCache(Path directory, DiskLimits limits, DiskSpace space, Predicate<DiskName> inUse) throws IOException {
         this.chunks = Files.createDirectories(directory.resolve("chunks"));
         this.tmp = Files.createDirectories(directory.resolve("tmp"));
         this.limits = limits;
@@ -86,7 +86,7 @@ final class DiskChunkCache {
 
     /** The chunk's bytes if a file for it exists and hashes to its name; a bad file is deleted. */
     byte[] get(ChunkKey key, long expectedSize) {
-        String name = key.diskName();
+        DiskName name = key.diskName();
         if (name == null || !contains(name)) {
             return null;
         }
@@ -97,7 +97,7 @@ final class DiskChunkCache {
                 throw new DigestMismatchException(data.length + " bytes, not " + expectedSize);
             }
             if (!isVerified(name)) {
-                if (!HexFormat.of().formatHex(sha256(data)).equals(name)) {
+                if (!HexFormat.of().formatHex(sha256(data)).equals(name.hex())) {
                     throw new DigestMismatchException(data.length + " bytes that do not hash to the name");
                 }
                 markVerified(name);
@@ -120,7 +120,7 @@ final class DiskChunkCache {
      * the chunk out of the heap: its file's pages stay in the kernel's page cache.
      */
     byte[] readVerified(ChunkKey key, long size, long offset, int length) {
-        String name = key.diskName();
+        DiskName name = key.diskName();
         if (name == null || !isVerified(name)) {
             return null;
         }
@@ -141,14 +141,14 @@ final class DiskChunkCache {
 
     /** Stores a verified chunk unless already present, first evicting down to the low watermarks if needed. */
     void put(ChunkKey key, byte[] data) {
-        String name = key.diskName();
+        DiskName name = key.diskName();
         if (name == null || contains(name) || data.length > limits.highBytes()) {
             return;
         }
         if (!makeRoom(data.length)) {
             return;
         }
-        Path temp = tmp.resolve(name + "." + tempNames.incrementAndGet());
+        Path temp = tmp.resolve(name.hex() + "." + tempNames.incrementAndGet());
         try {
             // A new file or nothing: whatever sits at the name (a symlink included) is never written through.
             Files.write(temp, data, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
@@ -178,7 +178,7 @@ final class DiskChunkCache {
      */
     private boolean makeRoom(long incoming) {
         DiskSpace.Usage fs = space.usage();
-        List<String> victims = new ArrayList<>();
+        List<DiskName> victims = new ArrayList<>();
         long fsUsedAfter;
         synchronized (index) {
             long toFree = 0;
@@ -192,9 +192,9 @@ final class DiskChunkCache {
             int adding = incoming > 0 ? 1 : 0;
             long keepFiles = index.size() + adding > limits.highFiles() ? limits.lowFiles() : Long.MAX_VALUE;
             long freed = 0;
-            Iterator<Map.Entry<String, DiskFile>> it = index.entrySet().iterator();
+            Iterator<Map.Entry<DiskName, DiskFile>> it = index.entrySet().iterator();
             while ((freed < toFree || index.size() + adding > keepFiles) && it.hasNext()) {
-                Map.Entry<String, DiskFile> lru = it.next();
+                Map.Entry<DiskName, DiskFile> lru = it.next();
                 if (!inUse.test(lru.getKey())) {
                     freed += lru.getValue().size;
                     totalBytes -= lru.getValue().size;
@@ -231,11 +231,11 @@ final class DiskChunkCache {
     }
 
     /** Deletes the files of {@code names} that exist and are not in use; returns the bytes freed. */
-    long evict(Iterable<String> names) {
-        List<String> victims = new ArrayList<>();
+    long evict(Iterable<DiskName> names) {
+        List<DiskName> victims = new ArrayList<>();
         long freed = 0;
         synchronized (index) {
-            for (String name : names) {
+            for (DiskName name : names) {
                 DiskFile removed = inUse.test(name) ? null : index.remove(name);
                 if (removed != null) {
                     totalBytes -= removed.size;
@@ -249,7 +249,7 @@ final class DiskChunkCache {
     }
 
     boolean contains(ChunkKey key) {
-        String name = key.diskName();
+        DiskName name = key.diskName();
         return name != null && contains(name);
     }
 
@@ -278,14 +278,14 @@ final class DiskChunkCache {
     }
 
     /** Whether the file is in the index and this process wrote or hashed it; like {@link #contains}, a use. */
-    private boolean isVerified(String name) {
+    private boolean isVerified(DiskName name) {
         synchronized (index) {
             DiskFile file = index.get(name);
             return file != null && file.verified;
         }
     }
 
-    private void markVerified(String name) {
+    private void markVerified(DiskName name) {
         synchronized (index) {
             DiskFile file = index.get(name);
             if (file != null) {
@@ -294,18 +294,18 @@ final class DiskChunkCache {
         }
     }
 
-    private boolean contains(String name) {
+    private boolean contains(DiskName name) {
         synchronized (index) {
             return index.get(name) != null; // get, not containsKey: a hit counts as a use
         }
     }
 
-    private void delete(String name) {
+    private void delete(DiskName name) {
         forget(name);
         deleteFile(name);
     }
 
-    private void forget(String name) {
+    private void forget(DiskName name) {
         synchronized (index) {
             DiskFile removed = index.remove(name);
             if (removed != null) {
@@ -314,7 +314,7 @@ final class DiskChunkCache {
         }
     }
 
-    private void deleteFile(String name) {
+    private void deleteFile(DiskName name) {
         try {
             Files.deleteIfExists(path(name));
         } catch (IOException e) {
@@ -322,13 +322,14 @@ final class DiskChunkCache {
         }
     }
 
-    private Path path(String name) {
+    private Path path(DiskName name) {
         return file(chunks, name);
     }
 
     /** Where the chunk named {@code name} lives under a cache's {@code chunks} directory. */
-    static Path file(Path chunks, String name) {
-        return chunks.resolve(name.substring(0, 2)).resolve(name);
+    static Path file(Path chunks, DiskName name) {
+        String hex = name.hex();
+        return chunks.resolve(hex.substring(0, 2)).resolve(hex);
     }
 
     private void deleteLeftoverTemporaries() throws IOException {
@@ -341,13 +342,13 @@ final class DiskChunkCache {
 
     /** Rebuilds the index from the files, oldest modification first, then trims to the watermarks. */
     private void loadIndex() throws IOException {
-        record Found(String name, long size, FileTime used) {
+        record Found(DiskName name, long size, FileTime used) {
         }
         List<Found> found = new ArrayList<>();
         try (Stream<Path> files = Files.find(chunks, 2, (p, a) -> a.isRegularFile())) {
             for (Path p : (Iterable<Path>) files::iterator) {
-                String name = p.getFileName().toString();
-                if (name.length() == 64 && name.chars().allMatch(c -> Character.digit(c, 16) >= 0)) {
+                DiskName name = DiskName.ofHex(p.getFileName().toString());
+                if (name != null) {
                     BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class);
                     found.add(new Found(name, a.size(), a.lastModifiedTime()));
                 }

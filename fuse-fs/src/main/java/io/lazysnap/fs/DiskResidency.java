@@ -19,13 +19,13 @@ public record DiskResidency(long chunks, long bytes, long cachedChunks, long cac
 
     /** Residency of {@code toc}'s chunks in the disk cache at {@code directory} (as given to the cache builder). */
     public static DiskResidency of(Path directory, Toc toc) {
-        Set<String> seen = new HashSet<>();
+        Set<DiskName> seen = new HashSet<>();
         long chunks = 0;
         long bytes = 0;
         long cachedChunks = 0;
         long cachedBytes = 0;
         for (FileChunk fc : FileChunk.allOf(toc)) {
-            String name = ChunkKey.of(fc.chunk(), null).diskName();
+            DiskName name = ChunkKey.of(fc.chunk(), null).diskName();
             if (name != null && !seen.add(name)) {
                 continue;
             }

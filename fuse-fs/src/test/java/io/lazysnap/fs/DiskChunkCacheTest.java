@@ -177,7 +177,7 @@ class DiskChunkCacheTest {
         AtomicLong others = new AtomicLong(50_000); // what other programs keep on a 100 kB file system
         AtomicReference<DiskChunkCache> self = new AtomicReference<>();
         DiskSpace space = () -> new DiskSpace.Usage(100_000, 100_000 - others.get() - cached(self));
-        Set<String> inUse = ConcurrentHashMap.newKeySet();
+        Set<DiskName> inUse = ConcurrentHashMap.newKeySet();
         self.set(new DiskChunkCache(dir, new DiskLimits(1 << 20, 1 << 19, 85, 80), space, inUse::contains));
         DiskChunkCache cache = self.get();
         byte[][] chunks = new byte[30][];
@@ -236,7 +236,7 @@ class DiskChunkCacheTest {
     }
 
     private Path file(ChunkKey key) {
-        String hex = key.diskName();
+        String hex = key.diskName().hex();
         return dir.resolve("chunks").resolve(hex.substring(0, 2)).resolve(hex);
     }
 
