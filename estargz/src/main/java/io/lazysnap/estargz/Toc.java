@@ -17,21 +17,29 @@ public final class Toc {
     public static final String NO_PREFETCH_LANDMARK = ".no.prefetch.landmark";
 
     private final List<TocEntry> entries;
-    private final Map<String, TocEntry> byPath;
+    private final TocEntry root;
+    /**
+     * Each directory's children, sorted: what finds an entry by its path. A map of every path would cost a mounted
+     * layer 40 bytes a file more.
+     */
     private final Map<String, List<TocEntry>> children;
+    /** The entries hardlinks point at, by path. */
+    private final Map<String, TocEntry> linkTargets;
     private final String digest;
 
     /** Takes the collections over: the builder hands in fresh ones and keeps no reference (copies cost a third). */
-    Toc(List<TocEntry> entries, Map<String, TocEntry> byPath, Map<String, List<TocEntry>> children, String digest) {
+    Toc(List<TocEntry> entries, TocEntry root, Map<String, List<TocEntry>> children,
+        Map<String, TocEntry> linkTargets, String digest) {
         this.entries = Collections.unmodifiableList(entries);
-        this.byPath = Collections.unmodifiableMap(byPath);
+        this.root = root;
         this.children = Collections.unmodifiableMap(children);
+        this.linkTargets = Map.copyOf(linkTargets);
         this.digest = digest;
     }
 
     /** The root directory (path {@code ""}); synthesised when the layer has no entry for it. */
     public TocEntry root() {
-        return byPath.get("");
+        return root;
     }
 
     /** All entries (root and implicit directories included) in TOC order. */
@@ -47,7 +55,26 @@ public final class Toc {
         } catch (LayerFormatException e) {
             return Optional.empty();
         }
-        return Optional.ofNullable(byPath.get(clean));
+        return Optional.ofNullable(clean.isEmpty() ? root : byCleanPath(clean));
+    }
+
+    private TocEntry byCleanPath(String path) {
+        List<TocEntry> siblings = children.getOrDefault(path.substring(0, Math.max(0, path.lastIndexOf('/'))),
+                List.of());
+        int low = 0;
+        int high = siblings.size() - 1;
+        while (low <= high) {
+            int mid = (low + high) >>> 1;
+            int c = siblings.get(mid).path().compareTo(path);
+            if (c == 0) {
+                return siblings.get(mid);
+            } else if (c < 0) {
+                low = mid + 1;
+            } else {
+                high = mid - 1;
+            }
+        }
+        return null;
     }
 
     /** A directory's children sorted by name; empty for non-directories. */
@@ -57,7 +84,7 @@ public final class Toc {
 
     /** The object a name stands for: the target for a hardlink, the entry itself otherwise. */
     public TocEntry resolve(TocEntry entry) {
-        return entry.type() == EntryType.HARDLINK ? byPath.get(entry.linkName()) : entry;
+        return entry.type() == EntryType.HARDLINK ? linkTargets.get(entry.linkName()) : entry;
     }
 
     /** sha256 of the uncompressed TOC JSON, comparable with {@link LayerAnnotations#TOC_DIGEST}. */
@@ -70,7 +97,7 @@ public final class Toc {
      * when the layer has {@code .no.prefetch.landmark} or no landmark at all.
      */
     public Optional<ByteRange> prefetchRange() {
-        TocEntry landmark = byPath.get(PREFETCH_LANDMARK);
+        TocEntry landmark = byCleanPath(PREFETCH_LANDMARK);
         if (landmark == null || landmark.chunks().isEmpty()) {
             return Optional.empty();
         }

@@ -48,13 +48,15 @@ final class TocBuilder {
             }
         }
         List<TocEntry> ordered = new ArrayList<>(drafts.size());
+        Map<String, TocEntry> linkTargets = new HashMap<>();
         for (Draft d : drafts.values()) {
             if (d.type == EntryType.HARDLINK) {
                 byPath.put(d.path, new TocEntry(d, List.of(), numLink(drafts.get(d.linkName))));
+                linkTargets.put(d.linkName, byPath.get(d.linkName));
             }
             ordered.add(byPath.get(d.path));
         }
-        return new Toc(ordered, byPath, children(byPath), tocDigest);
+        return new Toc(ordered, byPath.get(""), children(byPath), linkTargets, tocDigest);
     }
 
     private void add(JsonEntry e) throws LayerFormatException {

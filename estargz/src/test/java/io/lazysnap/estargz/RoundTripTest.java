@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
@@ -94,6 +95,12 @@ class RoundTripTest {
     }
 
     private static void assertLinksAndChildren(Toc toc) {
+        // Found through each directory's sorted children: spelled any way, and nothing that is not there.
+        assertSame(toc.entry("bin/small").orElseThrow(), toc.entry("/./bin/small/").orElseThrow());
+        assertSame(toc.root(), toc.entry("/").orElseThrow());
+        for (String missing : List.of("bin/smal", "bin/small0", "bin/small/x", "nope/small", "BIN/small", "bin/")) {
+            assertTrue(missing.equals("bin/") == toc.entry(missing).isPresent(), missing);
+        }
         TocEntry many = toc.entry("bin/many-chunks").orElseThrow();
         assertEquals(3, many.numLink(), "file + two hardlinks");
         TocEntry link = toc.entry("bin/link-to-many").orElseThrow();

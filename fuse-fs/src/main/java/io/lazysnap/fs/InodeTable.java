@@ -29,11 +29,49 @@ final class InodeTable {
     static final String OPAQUE_XATTR = "trusted.overlay.opaque";
     private static final String OVERLAY_XATTRS = "trusted.overlay.";
 
-    /** A name in a directory. */
-    record DirEntry(String name, Inode inode) {
+    /**
+     * A name in a directory. Most names are the last element of their object's path, which the entry then reads
+     * rather than holding a string of its own (48 bytes a file); hardlinks' other names and whiteouts hold theirs.
+     */
+    static final class DirEntry {
+        private final String ownName;
+        private final Inode inode;
+
+        private DirEntry(String name, Inode inode) {
+            String path = inode.path();
+            boolean last = path.endsWith(name)
+                    && (path.length() == name.length() || path.charAt(path.length() - name.length() - 1) == '/');
+            this.ownName = last ? null : name;
+            this.inode = inode;
+        }
+
+        String name() {
+            return ownName != null ? ownName : inode.path().substring(inode.path().lastIndexOf('/') + 1);
+        }
+
+        Inode inode() {
+            return inode;
+        }
+
+        /** Compares this entry's name with {@code name}, as {@link String#compareTo} would, without copying it. */
+        int compareName(String name) {
+            if (ownName != null) {
+                return ownName.compareTo(name);
+            }
+            String path = inode.path();
+            int start = path.lastIndexOf('/') + 1;
+            int length = path.length() - start;
+            int common = Math.min(length, name.length());
+            for (int i = 0; i < common; i++) {
+                int c = path.charAt(start + i) - name.charAt(i);
+                if (c != 0) {
+                    return c;
+                }
+            }
+            return length - name.length();
+        }
     }
 
-    private final Map<String, Inode> byPath;
     private final Map<Long, List<DirEntry>> children;
     /** Every object by its inode number; index 0 is unused. */
     private final Inode[] byIno;
@@ -41,9 +79,7 @@ final class InodeTable {
     private final long[] parents;
     private final long totalBytes;
 
-    private InodeTable(Map<String, Inode> byPath, Map<Long, List<DirEntry>> children, Inode[] byIno, long[] parents,
-                       long totalBytes) {
-        this.byPath = byPath;
+    private InodeTable(Map<Long, List<DirEntry>> children, Inode[] byIno, long[] parents, long totalBytes) {
         this.children = children;
         this.byIno = byIno;
         this.parents = parents;
@@ -55,16 +91,21 @@ final class InodeTable {
     }
 
     Inode root() {
-        return byPath.get("");
+        return byIno[1];
     }
 
     /** The object at a path such as {@code /bin/sh} or {@code bin/sh}, or null. */
     Inode lookup(String path) {
-        int start = 0;
-        while (start < path.length() && path.charAt(start) == '/') {
-            start++;
+        Inode at = root();
+        for (String name : path.split("/")) {
+            if (!name.isEmpty()) {
+                at = child(at, name);
+                if (at == null) {
+                    return null;
+                }
+            }
         }
-        return byPath.get(start == 0 ? path : path.substring(start));
+        return at;
     }
 
     /**
@@ -82,7 +123,7 @@ final class InodeTable {
         int high = entries.size() - 1;
         while (low <= high) {
             int mid = (low + high) >>> 1;
-            int c = entries.get(mid).name().compareTo(name);
+            int c = entries.get(mid).compareName(name);
             if (c == 0) {
                 return entries.get(mid).inode();
             } else if (c < 0) {
@@ -107,7 +148,11 @@ final class InodeTable {
 
     /** Number of distinct objects. */
     int inodeCount() {
-        return (int) byPath.values().stream().map(Inode::ino).distinct().count();
+        int count = 0;
+        for (Inode inode : byIno) {
+            count += inode == null ? 0 : 1;
+        }
+        return count;
     }
 
     /** Sum of the sizes of the regular files, each hardlinked file counted once. */
@@ -162,7 +207,7 @@ final class InodeTable {
                 children.put(dirIno, List.copyOf(list));
             });
             long total = objects.values().stream().mapToLong(Inode::size).sum();
-            return new InodeTable(Map.copyOf(byPath), Map.copyOf(children), byIno, parents, total);
+            return new InodeTable(Map.copyOf(children), byIno, parents, total);
         }
 
         private void add(TocEntry e) {

@@ -57,6 +57,37 @@ class InodeTableTest {
         assertEquals(List.of("f"), table.children(d).stream().map(InodeTable.DirEntry::name).toList());
     }
 
+    @Test
+    void namesFoundInTheirPathAndNamesOfTheirOwnListAndResolveTogether() throws Exception {
+        // In d: "a" and "c" are the last element of their object's path; "b" is another name of x/bee, "bee" of
+        // x/bee's own name in another directory, "e" a whiteout's object, "é" sorts after them all.
+        SourceLayer source = new SourceLayer()
+                .dir("d/", 0755).dir("x/", 0755)
+                .file("x/bee", "b".getBytes(StandardCharsets.UTF_8), 0644)
+                .file("d/a", "a".getBytes(StandardCharsets.UTF_8), 0644)
+                .hardlink("d/b", "x/bee")
+                .hardlink("d/bee", "x/bee")
+                .file("d/c", "c".getBytes(StandardCharsets.UTF_8), 0644)
+                .file("d/.wh.e", new byte[0], 0600)
+                .file("d/\u00e9", "e".getBytes(StandardCharsets.UTF_8), 0644);
+        InodeTable table = table(source);
+        Inode d = table.lookup("d");
+        assertEquals(List.of("a", "b", "bee", "c", "e", "\u00e9"),
+                table.children(d).stream().map(InodeTable.DirEntry::name).toList());
+        for (String name : List.of("a", "b", "bee", "c", "e", "\u00e9")) {
+            assertSame(table.lookup("d/" + name), table.child(d, name), name);
+            assertEquals(name, table.children(d).stream().filter(e -> e.inode() == table.child(d, name))
+                    .map(InodeTable.DirEntry::name).filter(name::equals).findFirst().orElse(null));
+        }
+        assertSame(table.lookup("x/bee"), table.lookup("d/b"));
+        assertSame(table.lookup("x/bee"), table.lookup("/d/bee"));
+        for (String missing : List.of("", "0", "ab", "b0", "be", "beee", "d", "f", "\u00e8", "\u00ea")) {
+            assertNull(table.child(d, missing), missing);
+        }
+        assertNull(table.lookup("d/a/b"));
+        assertSame(table.root(), table.lookup("/"));
+    }
+
     private static long distinctInodes(InodeTable table) {
         return java.util.stream.Stream.of("", "d", "d/gone", "d/both", "f").map(table::lookup)
                 .mapToLong(Inode::ino).distinct().count();
