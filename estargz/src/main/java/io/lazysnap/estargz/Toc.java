@@ -33,7 +33,7 @@ public final class Toc {
         this.entries = Collections.unmodifiableList(entries);
         this.root = root;
         this.children = Collections.unmodifiableMap(children);
-        this.linkTargets = Map.copyOf(linkTargets);
+        this.linkTargets = Collections.unmodifiableMap(linkTargets);
         this.digest = digest;
     }
 

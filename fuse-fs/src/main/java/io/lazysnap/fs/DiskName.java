@@ -9,7 +9,6 @@ import java.util.HexFormat;
  */
 final class DiskName {
 
-    private static final HexFormat HEX = HexFormat.of();
     private static final String SHA256 = "sha256:";
 
     /** The digest's bytes, big-endian: {@code first} holds its first eight, which is also its {@link #prefix}. */
@@ -45,9 +44,10 @@ final class DiskName {
                 return null;
             }
         }
-        return new DiskName(HEX.fromHexDigitsToLong(s, start, start + 16),
-                HEX.fromHexDigitsToLong(s, start + 16, start + 32), HEX.fromHexDigitsToLong(s, start + 32, start + 48),
-                HEX.fromHexDigitsToLong(s, start + 48, start + 64));
+        return new DiskName(HexFormat.fromHexDigitsToLong(s, start, start + 16),
+                HexFormat.fromHexDigitsToLong(s, start + 16, start + 32),
+                HexFormat.fromHexDigitsToLong(s, start + 32, start + 48),
+                HexFormat.fromHexDigitsToLong(s, start + 48, start + 64));
     }
 
     String hex() {

@@ -9,7 +9,8 @@ import java.util.Map;
  * name of a hardlinked file maps to the same instance, so they share {@link #ino()}.
  *
  * @param ino           inode number, 1 for the root
- * @param path          the first name the object has in the layer (for log lines)
+ * @param path          the object's path in the layer (a hardlinked file's: its target's): log lines name it, and
+ *                      directory entries whose name is its last element read their name from it
  * @param mode          {@code st_mode}: type bits and permission bits
  * @param nlink         names pointing at the object; for directories 2 plus their subdirectories
  * @param symlinkTarget the link target for symlinks, else null

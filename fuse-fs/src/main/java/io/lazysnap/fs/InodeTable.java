@@ -31,7 +31,8 @@ final class InodeTable {
 
     /**
      * A name in a directory. Most names are the last element of their object's path, which the entry then reads
-     * rather than holding a string of its own (48 bytes a file); hardlinks' other names and whiteouts hold theirs.
+     * rather than holding a string of its own (48 bytes a file); a hardlink's name that differs from its target's
+     * holds its own.
      */
     static final class DirEntry {
         private final String ownName;
@@ -213,6 +214,9 @@ final class InodeTable {
         private void add(TocEntry e) {
             String name = e.name();
             String dir = parent(e.path());
+            if (underHiddenName(dir)) {
+                return;
+            }
             if (dir.isEmpty() && (name.equals(Toc.PREFETCH_LANDMARK) || name.equals(Toc.NO_PREFETCH_LANDMARK))) {
                 return;
             }
@@ -259,6 +263,16 @@ final class InodeTable {
             xattrs.put(OPAQUE_XATTR, "y".getBytes(StandardCharsets.US_ASCII));
             return new Inode(dir.ino(), dir.path(), dir.mode(), dir.uid(), dir.gid(), dir.size(), dir.mtime(),
                     dir.nlink(), dir.devMajor(), dir.devMinor(), null, Collections.unmodifiableMap(xattrs), null);
+        }
+
+        /**
+         * Whether {@code dir} is, or is under, a directory the tree does not show: named as a whiteout, an opaque
+         * marker or overlay metadata ({@code .wh.} names), or a prefetch landmark. What lies there is hidden with it.
+         */
+        private static boolean underHiddenName(String dir) {
+            return dir.startsWith(WHITEOUT_PREFIX) || dir.contains("/" + WHITEOUT_PREFIX)
+                    || (dir + "/").startsWith(Toc.PREFETCH_LANDMARK + "/")
+                    || (dir + "/").startsWith(Toc.NO_PREFETCH_LANDMARK + "/");
         }
 
         private static String parent(String path) {

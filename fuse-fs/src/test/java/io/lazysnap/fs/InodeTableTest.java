@@ -88,6 +88,22 @@ class InodeTableTest {
         assertSame(table.root(), table.lookup("/"));
     }
 
+    @Test
+    void whatLiesUnderAHiddenNameIsHiddenWithIt() throws Exception {
+        SourceLayer source = new SourceLayer()
+                .dir("x/", 0755).dir("x/.wh..wh.plnk/", 0755).file("x/.wh..wh.plnk/f", new byte[1], 0644)
+                .dir(".wh.d/", 0755).file(".wh.d/f", new byte[1], 0644).file(".wh.d/.wh..wh.opq", new byte[0], 0644)
+                .file(".wh.d/.wh.g", new byte[0], 0644)
+                .dir(".prefetch.landmark/", 0755).file(".prefetch.landmark/f", new byte[1], 0644)
+                .file("x/kept", "k".getBytes(StandardCharsets.UTF_8), 0644);
+        InodeTable table = table(source);
+        assertEquals(List.of("d", "x"), table.children(table.root()).stream().map(InodeTable.DirEntry::name).toList());
+        assertEquals(Inode.S_IFCHR, table.lookup("d").mode() & Inode.S_IFMT, "the whiteout of d, nothing under it");
+        assertEquals(List.of("kept"), table.children(table.lookup("x")).stream().map(InodeTable.DirEntry::name)
+                .toList());
+        assertEquals(4, table.inodeCount(), "root, x, x/kept and the whiteout d");
+    }
+
     private static long distinctInodes(InodeTable table) {
         return java.util.stream.Stream.of("", "d", "d/gone", "d/both", "f").map(table::lookup)
                 .mapToLong(Inode::ino).distinct().count();

@@ -45,9 +45,9 @@ final class ContentStore {
     /**
      * Streams {@code blob}'s bytes into the store and commits them with {@code labels}; containerd checks size and
      * digest on commit. Content that is already there is left alone, its labels too (the store answers
-     * ALREADY_EXISTS to the first message): returns false then. The first message opens the ingest and the last
-     * one, carrying the last bytes, commits: a blob of up to a write chunk (a config, a manifest) is one round trip
-     * and one metadata transaction of containerd's, not a stat, a write, a commit and a label update.
+     * ALREADY_EXISTS to a message naming its digest): returns false then. The first message opens the ingest and the
+     * last one, carrying the last bytes, commits: a blob of up to a write chunk (a config, a manifest) takes one round
+     * trip, not an info, a stat, a write, a commit and a label update.
      */
     boolean write(Descriptor blob, InputStream in, Map<String, String> labels) throws IOException {
         // One ingest per digest: a concurrent pull of the same blob waits on containerd's ref lock instead of racing.
@@ -66,6 +66,11 @@ final class ContentStore {
                 boolean first = offset == 0;
                 offset += n;
                 boolean last = n < chunk.length || offset >= blob.size();
+                if (last && n == chunk.length && in.read() != -1) {
+                    // Read to its end, the stream checks the bytes' digest itself, and names the registry if wrong.
+                    throw new IOException(blob.digest() + " has more bytes than the " + blob.size()
+                            + " its descriptor gives");
+                }
                 if (first || last) {
                     // containerd opens the ingest with the first message's size and digest, and answers
                     // ALREADY_EXISTS to a message carrying the digest of a blob it has.
@@ -82,7 +87,7 @@ final class ContentStore {
                 throw new IOException("containerd committed " + blob.digest() + " as " + committed.getDigest());
             }
             call.halfClose();
-            call.read(); // waits for the server to end the stream; null when it ended cleanly
+            call.read(); // waits for the server to end the stream
             return true;
         } catch (StatusException e) {
             call.cancel("write failed", e);

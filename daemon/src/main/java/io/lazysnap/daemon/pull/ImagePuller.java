@@ -1,5 +1,6 @@
 package io.lazysnap.daemon.pull;
 
+import io.grpc.Context;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.lazysnap.proto.images.v1.CreateImageRequest;
@@ -75,8 +76,8 @@ final class ImagePuller {
     String pull(Reference reference, Platform platform) throws IOException, InterruptedException {
         try (Containerd containerd = Containerd.connect(socket, namespace)) {
             // The registry's answers and containerd's lease are independent round trips: wait for both at once.
-            CompletableFuture<Fetched> fetching = inThread("pull-resolve", () -> fetch(containerd, reference,
-                    platform));
+            CompletableFuture<Fetched> fetching = inThread("pull-resolve", Context.current(),
+                    () -> fetch(containerd, reference, platform));
             String lease = createLease(containerd);
             try {
                 Fetched fetched = await(fetching);
@@ -84,17 +85,22 @@ final class ImagePuller {
                 Containerd leased = containerd.inLease(lease);
                 ContentStore content = new ContentStore(leased);
                 // containerd commits each blob to disk: the config and manifests go in while the layers unpack.
-                List<CompletableFuture<Void>> stored = storeMetadata(content, reference, fetched, snapshotter);
+                Context.CancellableContext storing = Context.current().withCancellation();
+                List<CompletableFuture<Boolean>> stored = storeMetadata(content, reference, fetched, storing);
                 try {
                     unpackLayers(leased, content, reference, manifest, fetched.diffIds(), fetched.chain(),
                             fetched.present());
                 } finally {
-                    for (CompletableFuture<Void> s : stored) {
-                        awaitQuietly(s);
-                    }
+                    awaitAll(stored, storing);
+                    storing.close();
                 }
-                for (CompletableFuture<Void> s : stored) {
+                boolean configWritten = await(stored.get(0));
+                for (CompletableFuture<Boolean> s : stored.subList(1, stored.size())) {
                     await(s);
+                }
+                if (!configWritten) {
+                    // A config containerd had: named its top snapshot once the layers are there, as containerd does.
+                    content.label(manifest.config().digest(), snapshotLabel(fetched));
                 }
                 Descriptor target = fetched.image().index().map(Index::descriptor).orElse(manifest.descriptor());
                 String name = reference.toString();
@@ -107,51 +113,79 @@ final class ImagePuller {
     }
 
     /**
-     * Starts writing the image's config, manifest and index (if any) into containerd's content store, each with its
-     * GC labels, side by side. The config names its top snapshot from the start (containerd's unpacker labels it
-     * once unpacked): until the snapshot exists the reference leads nowhere, and the lease holds what the pull made.
+     * Starts writing the image's config (first), manifest and index (if any) into containerd's content store, each
+     * with its GC labels, side by side, making their containerd calls in {@code calls}; each completes with whether
+     * it wrote its blob (rather than labelled one containerd had). A config written now names its top snapshot at
+     * once: until the snapshot exists the reference leads nowhere, and the lease holds the config.
      */
-    private static List<CompletableFuture<Void>> storeMetadata(ContentStore content, Reference reference,
-                                                               Fetched fetched, String snapshotter) {
+    private List<CompletableFuture<Boolean>> storeMetadata(ContentStore content, Reference reference,
+                                                           Fetched fetched, Context calls) {
         Manifest manifest = fetched.image().manifest();
         Map<String, String> source = Map.of("containerd.io/distribution.source." + reference.registry(),
                 reference.repository());
-        String top = fetched.chain().get(fetched.chain().size() - 1);
-        List<CompletableFuture<Void>> stores = new ArrayList<>();
-        stores.add(inThread("pull-store-config", () -> store(content, manifest.config(), fetched.config(),
-                merge(source, Map.of(GcLabels.snapshotKey(snapshotter), top)))));
-        stores.add(inThread("pull-store-manifest", () -> store(content, manifest.descriptor(), manifest.bytes(),
-                merge(source, GcLabels.children(children(manifest))))));
-        fetched.image().index().ifPresent(index -> stores.add(inThread("pull-store-index", () -> store(content,
-                index.descriptor(), index.bytes(), merge(source, GcLabels.children(index.manifests()))))));
+        List<CompletableFuture<Boolean>> stores = new ArrayList<>();
+        stores.add(inThread("pull-store-config", calls, () -> {
+            boolean written = content.write(manifest.config(), new ByteArrayInputStream(fetched.config()),
+                    merge(source, snapshotLabel(fetched)));
+            if (!written) {
+                content.label(manifest.config().digest(), source);
+            }
+            return written;
+        }));
+        stores.add(inThread("pull-store-manifest", calls, () -> store(content, manifest.descriptor(),
+                manifest.bytes(), merge(source, GcLabels.children(children(manifest))))));
+        fetched.image().index().ifPresent(index -> stores.add(inThread("pull-store-index", calls, () -> store(
+                content, index.descriptor(), index.bytes(), merge(source, GcLabels.children(index.manifests()))))));
         return stores;
+    }
+
+    private Map<String, String> snapshotLabel(Fetched fetched) {
+        return Map.of(GcLabels.snapshotKey(snapshotter), fetched.chain().get(fetched.chain().size() - 1));
     }
 
     private interface IoCall<T> {
         T call() throws IOException;
     }
 
-    /** Runs {@code call} on a thread of its own (a pull's few side tasks; each lasts a round trip or two). */
-    private static <T> CompletableFuture<T> inThread(String name, IoCall<T> call) {
+    /**
+     * Runs {@code call} on a thread of its own, its gRPC calls in {@code calls} (a pull's few side tasks; each lasts
+     * a round trip or two).
+     */
+    private static <T> CompletableFuture<T> inThread(String name, Context calls, IoCall<T> call) {
         CompletableFuture<T> result = new CompletableFuture<>();
-        Thread thread = new Thread(() -> {
+        Thread thread = new Thread(calls.wrap(() -> {
             try {
                 result.complete(call.call());
-            } catch (IOException | RuntimeException e) {
-                result.completeExceptionally(e);
+            } catch (Throwable e) {
+                result.completeExceptionally(e); // an Error too: whoever waits must not wait forever
             }
-        }, name);
+        }), name);
         thread.setDaemon(true);
         thread.start();
         return result;
     }
 
-    /** Waits for {@code task} whatever its outcome, so that nothing writes under the lease once it is deleted. */
-    private static void awaitQuietly(CompletableFuture<?> task) throws InterruptedException {
-        try {
-            task.get();
-        } catch (ExecutionException e) {
-            // reported by whoever awaits its result
+    /**
+     * Waits for every task whatever its outcome, so that nothing writes under the lease once it is deleted. An
+     * interrupt (the client went away) cancels their containerd calls, which then end at once, and is kept.
+     */
+    private static void awaitAll(List<? extends CompletableFuture<?>> tasks, Context.CancellableContext calls) {
+        boolean interrupted = false;
+        for (CompletableFuture<?> task : tasks) {
+            while (true) {
+                try {
+                    task.get();
+                    break;
+                } catch (ExecutionException e) {
+                    break; // reported by whoever awaits its result
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                    calls.cancel(e);
+                }
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -184,6 +218,9 @@ final class ImagePuller {
             }
             if (e.getCause() instanceof RuntimeException r) {
                 throw r;
+            }
+            if (e.getCause() instanceof Error err) {
+                throw err;
             }
             throw new IOException(e.getCause());
         }
@@ -242,13 +279,14 @@ final class ImagePuller {
         }
     }
 
-    /** Writes a blob with its labels, or labels it if containerd has it already. */
-    private static Void store(ContentStore content, Descriptor blob, byte[] bytes, Map<String, String> labels)
+    /** Writes a blob with its labels, or labels it if containerd has it already; whether it wrote it. */
+    private static boolean store(ContentStore content, Descriptor blob, byte[] bytes, Map<String, String> labels)
             throws IOException {
-        if (!content.write(blob, new ByteArrayInputStream(bytes), labels)) {
-            content.label(blob.digest(), labels);
+        if (content.write(blob, new ByteArrayInputStream(bytes), labels)) {
+            return true;
         }
-        return null;
+        content.label(blob.digest(), labels);
+        return false;
     }
 
     private static String createLease(Containerd containerd) throws IOException {
