@@ -8,9 +8,14 @@ package io.lazysnap.estargz;
  * @param memberOffset blob offset of the gzip member / zstd frame holding the chunk ({@code offset})
  * @param memberEnd    blob offset where that member ends (the next member's start, or the TOC's)
  * @param innerOffset  uncompressed bytes to skip inside the member before the chunk starts
- * @param digest       {@code sha256:} of the uncompressed chunk, or null when the TOC records none
+ * @param sha256       the sha256 of the uncompressed chunk, or null when the TOC records none
  */
-public record Chunk(long fileOffset, long size, long memberOffset, long memberEnd, long innerOffset, String digest) {
+public record Chunk(long fileOffset, long size, long memberOffset, long memberEnd, long innerOffset, Sha256 sha256) {
+
+    /** {@code sha256:<hex>} of the uncompressed chunk, or null when the TOC records none. */
+    public String digest() {
+        return sha256 == null ? null : sha256.toString();
+    }
 
     /** The compressed bytes that must be fetched to decode this chunk. */
     public ByteRange memberRange() {

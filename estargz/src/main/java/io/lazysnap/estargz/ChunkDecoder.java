@@ -30,15 +30,16 @@ public final class ChunkDecoder {
         String what = "chunk at " + chunk.memberOffset() + "+" + chunk.innerOffset();
         byte[] data = Decompression.decode(format, span, offset, length, chunk.innerOffset(), (int) chunk.size(),
                 what);
-        if (chunk.digest() == null) {
+        if (chunk.sha256() == null) {
             if (tocVerified) {
                 throw new DigestMismatchException(what + " has no digest in a verified TOC");
             }
             return data;
         }
-        String actual = Digests.sha256(data);
-        if (!actual.equals(chunk.digest())) {
-            throw new DigestMismatchException(what + " hashes to " + actual + ", TOC says " + chunk.digest());
+        byte[] actual = Digests.sha256().digest(data);
+        if (!chunk.sha256().matches(actual)) {
+            throw new DigestMismatchException(what + " hashes to " + Digests.format(actual) + ", TOC says "
+                    + chunk.sha256());
         }
         return data;
     }

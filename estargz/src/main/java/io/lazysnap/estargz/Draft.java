@@ -25,6 +25,8 @@ final class Draft {
     int devMinor;
     Map<String, byte[]> xattrs = Map.of();
     String digest;
+    /** {@link #digest}, parsed: what the entry and a single chunk repeating it share. */
+    Sha256 sha256;
     /** Empty for most entries (directories, links); sized for the one entry most files have. */
     final List<JsonEntry> dataEntries = new ArrayList<>(0);
     int links = 1;

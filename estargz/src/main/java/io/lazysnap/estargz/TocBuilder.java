@@ -127,7 +127,8 @@ final class TocBuilder {
                 d.linkName = EntryPaths.clean(e.linkName);
             }
             case REG -> {
-                if (e.digest != null && !Digests.isSha256(e.digest)) {
+                d.sha256 = Sha256.parse(e.digest);
+                if (e.digest != null && d.sha256 == null) {
                     throw new LayerFormatException(what(e) + " has an unsupported digest \"" + e.digest + '"');
                 }
                 d.digest = e.digest;
@@ -257,16 +258,17 @@ final class TocBuilder {
             if (e.chunkSize < 0 || e.innerOffset < 0 || size <= 0 || e.chunkOffset + size > d.size) {
                 throw new LayerFormatException(chunkWhat(i, e) + " has an invalid size or inner offset");
             }
-            String digest = e.chunkDigest;
-            if (digest == null && d.dataEntries.size() == 1) {
-                digest = d.digest; // single-chunk files may carry only the whole-file digest (containers/storage)
-            }
-            // The file's digest was checked already; a single chunk's usually repeats it, and then shares its string
-            // (a mounted layer keeps every entry: a hundred bytes a file).
-            if (digest != null && digest.equals(d.digest)) {
-                digest = d.digest;
-            } else if (digest != null && !Digests.isSha256(digest)) {
-                throw new LayerFormatException(chunkWhat(i, e) + " has an unsupported digest \"" + digest + '"');
+            // Single-chunk files may carry only the whole-file digest (containers/storage). The file's digest was
+            // checked already; a single chunk's usually repeats it, and then shares it (a mounted layer keeps every
+            // entry).
+            Sha256 digest;
+            if (e.chunkDigest == null) {
+                digest = d.dataEntries.size() == 1 ? d.sha256 : null;
+            } else if (e.chunkDigest.equals(d.digest)) {
+                digest = d.sha256;
+            } else if ((digest = Sha256.parse(e.chunkDigest)) == null) {
+                throw new LayerFormatException(chunkWhat(i, e) + " has an unsupported digest \"" + e.chunkDigest
+                        + '"');
             }
             chunks.add(new Chunk(e.chunkOffset, size, e.offset, nextOffset(memberOffsets, e.offset),
                     e.innerOffset, digest));

@@ -28,7 +28,7 @@ public final class TocEntry {
     private final int devMajor;
     private final int devMinor;
     private final Map<String, byte[]> xattrs;
-    private final String digest;
+    private final Sha256 digest;
     private final List<Chunk> chunks;
     private final int numLink;
 
@@ -46,7 +46,7 @@ public final class TocEntry {
         this.devMajor = d.devMajor;
         this.devMinor = d.devMinor;
         this.xattrs = d.xattrs.isEmpty() ? Map.of() : Collections.unmodifiableMap(d.xattrs);
-        this.digest = d.digest;
+        this.digest = d.sha256;
         this.chunks = List.copyOf(chunks);
         this.numLink = numLink;
     }
@@ -133,7 +133,7 @@ public final class TocEntry {
 
     /** {@code sha256:} of the whole file content when recorded, else null. */
     public String digest() {
-        return digest;
+        return digest == null ? null : digest.toString();
     }
 
     /** The file's chunks in file order, contiguous from 0 to {@link #size()}; empty unless a non-empty file. */

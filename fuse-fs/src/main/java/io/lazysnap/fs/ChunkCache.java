@@ -1,5 +1,6 @@
 package io.lazysnap.fs;
 
+import io.lazysnap.estargz.Sha256;
 import io.lazysnap.estargz.Toc;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -87,7 +88,7 @@ public final class ChunkCache {
 
     /** The layer {@code owner}, using {@code toc}'s chunks, is mounted. */
     void reference(Object owner, Toc toc) {
-        referenced.put(owner, ChunkKey.diskNamesOf(toc).stream().mapToLong(DiskName::prefix).sorted().toArray());
+        referenced.put(owner, ChunkKey.diskNamesOf(toc).stream().mapToLong(Sha256::prefix).sorted().toArray());
     }
 
     /** The layer {@code owner} is unmounted. */
@@ -95,7 +96,7 @@ public final class ChunkCache {
         referenced.remove(owner);
     }
 
-    private boolean isReferenced(DiskName diskName) {
+    private boolean isReferenced(Sha256 diskName) {
         long prefix = diskName.prefix();
         return referenced.values().stream().anyMatch(chunks -> Arrays.binarySearch(chunks, prefix) >= 0);
     }
@@ -150,8 +151,8 @@ public final class ChunkCache {
     }
 
     /** Whether the chunk with this disk name is being loaded (fetched, written or read) right now. */
-    private boolean loading(DiskName diskName) {
-        return inflight.containsKey(ChunkKey.ofDiskName(diskName));
+    private boolean loading(Sha256 diskName) {
+        return inflight.containsKey(ChunkKey.ofSha256(diskName));
     }
 
     /** Options of a {@link ChunkCache}. */

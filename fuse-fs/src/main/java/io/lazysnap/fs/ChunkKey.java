@@ -2,6 +2,7 @@ package io.lazysnap.fs;
 
 import io.lazysnap.estargz.Chunk;
 import io.lazysnap.estargz.EntryType;
+import io.lazysnap.estargz.Sha256;
 import io.lazysnap.estargz.Toc;
 import io.lazysnap.estargz.TocEntry;
 import java.util.HashSet;
@@ -13,22 +14,22 @@ import java.util.Set;
  * share a chunk share its cache entries; a chunk without one (possible only in an unverified TOC) is known only
  * by its position in its own layer and never leaves the memory cache.
  */
-record ChunkKey(String digest, Object layer, long memberOffset, long innerOffset) {
+record ChunkKey(Sha256 digest, Object layer, long memberOffset, long innerOffset) {
 
     static ChunkKey of(Chunk chunk, Object layer) {
-        return chunk.digest() != null
-                ? new ChunkKey(chunk.digest(), null, 0, 0)
+        return chunk.sha256() != null
+                ? new ChunkKey(chunk.sha256(), null, 0, 0)
                 : new ChunkKey(null, layer, chunk.memberOffset(), chunk.innerOffset());
     }
 
     /** The key of the disk cache file {@code name}. */
-    static ChunkKey ofDiskName(DiskName name) {
-        return new ChunkKey(name.digest(), null, 0, 0);
+    static ChunkKey ofSha256(Sha256 name) {
+        return new ChunkKey(name, null, 0, 0);
     }
 
     /** The disk names of the distinct chunks of {@code toc}'s regular files that may be stored on disk. */
-    static Set<DiskName> diskNamesOf(Toc toc) {
-        Set<DiskName> names = new HashSet<>();
+    static Set<Sha256> diskNamesOf(Toc toc) {
+        Set<Sha256> names = new HashSet<>();
         for (TocEntry e : toc.entries()) {
             if (e.type() == EntryType.REG) {
                 e.chunks().stream().map(c -> of(c, null).diskName()).filter(Objects::nonNull).forEach(names::add);
@@ -52,7 +53,7 @@ record ChunkKey(String digest, Object layer, long memberOffset, long innerOffset
     }
 
     /** The name of its disk cache file, or null when the key may not be stored on disk. */
-    DiskName diskName() {
-        return DiskName.ofDigest(digest);
+    Sha256 diskName() {
+        return digest;
     }
 }

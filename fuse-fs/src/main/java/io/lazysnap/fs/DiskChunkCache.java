@@ -1,6 +1,7 @@
 package io.lazysnap.fs;
 
 import io.lazysnap.estargz.DigestMismatchException;
+import io.lazysnap.estargz.Sha256;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.io.UncheckedIOException;
@@ -16,7 +17,6 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -53,9 +53,9 @@ final class DiskChunkCache {
     private final Path tmp;
     private final DiskLimits limits;
     private final DiskSpace space;
-    private final Predicate<DiskName> inUse;
+    private final Predicate<Sha256> inUse;
     /** name -> its file, in access order: the first entry is the least recently used. */
-    private final LinkedHashMap<DiskName, DiskFile> index = new LinkedHashMap<>(1024, 0.75f, true);
+    private final LinkedHashMap<Sha256, DiskFile> index = new LinkedHashMap<>(1024, 0.75f, true);
     private final AtomicLong tempNames = new AtomicLong();
     private long totalBytes;
     private long evictions;
@@ -74,7 +74,7 @@ final class DiskChunkCache {
         }
     }
 
-    DiskChunkCache(Path directory, DiskLimits limits, DiskSpace space, Predicate<DiskName> inUse) throws IOException {
+    DiskChunkCache(Path directory, DiskLimits limits, DiskSpace space, Predicate<Sha256> inUse) throws IOException {
         this.chunks = Files.createDirectories(directory.resolve("chunks"));
         this.tmp = Files.createDirectories(directory.resolve("tmp"));
         this.limits = limits;
@@ -86,7 +86,7 @@ final class DiskChunkCache {
 
     /** The chunk's bytes if a file for it exists and hashes to its name; a bad file is deleted. */
     byte[] get(ChunkKey key, long expectedSize) {
-        DiskName name = key.diskName();
+        Sha256 name = key.diskName();
         if (name == null || !contains(name)) {
             return null;
         }
@@ -97,7 +97,7 @@ final class DiskChunkCache {
                 throw new DigestMismatchException(data.length + " bytes, not " + expectedSize);
             }
             if (!isVerified(name)) {
-                if (!HexFormat.of().formatHex(sha256(data)).equals(name.hex())) {
+                if (!name.matches(sha256(data))) {
                     throw new DigestMismatchException(data.length + " bytes that do not hash to the name");
                 }
                 markVerified(name);
@@ -120,7 +120,7 @@ final class DiskChunkCache {
      * the chunk out of the heap: its file's pages stay in the kernel's page cache.
      */
     byte[] readVerified(ChunkKey key, long size, long offset, int length) {
-        DiskName name = key.diskName();
+        Sha256 name = key.diskName();
         if (name == null || !isVerified(name)) {
             return null;
         }
@@ -141,7 +141,7 @@ final class DiskChunkCache {
 
     /** Stores a verified chunk unless already present, first evicting down to the low watermarks if needed. */
     void put(ChunkKey key, byte[] data) {
-        DiskName name = key.diskName();
+        Sha256 name = key.diskName();
         if (name == null || contains(name) || data.length > limits.highBytes()) {
             return;
         }
@@ -178,7 +178,7 @@ final class DiskChunkCache {
      */
     private boolean makeRoom(long incoming) {
         DiskSpace.Usage fs = space.usage();
-        List<DiskName> victims = new ArrayList<>();
+        List<Sha256> victims = new ArrayList<>();
         long fsUsedAfter;
         synchronized (index) {
             long toFree = 0;
@@ -192,9 +192,9 @@ final class DiskChunkCache {
             int adding = incoming > 0 ? 1 : 0;
             long keepFiles = index.size() + adding > limits.highFiles() ? limits.lowFiles() : Long.MAX_VALUE;
             long freed = 0;
-            Iterator<Map.Entry<DiskName, DiskFile>> it = index.entrySet().iterator();
+            Iterator<Map.Entry<Sha256, DiskFile>> it = index.entrySet().iterator();
             while ((freed < toFree || index.size() + adding > keepFiles) && it.hasNext()) {
-                Map.Entry<DiskName, DiskFile> lru = it.next();
+                Map.Entry<Sha256, DiskFile> lru = it.next();
                 if (!inUse.test(lru.getKey())) {
                     freed += lru.getValue().size;
                     totalBytes -= lru.getValue().size;
@@ -231,11 +231,11 @@ final class DiskChunkCache {
     }
 
     /** Deletes the files of {@code names} that exist and are not in use; returns the bytes freed. */
-    long evict(Iterable<DiskName> names) {
-        List<DiskName> victims = new ArrayList<>();
+    long evict(Iterable<Sha256> names) {
+        List<Sha256> victims = new ArrayList<>();
         long freed = 0;
         synchronized (index) {
-            for (DiskName name : names) {
+            for (Sha256 name : names) {
                 DiskFile removed = inUse.test(name) ? null : index.remove(name);
                 if (removed != null) {
                     totalBytes -= removed.size;
@@ -249,7 +249,7 @@ final class DiskChunkCache {
     }
 
     boolean contains(ChunkKey key) {
-        DiskName name = key.diskName();
+        Sha256 name = key.diskName();
         return name != null && contains(name);
     }
 
@@ -278,14 +278,14 @@ final class DiskChunkCache {
     }
 
     /** Whether the file is in the index and this process wrote or hashed it; like {@link #contains}, a use. */
-    private boolean isVerified(DiskName name) {
+    private boolean isVerified(Sha256 name) {
         synchronized (index) {
             DiskFile file = index.get(name);
             return file != null && file.verified;
         }
     }
 
-    private void markVerified(DiskName name) {
+    private void markVerified(Sha256 name) {
         synchronized (index) {
             DiskFile file = index.get(name);
             if (file != null) {
@@ -294,18 +294,18 @@ final class DiskChunkCache {
         }
     }
 
-    private boolean contains(DiskName name) {
+    private boolean contains(Sha256 name) {
         synchronized (index) {
             return index.get(name) != null; // get, not containsKey: a hit counts as a use
         }
     }
 
-    private void delete(DiskName name) {
+    private void delete(Sha256 name) {
         forget(name);
         deleteFile(name);
     }
 
-    private void forget(DiskName name) {
+    private void forget(Sha256 name) {
         synchronized (index) {
             DiskFile removed = index.remove(name);
             if (removed != null) {
@@ -314,7 +314,7 @@ final class DiskChunkCache {
         }
     }
 
-    private void deleteFile(DiskName name) {
+    private void deleteFile(Sha256 name) {
         try {
             Files.deleteIfExists(path(name));
         } catch (IOException e) {
@@ -322,12 +322,12 @@ final class DiskChunkCache {
         }
     }
 
-    private Path path(DiskName name) {
+    private Path path(Sha256 name) {
         return file(chunks, name);
     }
 
     /** Where the chunk named {@code name} lives under a cache's {@code chunks} directory. */
-    static Path file(Path chunks, DiskName name) {
+    static Path file(Path chunks, Sha256 name) {
         String hex = name.hex();
         return chunks.resolve(hex.substring(0, 2)).resolve(hex);
     }
@@ -342,12 +342,12 @@ final class DiskChunkCache {
 
     /** Rebuilds the index from the files, oldest modification first, then trims to the watermarks. */
     private void loadIndex() throws IOException {
-        record Found(DiskName name, long size, FileTime used) {
+        record Found(Sha256 name, long size, FileTime used) {
         }
         List<Found> found = new ArrayList<>();
         try (Stream<Path> files = Files.find(chunks, 2, (p, a) -> a.isRegularFile())) {
             for (Path p : (Iterable<Path>) files::iterator) {
-                DiskName name = DiskName.ofHex(p.getFileName().toString());
+                Sha256 name = Sha256.ofHex(p.getFileName().toString());
                 if (name != null) {
                     BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class);
                     found.add(new Found(name, a.size(), a.lastModifiedTime()));

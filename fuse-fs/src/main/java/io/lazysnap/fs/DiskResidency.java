@@ -1,5 +1,6 @@
 package io.lazysnap.fs;
 
+import io.lazysnap.estargz.Sha256;
 import io.lazysnap.estargz.Toc;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,13 +20,13 @@ public record DiskResidency(long chunks, long bytes, long cachedChunks, long cac
 
     /** Residency of {@code toc}'s chunks in the disk cache at {@code directory} (as given to the cache builder). */
     public static DiskResidency of(Path directory, Toc toc) {
-        Set<DiskName> seen = new HashSet<>();
+        Set<Sha256> seen = new HashSet<>();
         long chunks = 0;
         long bytes = 0;
         long cachedChunks = 0;
         long cachedBytes = 0;
         for (FileChunk fc : FileChunk.allOf(toc)) {
-            DiskName name = ChunkKey.of(fc.chunk(), null).diskName();
+            Sha256 name = ChunkKey.of(fc.chunk(), null).diskName();
             if (name != null && !seen.add(name)) {
                 continue;
             }

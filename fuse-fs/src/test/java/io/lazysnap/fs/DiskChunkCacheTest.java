@@ -6,11 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.lazysnap.estargz.Sha256;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.HexFormat;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -35,7 +35,7 @@ class DiskChunkCacheTest {
         Path outside = Files.writeString(Files.createTempFile("outside", ".txt"), "untouched");
         try {
             for (int i = 1; i <= 3; i++) {
-                Files.createSymbolicLink(dir.resolve("tmp").resolve(key.diskName() + "." + i), outside);
+                Files.createSymbolicLink(dir.resolve("tmp").resolve(key.diskName().hex() + "." + i), outside);
             }
             cache.put(key, data);
             assertEquals("untouched", Files.readString(outside));
@@ -164,10 +164,11 @@ class DiskChunkCacheTest {
     }
 
     @Test
-    void keysThatAreNotSha256DigestsStayOffDisk() throws Exception {
+    void keysWithoutADigestStayOffDisk() throws Exception {
+        // A digest is 32 bytes by the time it names a file: "sha256:../../etc/passwd" never gets this far.
+        assertNull(Sha256.parse("sha256:../../etc/passwd"));
         DiskChunkCache cache = bytesOnly(dir, 1 << 20, 1 << 19);
         byte[] data = bytes(10);
-        cache.put(new ChunkKey("sha256:../../etc/passwd", null, 0, 0), data);
         cache.put(new ChunkKey(null, new Object(), 1, 2), data);
         assertEquals(0, cache.entries());
     }
@@ -177,7 +178,7 @@ class DiskChunkCacheTest {
         AtomicLong others = new AtomicLong(50_000); // what other programs keep on a 100 kB file system
         AtomicReference<DiskChunkCache> self = new AtomicReference<>();
         DiskSpace space = () -> new DiskSpace.Usage(100_000, 100_000 - others.get() - cached(self));
-        Set<DiskName> inUse = ConcurrentHashMap.newKeySet();
+        Set<Sha256> inUse = ConcurrentHashMap.newKeySet();
         self.set(new DiskChunkCache(dir, new DiskLimits(1 << 20, 1 << 19, 85, 80), space, inUse::contains));
         DiskChunkCache cache = self.get();
         byte[][] chunks = new byte[30][];
@@ -247,6 +248,6 @@ class DiskChunkCacheTest {
     }
 
     static ChunkKey key(byte[] data) {
-        return new ChunkKey("sha256:" + HexFormat.of().formatHex(DiskChunkCache.sha256(data)), null, 0, 0);
+        return new ChunkKey(Sha256.of(DiskChunkCache.sha256(data)), null, 0, 0);
     }
 }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
+import io.lazysnap.estargz.Sha256;
 import org.junit.jupiter.api.Test;
 
 class MemoryChunksTest {
@@ -45,6 +46,6 @@ class MemoryChunksTest {
     }
 
     private static ChunkKey key(int n) {
-        return new ChunkKey("sha256:" + String.format("%064x", n), null, 0, 0);
+        return new ChunkKey(Sha256.parse("sha256:" + String.format("%064x", n)), null, 0, 0);
     }
 }
