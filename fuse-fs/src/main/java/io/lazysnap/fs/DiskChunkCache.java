@@ -348,7 +348,8 @@ final class DiskChunkCache {
         try (Stream<Path> files = Files.find(chunks, 2, (p, a) -> a.isRegularFile())) {
             for (Path p : (Iterable<Path>) files::iterator) {
                 Sha256 name = Sha256.ofHex(p.getFileName().toString());
-                if (name != null) {
+                // Only a file where the cache looks for it: one elsewhere would count and never be deleted.
+                if (name != null && p.equals(file(chunks, name))) {
                     BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class);
                     found.add(new Found(name, a.size(), a.lastModifiedTime()));
                 }

@@ -50,6 +50,10 @@ class DiskChunkCacheTest {
         byte[] data = bytes(1000);
         ChunkKey key = key(data);
         bytesOnly(dir, 1 << 20, 1 << 19).put(key, data);
+        // Files the cache did not write where it looks for them are not its own: neither counted nor served.
+        String hex = key(bytes(10)).diskName().hex();
+        Files.write(Files.createDirectories(dir.resolve("chunks").resolve("zz")).resolve(hex), new byte[7]);
+        Files.write(dir.resolve("chunks").resolve(hex.toUpperCase(java.util.Locale.ROOT)), new byte[7]);
         DiskChunkCache reopened = bytesOnly(dir, 1 << 20, 1 << 19);
         assertArrayEquals(data, reopened.get(key, data.length));
         assertEquals(1, reopened.entries());

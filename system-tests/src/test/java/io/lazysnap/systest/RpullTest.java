@@ -132,6 +132,9 @@ class RpullTest {
         String content = stack.ctr("content", "ls");
         assertTrue(content.lines().anyMatch(l -> l.split("\\s+")[0].equals(manifestDigest)
                 && l.contains("containerd.io/gc.ref.content.l.1=")), content);
+        // Layers say where they came from, as containerd's own pull labels them.
+        assertTrue(content.lines().filter(l -> l.contains("containerd.io/uncompressed="))
+                .allMatch(l -> l.contains("containerd.io/distribution.source.")), content);
         stack.ctr("image", "rm", "--sync", large);
     }
 

@@ -121,8 +121,7 @@ final class ImagePuller {
     private List<CompletableFuture<Boolean>> storeMetadata(ContentStore content, Reference reference,
                                                            Fetched fetched, Context calls) {
         Manifest manifest = fetched.image().manifest();
-        Map<String, String> source = Map.of("containerd.io/distribution.source." + reference.registry(),
-                reference.repository());
+        Map<String, String> source = source(reference);
         List<CompletableFuture<Boolean>> stores = new ArrayList<>();
         stores.add(inThread("pull-store-config", calls, () -> {
             boolean written = content.write(manifest.config(), new ByteArrayInputStream(fetched.config()),
@@ -137,6 +136,11 @@ final class ImagePuller {
         fetched.image().index().ifPresent(index -> stores.add(inThread("pull-store-index", calls, () -> store(
                 content, index.descriptor(), index.bytes(), merge(source, GcLabels.children(index.manifests()))))));
         return stores;
+    }
+
+    /** Where content came from, labelled as containerd's pull does (its pushes mount blobs across repositories). */
+    private static Map<String, String> source(Reference reference) {
+        return Map.of("containerd.io/distribution.source." + reference.registry(), reference.repository());
     }
 
     private Map<String, String> snapshotLabel(Fetched fetched) {
@@ -228,7 +232,7 @@ final class ImagePuller {
 
     private void unpackLayers(Containerd containerd, ContentStore content, Reference reference, Manifest manifest,
                               List<String> diffIds, List<String> chain, int present) throws IOException {
-        LayerUnpacker unpacker = new LayerUnpacker(containerd, snapshotter, content,
+        LayerUnpacker unpacker = new LayerUnpacker(containerd, snapshotter, content, source(reference),
                 (layer, counter) -> new BlobStream(registry.blobSource(reference, layer), layer.size(),
                         layer.digest(), counter));
         List<Descriptor> layers = manifest.layers();

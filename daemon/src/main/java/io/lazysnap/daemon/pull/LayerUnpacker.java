@@ -63,12 +63,16 @@ final class LayerUnpacker {
     private final Containerd containerd;
     private final String snapshotter;
     private final ContentStore content;
+    private final Map<String, String> blobLabels;
     private final BlobOpener blobs;
 
-    LayerUnpacker(Containerd containerd, String snapshotter, ContentStore content, BlobOpener blobs) {
+    /** @param blobLabels what a layer blob written to the content store is committed with (where it came from) */
+    LayerUnpacker(Containerd containerd, String snapshotter, ContentStore content, Map<String, String> blobLabels,
+                  BlobOpener blobs) {
         this.containerd = containerd;
         this.snapshotter = snapshotter;
         this.content = content;
+        this.blobLabels = blobLabels;
         this.blobs = blobs;
     }
 
@@ -146,7 +150,7 @@ final class LayerUnpacker {
         if (!content.exists(layer.digest())) {
             task.status("fetching", layer.size());
             try (InputStream in = blobs.open(layer, task::advance)) {
-                content.write(layer, in, Map.of());
+                content.write(layer, in, blobLabels);
             }
         }
         task.status("applying");
