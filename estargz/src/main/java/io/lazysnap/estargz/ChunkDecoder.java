@@ -36,10 +36,9 @@ public final class ChunkDecoder {
             }
             return data;
         }
-        byte[] actual = Digests.sha256().digest(data);
-        if (!chunk.sha256().matches(actual)) {
-            throw new DigestMismatchException(what + " hashes to " + Digests.format(actual) + ", TOC says "
-                    + chunk.sha256());
+        Sha256 actual = Sha256.hash(data);
+        if (!actual.equals(chunk.sha256())) {
+            throw new DigestMismatchException(what + " hashes to " + actual + ", TOC says " + chunk.sha256());
         }
         return data;
     }

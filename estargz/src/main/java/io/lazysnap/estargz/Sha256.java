@@ -1,5 +1,6 @@
 package io.lazysnap.estargz;
 
+import java.nio.ByteBuffer;
 import java.util.HexFormat;
 
 /**
@@ -10,6 +11,7 @@ import java.util.HexFormat;
 public final class Sha256 {
 
     private static final String PREFIX = "sha256:";
+    private static final HexFormat HEX = HexFormat.of();
 
     /** The digest's bytes, big-endian: {@code first} holds its first eight, which is also its {@link #prefix}. */
     private final long first;
@@ -39,23 +41,18 @@ public final class Sha256 {
         if (digest.length != 32) {
             throw new IllegalArgumentException("a sha256 digest has 32 bytes, not " + digest.length);
         }
-        return new Sha256(bits(digest, 0), bits(digest, 8), bits(digest, 16), bits(digest, 24));
+        ByteBuffer bytes = ByteBuffer.wrap(digest); // big-endian
+        return new Sha256(bytes.getLong(0), bytes.getLong(8), bytes.getLong(16), bytes.getLong(24));
     }
 
-    /** Whether {@code digest}, a SHA-256 result, is this one. */
-    public boolean matches(byte[] digest) {
-        return digest.length == 32 && bits(digest, 0) == first && bits(digest, 8) == second
-                && bits(digest, 16) == third && bits(digest, 24) == fourth;
+    /** The sha256 of {@code data}. */
+    public static Sha256 hash(byte[] data) {
+        return of(Digests.sha256().digest(data));
     }
 
     /** The 64 hex digits. */
     public String hex() {
-        char[] hex = new char[64];
-        put(hex, 0, first);
-        put(hex, 16, second);
-        put(hex, 32, third);
-        put(hex, 48, fourth);
-        return new String(hex);
+        return HEX.toHexDigits(first) + HEX.toHexDigits(second) + HEX.toHexDigits(third) + HEX.toHexDigits(fourth);
     }
 
     /** The digest's first 64 bits: enough to tell apart the chunks of a node's layers, at 8 bytes each. */
@@ -94,20 +91,5 @@ public final class Sha256 {
                 HexFormat.fromHexDigitsToLong(s, start + 16, start + 32),
                 HexFormat.fromHexDigitsToLong(s, start + 32, start + 48),
                 HexFormat.fromHexDigitsToLong(s, start + 48, start + 64));
-    }
-
-    private static long bits(byte[] b, int at) {
-        long v = 0;
-        for (int i = at; i < at + 8; i++) {
-            v = v << 8 | (b[i] & 0xff);
-        }
-        return v;
-    }
-
-    private static void put(char[] hex, int at, long bits) {
-        for (int i = at + 15; i >= at; i--) {
-            hex[i] = Character.forDigit((int) (bits & 0xf), 16);
-            bits >>>= 4;
-        }
     }
 }

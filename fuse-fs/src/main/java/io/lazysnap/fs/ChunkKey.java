@@ -13,6 +13,8 @@ import java.util.Set;
  * What identifies a chunk's bytes in the caches. A chunk with a digest is content-addressed, so layers that
  * share a chunk share its cache entries; a chunk without one (possible only in an unverified TOC) is known only
  * by its position in its own layer and never leaves the memory cache.
+ *
+ * @param digest the chunk's sha256, which also names its disk cache file; null for a chunk known by position
  */
 record ChunkKey(Sha256 digest, Object layer, long memberOffset, long innerOffset) {
 
@@ -32,7 +34,7 @@ record ChunkKey(Sha256 digest, Object layer, long memberOffset, long innerOffset
         Set<Sha256> names = new HashSet<>();
         for (TocEntry e : toc.entries()) {
             if (e.type() == EntryType.REG) {
-                e.chunks().stream().map(c -> of(c, null).diskName()).filter(Objects::nonNull).forEach(names::add);
+                e.chunks().stream().map(Chunk::sha256).filter(Objects::nonNull).forEach(names::add);
             }
         }
         return names;
@@ -50,10 +52,5 @@ record ChunkKey(Sha256 digest, Object layer, long memberOffset, long innerOffset
     public int hashCode() {
         int h = 31 * Objects.hashCode(digest) + Objects.hashCode(layer);
         return 31 * (31 * h + Long.hashCode(memberOffset)) + Long.hashCode(innerOffset);
-    }
-
-    /** The name of its disk cache file, or null when the key may not be stored on disk. */
-    Sha256 diskName() {
-        return digest;
     }
 }

@@ -13,8 +13,6 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.Iterator;
@@ -86,7 +84,7 @@ final class DiskChunkCache {
 
     /** The chunk's bytes if a file for it exists and hashes to its name; a bad file is deleted. */
     byte[] get(ChunkKey key, long expectedSize) {
-        Sha256 name = key.diskName();
+        Sha256 name = key.digest();
         if (name == null || !contains(name)) {
             return null;
         }
@@ -97,7 +95,7 @@ final class DiskChunkCache {
                 throw new DigestMismatchException(data.length + " bytes, not " + expectedSize);
             }
             if (!isVerified(name)) {
-                if (!name.matches(sha256(data))) {
+                if (!name.equals(Sha256.hash(data))) {
                     throw new DigestMismatchException(data.length + " bytes that do not hash to the name");
                 }
                 markVerified(name);
@@ -120,7 +118,7 @@ final class DiskChunkCache {
      * the chunk out of the heap: its file's pages stay in the kernel's page cache.
      */
     byte[] readVerified(ChunkKey key, long size, long offset, int length) {
-        Sha256 name = key.diskName();
+        Sha256 name = key.digest();
         if (name == null || !isVerified(name)) {
             return null;
         }
@@ -141,7 +139,7 @@ final class DiskChunkCache {
 
     /** Stores a verified chunk unless already present, first evicting down to the low watermarks if needed. */
     void put(ChunkKey key, byte[] data) {
-        Sha256 name = key.diskName();
+        Sha256 name = key.digest();
         if (name == null || contains(name) || data.length > limits.highBytes()) {
             return;
         }
@@ -249,7 +247,7 @@ final class DiskChunkCache {
     }
 
     boolean contains(ChunkKey key) {
-        Sha256 name = key.diskName();
+        Sha256 name = key.digest();
         return name != null && contains(name);
     }
 
@@ -366,13 +364,5 @@ final class DiskChunkCache {
         }
         LOG.info("disk chunk cache {}: {} chunks, {} bytes", chunks.getParent(), found.size(), bytes());
         makeRoom(0);
-    }
-
-    static byte[] sha256(byte[] data) {
-        try {
-            return MessageDigest.getInstance("SHA-256").digest(data);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 }

@@ -26,7 +26,7 @@ public record DiskResidency(long chunks, long bytes, long cachedChunks, long cac
         long cachedChunks = 0;
         long cachedBytes = 0;
         for (FileChunk fc : FileChunk.allOf(toc)) {
-            Sha256 name = ChunkKey.of(fc.chunk(), null).diskName();
+            Sha256 name = fc.chunk().sha256();
             if (name != null && !seen.add(name)) {
                 continue;
             }

@@ -35,7 +35,7 @@ class DiskChunkCacheTest {
         Path outside = Files.writeString(Files.createTempFile("outside", ".txt"), "untouched");
         try {
             for (int i = 1; i <= 3; i++) {
-                Files.createSymbolicLink(dir.resolve("tmp").resolve(key.diskName().hex() + "." + i), outside);
+                Files.createSymbolicLink(dir.resolve("tmp").resolve(key.digest().hex() + "." + i), outside);
             }
             cache.put(key, data);
             assertEquals("untouched", Files.readString(outside));
@@ -51,7 +51,7 @@ class DiskChunkCacheTest {
         ChunkKey key = key(data);
         bytesOnly(dir, 1 << 20, 1 << 19).put(key, data);
         // Files the cache did not write where it looks for them are not its own: neither counted nor served.
-        String hex = key(bytes(10)).diskName().hex();
+        String hex = key(bytes(10)).digest().hex();
         Files.write(Files.createDirectories(dir.resolve("chunks").resolve("zz")).resolve(hex), new byte[7]);
         Files.write(dir.resolve("chunks").resolve(hex.toUpperCase(java.util.Locale.ROOT)), new byte[7]);
         DiskChunkCache reopened = bytesOnly(dir, 1 << 20, 1 << 19);
@@ -191,7 +191,7 @@ class DiskChunkCacheTest {
             cache.put(key(chunks[i]), chunks[i]);
         }
         assertEquals(30_000, cache.bytes(), "80 % used: under the high percent");
-        inUse.add(key(chunks[0]).diskName()); // the least recently used, but being read
+        inUse.add(key(chunks[0]).digest()); // the least recently used, but being read
         others.set(60_000); // someone else writes 10 kB: 90 % used
         byte[] more = bytes(1000);
         cache.put(key(more), more);
@@ -241,7 +241,7 @@ class DiskChunkCacheTest {
     }
 
     private Path file(ChunkKey key) {
-        String hex = key.diskName().hex();
+        String hex = key.digest().hex();
         return dir.resolve("chunks").resolve(hex.substring(0, 2)).resolve(hex);
     }
 
@@ -252,6 +252,6 @@ class DiskChunkCacheTest {
     }
 
     static ChunkKey key(byte[] data) {
-        return new ChunkKey(Sha256.of(DiskChunkCache.sha256(data)), null, 0, 0);
+        return new ChunkKey(Sha256.hash(data), null, 0, 0);
     }
 }

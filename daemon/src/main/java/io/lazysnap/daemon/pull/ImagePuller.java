@@ -123,18 +123,16 @@ final class ImagePuller {
         Manifest manifest = fetched.image().manifest();
         Map<String, String> source = source(reference);
         List<CompletableFuture<Boolean>> stores = new ArrayList<>();
-        stores.add(inThread("pull-store-config", calls, () -> {
-            boolean written = content.write(manifest.config(), new ByteArrayInputStream(fetched.config()),
-                    merge(source, snapshotLabel(fetched)));
-            if (!written) {
-                content.label(manifest.config().digest(), source);
-            }
-            return written;
-        }));
+        stores.add(inThread("pull-store-config", calls, () -> store(content, manifest.config(), fetched.config(),
+                merge(source, snapshotLabel(fetched)), source)));
+        Map<String, String> manifestLabels = merge(source, GcLabels.children(children(manifest)));
         stores.add(inThread("pull-store-manifest", calls, () -> store(content, manifest.descriptor(),
-                manifest.bytes(), merge(source, GcLabels.children(children(manifest))))));
-        fetched.image().index().ifPresent(index -> stores.add(inThread("pull-store-index", calls, () -> store(
-                content, index.descriptor(), index.bytes(), merge(source, GcLabels.children(index.manifests()))))));
+                manifest.bytes(), manifestLabels, manifestLabels)));
+        fetched.image().index().ifPresent(index -> {
+            Map<String, String> indexLabels = merge(source, GcLabels.children(index.manifests()));
+            stores.add(inThread("pull-store-index", calls, () -> store(content, index.descriptor(), index.bytes(),
+                    indexLabels, indexLabels)));
+        });
         return stores;
     }
 
@@ -283,13 +281,16 @@ final class ImagePuller {
         }
     }
 
-    /** Writes a blob with its labels, or labels it if containerd has it already; whether it wrote it. */
-    private static boolean store(ContentStore content, Descriptor blob, byte[] bytes, Map<String, String> labels)
-            throws IOException {
+    /**
+     * Writes a blob with {@code labels}, or, if containerd has it already, adds {@code labelsIfThere} to it; whether
+     * it wrote it.
+     */
+    private static boolean store(ContentStore content, Descriptor blob, byte[] bytes, Map<String, String> labels,
+                                 Map<String, String> labelsIfThere) throws IOException {
         if (content.write(blob, new ByteArrayInputStream(bytes), labels)) {
             return true;
         }
-        content.label(blob.digest(), labels);
+        content.label(blob.digest(), labelsIfThere);
         return false;
     }
 
