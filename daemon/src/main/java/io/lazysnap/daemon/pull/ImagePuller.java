@@ -20,7 +20,6 @@ import io.lazysnap.daemon.progress.Progress;
 import io.lazysnap.daemon.progress.Task;
 import io.lazysnap.daemon.unpack.ChainIds;
 import io.lazysnap.daemon.unpack.ImageConfig;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -30,7 +29,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -66,74 +64,51 @@ final class ImagePuller {
     }
 
     /**
-     * What the registry says about the image (resolved, its layers opened ahead, its config fetched) and how many of
-     * its layers, from the bottom, containerd holds already.
+     * What the registry says about the image (resolved, its layers opened ahead, its config fetched and being
+     * written) and how many of its layers, from the bottom, containerd holds already.
      */
-    private record Fetched(ResolvedImage image, byte[] config, List<String> diffIds, List<String> chain, int present) {
+    private record Fetched(ResolvedImage image, List<String> diffIds, List<String> chain, int present,
+                           CompletableFuture<Boolean> configWritten) {
     }
 
     /** Pulls {@code reference} for {@code platform}; returns the containerd image name it was recorded under. */
     String pull(Reference reference, Platform platform) throws IOException, InterruptedException {
         try (Containerd containerd = Containerd.connect(socket, namespace)) {
-            // The registry's answers and containerd's lease are independent round trips: wait for both at once.
-            CompletableFuture<Fetched> fetching = inThread("pull-resolve", Context.current(),
-                    () -> fetch(containerd, reference, platform));
-            String lease = createLease(containerd);
-            try {
-                Fetched fetched = await(fetching);
-                Manifest manifest = fetched.image().manifest();
-                Containerd leased = containerd.inLease(lease);
-                ContentStore content = new ContentStore(leased);
-                // containerd commits each blob to disk: the config and manifests go in while the layers unpack.
-                Context.CancellableContext storing = Context.current().withCancellation();
-                List<CompletableFuture<Boolean>> stored = storeMetadata(content, reference, fetched, storing);
+            CompletableFuture<String> lease = new CompletableFuture<>();
+            String leaseId = null;
+            try (BlobWrites writes = new BlobWrites(lease.thenApply(id -> new ContentStore(containerd.inLease(id))))) {
+                // The registry's answers and containerd's lease are independent round trips: wait for both at once.
+                CompletableFuture<Fetched> fetching = PullThreads.start("pull-resolve", Context.current(),
+                        () -> fetch(containerd, reference, platform, writes));
                 try {
-                    unpackLayers(leased, content, reference, manifest, fetched.diffIds(), fetched.chain(),
-                            fetched.present());
-                } finally {
-                    awaitAll(stored, storing);
-                    storing.close();
+                    leaseId = createLease(containerd);
+                    lease.complete(leaseId);
+                } catch (IOException | RuntimeException e) {
+                    lease.completeExceptionally(e);
+                    throw e;
                 }
-                boolean configWritten = await(stored.get(0));
-                for (CompletableFuture<Boolean> s : stored.subList(1, stored.size())) {
-                    await(s);
-                }
-                if (!configWritten) {
+                Fetched fetched = PullThreads.await(fetching);
+                Manifest manifest = fetched.image().manifest();
+                Containerd leased = containerd.inLease(leaseId);
+                ContentStore content = new ContentStore(leased);
+                unpackLayers(leased, content, reference, manifest, fetched.diffIds(), fetched.chain(),
+                        fetched.present());
+                writes.awaitAll();
+                if (!PullThreads.await(fetched.configWritten())) {
                     // A config containerd had: named its top snapshot once the layers are there, as containerd does.
-                    content.label(manifest.config().digest(), snapshotLabel(fetched));
+                    content.label(manifest.config().digest(), snapshotLabel(fetched.chain()));
                 }
                 Descriptor target = fetched.image().index().map(Index::descriptor).orElse(manifest.descriptor());
                 String name = reference.toString();
                 record(leased, name, target);
                 return name;
             } finally {
-                deleteLease(containerd, lease);
+                // After the writes' close: nothing writes under the lease once it is deleted.
+                if (leaseId != null) {
+                    deleteLease(containerd, leaseId);
+                }
             }
         }
-    }
-
-    /**
-     * Starts writing the image's config (first), manifest and index (if any) into containerd's content store, each
-     * with its GC labels, side by side, making their containerd calls in {@code calls}; each completes with whether
-     * it wrote its blob (rather than labelled one containerd had). A config written now names its top snapshot at
-     * once: until the snapshot exists the reference leads nowhere, and the lease holds the config.
-     */
-    private List<CompletableFuture<Boolean>> storeMetadata(ContentStore content, Reference reference,
-                                                           Fetched fetched, Context calls) {
-        Manifest manifest = fetched.image().manifest();
-        Map<String, String> source = source(reference);
-        List<CompletableFuture<Boolean>> stores = new ArrayList<>();
-        stores.add(inThread("pull-store-config", calls, () -> store(content, manifest.config(), fetched.config(),
-                merge(source, snapshotLabel(fetched)), source)));
-        Map<String, String> manifestLabels = merge(source, GcLabels.children(children(manifest)));
-        stores.add(inThread("pull-store-manifest", calls, () -> store(content, manifest.descriptor(),
-                manifest.bytes(), manifestLabels, manifestLabels)));
-        fetched.image().index().ifPresent(index -> {
-            Map<String, String> indexLabels = merge(source, GcLabels.children(index.manifests()));
-            stores.add(inThread("pull-store-index", calls, () -> store(content, index.descriptor(), index.bytes(),
-                    indexLabels, indexLabels)));
-        });
-        return stores;
     }
 
     /** Where content came from, labelled as containerd's pull does (its pushes mount blobs across repositories). */
@@ -141,66 +116,35 @@ final class ImagePuller {
         return Map.of("containerd.io/distribution.source." + reference.registry(), reference.repository());
     }
 
-    private Map<String, String> snapshotLabel(Fetched fetched) {
-        return Map.of(GcLabels.snapshotKey(snapshotter), fetched.chain().get(fetched.chain().size() - 1));
-    }
-
-    private interface IoCall<T> {
-        T call() throws IOException;
+    private Map<String, String> snapshotLabel(List<String> chain) {
+        return Map.of(GcLabels.snapshotKey(snapshotter), chain.get(chain.size() - 1));
     }
 
     /**
-     * Runs {@code call} on a thread of its own, its gRPC calls in {@code calls} (a pull's few side tasks; each lasts
-     * a round trip or two).
+     * Resolves the image, starts opening its layers and writing its index and manifest, fetches its config and starts
+     * writing that too. A config written now names its top snapshot at once: until the snapshot exists the reference
+     * leads nowhere, and the lease holds the config.
      */
-    private static <T> CompletableFuture<T> inThread(String name, Context calls, IoCall<T> call) {
-        CompletableFuture<T> result = new CompletableFuture<>();
-        Thread thread = new Thread(calls.wrap(() -> {
-            try {
-                result.complete(call.call());
-            } catch (Throwable e) {
-                result.completeExceptionally(e); // an Error too: whoever waits must not wait forever
-            }
-        }), name);
-        thread.setDaemon(true);
-        thread.start();
-        return result;
-    }
-
-    /**
-     * Waits for every task whatever its outcome, so that nothing writes under the lease once it is deleted. An
-     * interrupt (the client went away) cancels their containerd calls, which then end at once, and is kept.
-     */
-    private static void awaitAll(List<? extends CompletableFuture<?>> tasks, Context.CancellableContext calls) {
-        boolean interrupted = false;
-        for (CompletableFuture<?> task : tasks) {
-            while (true) {
-                try {
-                    task.get();
-                    break;
-                } catch (ExecutionException e) {
-                    break; // reported by whoever awaits its result
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                    calls.cancel(e);
-                }
-            }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    private Fetched fetch(Containerd containerd, Reference reference, Platform platform) throws IOException {
+    private Fetched fetch(Containerd containerd, Reference reference, Platform platform, BlobWrites writes)
+            throws IOException {
         ResolvedImage image = registry.resolve(reference, platform);
         Manifest manifest = image.manifest();
         ahead.open(reference, manifest);
+        Map<String, String> source = source(reference);
+        Map<String, String> manifestLabels = merge(source, GcLabels.children(children(manifest)));
+        writes.start("pull-store-manifest", manifest.descriptor(), manifest.bytes(), manifestLabels, manifestLabels);
+        image.index().ifPresent(index -> {
+            Map<String, String> indexLabels = merge(source, GcLabels.children(index.manifests()));
+            writes.start("pull-store-index", index.descriptor(), index.bytes(), indexLabels, indexLabels);
+        });
         progress.message("resolved " + reference + " to " + image.reference().digest().orElseThrow()
                 + (image.index().isPresent() ? " (manifest " + manifest.descriptor().digest() + " for " + platform + ")"
                 : ""));
         byte[] config = registry.blob(reference, manifest.config());
         List<String> diffIds = diffIds(config, manifest);
         List<String> chain = ChainIds.of(diffIds);
+        CompletableFuture<Boolean> configWritten = writes.start("pull-store-config", manifest.config(), config,
+                merge(source, snapshotLabel(chain)), source);
         List<Descriptor> layers = manifest.layers();
         // Fails here, before any layer line, when containerd does not know the snapshotter.
         int present = PresentLayers.count(layers.size(), i -> LayerUnpacker.exists(containerd, snapshotter,
@@ -208,24 +152,7 @@ final class ImagePuller {
         // The missing layers start downloading now, while the pull's own thread may still be creating the lease.
         ahead.unpack(reference, manifest, layers.subList(present, layers.size()).stream().map(Descriptor::digest)
                 .toList());
-        return new Fetched(image, config, diffIds, chain, present);
-    }
-
-    private static <T> T await(CompletableFuture<T> task) throws IOException, InterruptedException {
-        try {
-            return task.get();
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof IOException io) {
-                throw io;
-            }
-            if (e.getCause() instanceof RuntimeException r) {
-                throw r;
-            }
-            if (e.getCause() instanceof Error err) {
-                throw err;
-            }
-            throw new IOException(e.getCause());
-        }
+        return new Fetched(image, diffIds, chain, present, configWritten);
     }
 
     private void unpackLayers(Containerd containerd, ContentStore content, Reference reference, Manifest manifest,
@@ -279,19 +206,6 @@ final class ImagePuller {
                 throw ContainerdErrors.of("updating image " + name, u, containerd.socket);
             }
         }
-    }
-
-    /**
-     * Writes a blob with {@code labels}, or, if containerd has it already, adds {@code labelsIfThere} to it; whether
-     * it wrote it.
-     */
-    private static boolean store(ContentStore content, Descriptor blob, byte[] bytes, Map<String, String> labels,
-                                 Map<String, String> labelsIfThere) throws IOException {
-        if (content.write(blob, new ByteArrayInputStream(bytes), labels)) {
-            return true;
-        }
-        content.label(blob.digest(), labelsIfThere);
-        return false;
     }
 
     private static String createLease(Containerd containerd) throws IOException {
