@@ -114,9 +114,9 @@ public final class ChunkCache {
         return disk == null ? null : disk.get(key, size);
     }
 
-    /** Part of a chunk from a disk file this process wrote or verified, or null. */
-    byte[] diskRead(ChunkKey key, long size, long offset, int length) {
-        return disk == null ? null : disk.readVerified(key, size, offset, length);
+    /** Puts part of a chunk from a disk file this process wrote or verified into {@code sink}; false if none. */
+    boolean diskRead(ChunkKey key, long size, long offset, int length, FileReader.Sink sink, int at) {
+        return disk != null && disk.readVerified(key, size, offset, length, sink, at);
     }
 
     void diskPut(ChunkKey key, byte[] data) {

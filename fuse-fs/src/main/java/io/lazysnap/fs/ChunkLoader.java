@@ -79,10 +79,8 @@ final class ChunkLoader {
         ChunkKey key = key(fc.chunk());
         byte[] data = cache.memoryGet(key);
         if (data == null) {
-            byte[] part = cache.diskRead(key, fc.chunk().size(), offset, length);
-            if (part != null) {
+            if (cache.diskRead(key, fc.chunk().size(), offset, length, sink, at)) {
                 counters.diskHits.increment();
-                sink.put(at, part, 0, length);
                 return;
             }
             data = load(fc, Purpose.FOREGROUND);

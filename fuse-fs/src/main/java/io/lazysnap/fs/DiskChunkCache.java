@@ -3,7 +3,6 @@ package io.lazysnap.fs;
 import io.lazysnap.estargz.DigestMismatchException;
 import io.lazysnap.estargz.Sha256;
 import java.io.IOException;
-import java.io.RandomAccessFile;
 import java.io.UncheckedIOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -113,28 +112,16 @@ final class DiskChunkCache {
     }
 
     /**
-     * {@code length} bytes from {@code offset} of a chunk whose file this process wrote or has verified, or null:
-     * no file, or one not verified yet ({@link #get} hashes it whole first). Reading only the part asked for keeps
-     * the chunk out of the heap: its file's pages stay in the kernel's page cache.
+     * Puts {@code length} bytes from {@code offset} of a chunk whose file this process wrote or has verified into
+     * {@code sink} at {@code at}; false if there is no such file, or it was not verified yet ({@link #get} hashes it
+     * whole first). Reading only the part asked for keeps the chunk out of the heap: its file's pages stay in the
+     * kernel's page cache.
      */
-    byte[] readVerified(ChunkKey key, long size, long offset, int length) {
+    boolean readVerified(ChunkKey key, long size, long offset, int length, FileReader.Sink sink, int at) {
         Sha256 name = key.digest();
-        if (name == null || !isVerified(name)) {
-            return null;
-        }
         // Without the chunk's claim, so it touches neither the file nor the index: the file may be evicted and
         // written again meanwhile. Whatever fails here is left to get, which runs under the claim.
-        try (RandomAccessFile in = new RandomAccessFile(path(name).toFile(), "r")) {
-            if (in.length() != size) {
-                return null;
-            }
-            byte[] part = new byte[length];
-            in.seek(offset);
-            in.readFully(part);
-            return part;
-        } catch (IOException e) {
-            return null;
-        }
+        return name != null && isVerified(name) && sink.putFile(at, path(name), size, offset, length);
     }
 
     /** Stores a verified chunk unless already present, first evicting down to the low watermarks if needed. */

@@ -2,6 +2,9 @@ package io.lazysnap.fs;
 
 import io.lazysnap.estargz.Chunk;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
@@ -18,6 +21,29 @@ final class FileReader {
     /** Where bytes of a read go: {@code length} bytes of {@code src} from {@code srcOffset} to {@code offset}. */
     interface Sink {
         void put(int offset, byte[] src, int srcOffset, int length);
+
+        /**
+         * Puts {@code length} bytes from {@code position} of {@code file} at {@code offset}, if the file is
+         * {@code fileSize} bytes long; false if it is not, or is gone. This one reads them through the heap; a sink
+         * with memory of its own reads them straight into it.
+         */
+        default boolean putFile(int offset, Path file, long fileSize, long position, int length) {
+            try (FileChannel in = FileChannel.open(file)) {
+                if (in.size() != fileSize) {
+                    return false;
+                }
+                ByteBuffer part = ByteBuffer.allocate(length);
+                while (part.hasRemaining()) {
+                    if (in.read(part, position + part.position()) < 0) {
+                        return false;
+                    }
+                }
+                put(offset, part.array(), 0, length);
+                return true;
+            } catch (IOException e) {
+                return false;
+            }
+        }
     }
 
     /** The read-ahead state of one open file. */

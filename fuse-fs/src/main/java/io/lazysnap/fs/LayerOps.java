@@ -2,6 +2,7 @@ package io.lazysnap.fs;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
@@ -46,6 +47,19 @@ final class LayerOps {
     private final AtomicLong handles = new AtomicLong(ThreadLocalRandom.current().nextLong(1L << 40, 1L << 62));
 
     private record OpenFile(Inode inode, FileReader.Cursor cursor) {
+    }
+
+    /** A read's reply body: file parts from the disk cache go into it straight from the kernel. */
+    private record Reply(Pointer out) implements FileReader.Sink {
+        @Override
+        public void put(int offset, byte[] src, int srcOffset, int length) {
+            out.put(BODY + offset, src, srcOffset, length);
+        }
+
+        @Override
+        public boolean putFile(int offset, Path file, long fileSize, long position, int length) {
+            return Syscalls.readFile(file, fileSize, position, out.slice(BODY + offset), length);
+        }
     }
 
     LayerOps(LayerTree tree, FileReader reader, LayerCounters counters, OperationTimer timer,
@@ -140,8 +154,7 @@ final class LayerOps {
             }
         }
         try {
-            return reader.read(file.inode(), file.cursor(), offset, size,
-                    (at, src, srcOffset, length) -> out.put(BODY + at, src, srcOffset, length));
+            return reader.read(file.inode(), file.cursor(), offset, size, new Reply(out));
         } catch (IOException | RuntimeException e) {
             counters.readErrors.increment();
             if (e instanceof RuntimeException) {

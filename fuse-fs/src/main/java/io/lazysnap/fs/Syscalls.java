@@ -2,6 +2,7 @@ package io.lazysnap.fs;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.Arrays;
 import jnr.ffi.LibraryLoader;
 import jnr.ffi.Pointer;
@@ -16,6 +17,7 @@ import jnr.ffi.annotations.Out;
  */
 final class Syscalls {
 
+    static final int O_RDONLY = 0;
     static final int O_RDWR = 02;
     static final int O_NONBLOCK = 04000;
     static final int O_CLOEXEC = 02000000;
@@ -42,6 +44,7 @@ final class Syscalls {
     static final int SIGKILL = 9;
     static final int F_SETFD = 2;
     static final int FD_CLOEXEC = 1;
+    static final int SEEK_END = 2;
     private static final long SYS_PIDFD_OPEN = 434;
     private static final long SYS_PIDFD_GETFD = 438;
 
@@ -54,6 +57,10 @@ final class Syscalls {
         long read(int fd, Pointer buf, long count);
 
         long write(int fd, Pointer buf, long count);
+
+        long pread(int fd, Pointer buf, long count, long offset);
+
+        long lseek(int fd, long offset, int whence);
 
         int ioctl(int fd, long request, @In int[] arg);
 
@@ -156,6 +163,33 @@ final class Syscalls {
             case 38 -> "ENOSYS (not supported by this kernel)";
             default -> "errno " + errno;
         };
+    }
+
+    /**
+     * Reads {@code length} bytes from {@code position} of the file at {@code path} into {@code to}, with no copy
+     * through the heap; false if the file is not there, is not {@code size} bytes long, or ends early.
+     */
+    static boolean readFile(Path path, long size, long position, Pointer to, int length) {
+        int fd = C.open(cString(path.toString()), O_RDONLY | O_CLOEXEC);
+        if (fd < 0) {
+            return false;
+        }
+        try {
+            if (C.lseek(fd, 0, SEEK_END) != size) {
+                return false;
+            }
+            int done = 0;
+            while (done < length) {
+                long n = C.pread(fd, to.slice(done), length - done, position + done);
+                if (n <= 0 && !(n < 0 && errno() == EINTR)) {
+                    return false;
+                }
+                done += (int) Math.max(0, n);
+            }
+            return true;
+        } finally {
+            C.close(fd);
+        }
     }
 
     static void closeQuietly(int fd) {
