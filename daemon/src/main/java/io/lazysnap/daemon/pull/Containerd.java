@@ -6,10 +6,15 @@ import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.stub.MetadataUtils;
 import io.lazysnap.proto.content.v1.ContentGrpc;
+import io.lazysnap.proto.content.v1.ContentOuterClass;
 import io.lazysnap.proto.diff.v1.DiffGrpc;
+import io.lazysnap.proto.diff.v1.DiffOuterClass;
 import io.lazysnap.proto.images.v1.ImagesGrpc;
+import io.lazysnap.proto.images.v1.ImagesOuterClass;
 import io.lazysnap.proto.leases.v1.LeasesGrpc;
+import io.lazysnap.proto.leases.v1.LeasesOuterClass;
 import io.lazysnap.proto.snapshots.v1.SnapshotsGrpc;
+import io.lazysnap.proto.snapshots.v1.SnapshotsOuterClass;
 import io.lazysnap.proto.SocketChannels;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -39,6 +44,19 @@ final class Containerd implements AutoCloseable {
     }
 
     /** @throws IOException naming the socket when there is none */
+    /**
+     * Builds the descriptors of the containerd APIs a pull speaks. Protobuf builds a file's descriptors when a message
+     * with a map (labels) is first made, which would be on the first pull's path, in the interpreter: a few tens of
+     * milliseconds of a core while that pull's containers wait.
+     */
+    static void loadDescriptors() {
+        LeasesOuterClass.getDescriptor();
+        ContentOuterClass.getDescriptor();
+        ImagesOuterClass.getDescriptor();
+        SnapshotsOuterClass.getDescriptor();
+        DiffOuterClass.getDescriptor();
+    }
+
     static Containerd connect(Path socket, String namespace) throws IOException {
         if (!Files.exists(socket)) {
             throw new IOException("containerd socket " + socket + " does not exist: is containerd running?"

@@ -39,6 +39,11 @@ public final class PullService implements ControlServer.PullHandler {
         this.downloads = downloads;
     }
 
+    /** Loads, before the first pull, what the first pull would otherwise load on its containers' start-up path. */
+    public void warmUp() {
+        Containerd.loadDescriptors();
+    }
+
     @Override
     public String pull(PullRequest request, Progress progress) throws IOException, InterruptedException {
         Reference reference;
