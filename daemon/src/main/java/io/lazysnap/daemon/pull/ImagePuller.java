@@ -121,14 +121,18 @@ final class ImagePuller {
     }
 
     /**
-     * Resolves the image, starts opening its layers and writing its index and manifest, fetches its config and starts
-     * writing that too. A config written now names its top snapshot at once: until the snapshot exists the reference
+     * Resolves the image, starts fetching its config, opening its layers and writing its index and manifest, then
+     * starts writing the config too. A config written now names its top snapshot at once: until the snapshot exists the reference
      * leads nowhere, and the lease holds the config.
      */
     private Fetched fetch(Containerd containerd, Reference reference, Platform platform, BlobWrites writes)
-            throws IOException {
+            throws IOException, InterruptedException {
         ResolvedImage image = registry.resolve(reference, platform);
         Manifest manifest = image.manifest();
+        // Asked for before the layers' TOCs, which would otherwise take the free connection and the registry's
+        // attention first: every layer's Prepare waits for the chain IDs its diff IDs give.
+        CompletableFuture<byte[]> configFetch = PullThreads.start("pull-config", Context.current(),
+                () -> registry.blob(reference, manifest.config()));
         ahead.open(reference, manifest);
         Map<String, String> source = source(reference);
         Map<String, String> manifestLabels = merge(source, GcLabels.children(children(manifest)));
@@ -140,7 +144,7 @@ final class ImagePuller {
         progress.message("resolved " + reference + " to " + image.reference().digest().orElseThrow()
                 + (image.index().isPresent() ? " (manifest " + manifest.descriptor().digest() + " for " + platform + ")"
                 : ""));
-        byte[] config = registry.blob(reference, manifest.config());
+        byte[] config = PullThreads.await(configFetch);
         List<String> diffIds = diffIds(config, manifest);
         List<String> chain = ChainIds.of(diffIds);
         CompletableFuture<Boolean> configWritten = writes.start("pull-store-config", manifest.config(), config,
