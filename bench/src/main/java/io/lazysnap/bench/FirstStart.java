@@ -18,7 +18,7 @@ final class FirstStart {
 
     private static final Logger LOG = LoggerFactory.getLogger(FirstStart.class);
     /** LAZYSNAP_BENCH_DEBUG=1: when each step ended, to read against the daemons' logs. */
-    private static final boolean TIMELINE = "1".equals(System.getenv("LAZYSNAP_BENCH_DEBUG"));
+    static final boolean TIMELINE = "1".equals(System.getenv("LAZYSNAP_BENCH_DEBUG"));
     private static final Duration TIMEOUT = Duration.ofMinutes(10);
 
     private FirstStart() {
@@ -34,7 +34,7 @@ final class FirstStart {
     /** Pulls and runs {@code ref} on {@code node}; returns once the container printed its first line. */
     static Started run(Node node, PullMode mode, String ref, CriPod pod) throws Exception {
         if (TIMELINE) {
-            LOG.info("pull of {} requested", ref);
+            LOG.info("pull of {} requested (snapshotter CPU so far {} ms)", ref, node.snapshotterCpuMillis());
         }
         if (mode.cri()) {
             node.cri().pull(ref, TIMEOUT);
@@ -52,7 +52,7 @@ final class FirstStart {
         }
         Processes.run(TIMEOUT, pullCommand(node, mode, ref));
         if (TIMELINE) {
-            LOG.info("pulled {}", ref);
+            LOG.info("pulled {} (snapshotter CPU so far {} ms)", ref, node.snapshotterCpuMillis());
         }
         return runContainer(node, mode, ref);
     }
@@ -78,7 +78,7 @@ final class FirstStart {
         BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
         String first = out.readLine();
         if (TIMELINE) {
-            LOG.info("first line of {}", ref);
+            LOG.info("first line of {} (snapshotter CPU so far {} ms)", ref, node.snapshotterCpuMillis());
         }
         return new Started() {
             public String firstLine() {

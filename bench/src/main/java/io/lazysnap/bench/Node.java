@@ -22,6 +22,8 @@ final class Node implements AutoCloseable {
 
     static final String NAMESPACE = "bench";
     private static final Logger LOG = LoggerFactory.getLogger(Node.class);
+    /** USER_HZ, the unit of /proc's CPU times: 100 on every Linux architecture the bench runs on. */
+    private static final long CLOCK_TICKS = 100;
 
     final Path dir;
     final PullMode.Daemon daemon;
@@ -90,7 +92,8 @@ final class Node implements AutoCloseable {
 
     private void startContainerd(String registry, String sandboxImage) throws Exception {
         containerd = Containerd.under(dir).snapshotter(daemon.pluginName, snapshotterSocket)
-                .cri(daemon.pluginName, sandboxImage).plainHttpRegistry(registry).start();
+                .cri(daemon.pluginName, sandboxImage).plainHttpRegistry(registry)
+                .debug(FirstStart.TIMELINE).start();
     }
 
     Path containerdSocket() {
@@ -128,6 +131,29 @@ final class Node implements AutoCloseable {
             }
         }
         return sum;
+    }
+
+    /**
+     * CPU time the snapshotter daemon's process tree has used so far, in ms, for the debug timeline: on a small
+     * node, a daemon busy during a pull slows containerd and the registry too.
+     */
+    long snapshotterCpuMillis() {
+        long ticks = cpuTicks(snapshotter.toHandle());
+        for (ProcessHandle child : snapshotter.descendants().toList()) {
+            ticks += cpuTicks(child);
+        }
+        return ticks * 1000 / CLOCK_TICKS;
+    }
+
+    private static long cpuTicks(ProcessHandle process) {
+        try {
+            String stat = Files.readString(Path.of("/proc/" + process.pid() + "/stat"));
+            // Fields after the command name, which may hold spaces: utime and stime are the 12th and 13th.
+            String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+        } catch (IOException | RuntimeException gone) {
+            return 0;
+        }
     }
 
     private static long peakRss(long pid) throws IOException {

@@ -37,6 +37,7 @@ public final class Containerd implements AutoCloseable {
         private String criSnapshotter;
         private String sandboxImage;
         private String registry;
+        private boolean debug;
 
         private Builder(Path dir) {
             this.dir = dir;
@@ -52,6 +53,12 @@ public final class Containerd implements AutoCloseable {
         public Builder cri(String snapshotter, String sandboxImage) {
             this.criSnapshotter = snapshotter;
             this.sandboxImage = sandboxImage;
+            return this;
+        }
+
+        /** Logs at debug level: every content write, snapshot call and image change, with its time. */
+        public Builder debug(boolean debug) {
+            this.debug = debug;
             return this;
         }
 
@@ -73,6 +80,12 @@ public final class Containerd implements AutoCloseable {
                       address = "%s"
                     """.formatted(dir.resolve("containerd-root"), dir.resolve("containerd-state"), socket,
                     dir.resolve("run/containerd.ttrpc.sock")));
+            if (debug) {
+                config.append("""
+                        [debug]
+                          level = "debug"
+                        """);
+            }
             snapshotters.forEach((name, address) -> config.append("""
                     [proxy_plugins.%s]
                       type = "snapshot"
