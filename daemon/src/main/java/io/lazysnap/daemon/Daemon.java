@@ -307,20 +307,20 @@ public final class Daemon implements AutoCloseable {
             closeAll(resources);
             throw e;
         }
-        // Once the mounts a previous daemon left are served again (opening the snapshotter took them over), so that
-        // their readers do not wait for it.
-        warmUp.run();
         SocketServer server = null;
         try {
+            // Once the mounts a previous daemon left are served again (opening the snapshotter took them over), so
+            // that their readers do not wait for it.
+            warmUp.run();
             SnapshotsService service = new SnapshotsService(snapshotter);
             Path address = Path.of(config.address());
             server = SocketServer.start(address, () -> ServerInterceptors.intercept(service, metrics.grpcCalls()));
             SocketSelfCheck.run(address);
             Optional<ControlServer> control = pulls.isEmpty() ? Optional.empty()
                     : Optional.of(ControlServer.start(ControlSocket.of(address), pulls.get()));
-            // The start-up's warm-up left the young generation nearly full: collected now, before anything waits on
-            // the daemon, the first pull does not stop halfway for a collection (10-16 ms of the bench's 1 Gbit/s
-            // pulls, each of which had one).
+            // The start-up's warm-up and self-checks left the young generation nearly full: collected now, once,
+            // before the daemon says it is ready, the first pull does not stop halfway for a collection (10-16 ms of
+            // each of the bench's 1 Gbit/s pulls). A call that comes in meanwhile waits for this one pause (~30 ms).
             System.gc();
             log.info("lazysnap ready: root={} address={}", config.root(), config.address());
             return new Daemon(snapshotter, server, control, endpoint, resources);

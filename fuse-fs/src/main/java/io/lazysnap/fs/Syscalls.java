@@ -170,6 +170,9 @@ final class Syscalls {
      * through the heap; false if the file is not there, is not {@code size} bytes long, or ends early.
      */
     static boolean readFile(Path path, long size, long position, Pointer to, int length) {
+        if (length > to.size()) {
+            throw new IllegalArgumentException(length + " bytes do not fit in " + to.size());
+        }
         int fd = C.open(cString(path.toString()), O_RDONLY | O_CLOEXEC);
         if (fd < 0) {
             return false;

@@ -2,6 +2,7 @@ package io.lazysnap.fs;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
@@ -32,6 +33,17 @@ class SyscallsTest {
         byte[] before = new byte[16];
         reply.get(0, before, 0, 16);
         assertArrayEquals(new byte[16], before, "nothing is written before the place given");
+        byte[] after = new byte[200_000 - 16 - 131_072];
+        reply.get(16 + 131_072, after, 0, after.length);
+        assertArrayEquals(new byte[after.length], after, "nor after the length asked for");
+    }
+
+    @Test
+    void aLengthBeyondTheMemoryIsRefusedBeforeAnythingIsRead() throws Exception {
+        Path file = Files.write(dir.resolve("chunk"), new byte[8192]);
+        Pointer reply = Syscalls.allocate(4096);
+
+        assertThrows(IllegalArgumentException.class, () -> Syscalls.readFile(file, 8192, 0, reply.slice(16), 4096));
     }
 
     @Test

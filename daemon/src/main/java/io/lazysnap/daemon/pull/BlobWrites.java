@@ -56,11 +56,16 @@ final class BlobWrites implements AutoCloseable {
         }
     }
 
-    /** Lets no more writes start and waits for those started, cancelling them if interrupted; failures are dropped. */
+    /**
+     * Lets no more writes start, cancels those still running (the pull failed, or they are all done already) and
+     * waits for them to end; failures are dropped.
+     */
     @Override
     public void close() {
-        PullThreads.awaitAll(stop(), calls);
-        calls.close();
+        List<CompletableFuture<Boolean>> writes = stop();
+        content.completeExceptionally(new IOException("the pull ended before its lease was created"));
+        calls.cancel(null);
+        PullThreads.awaitAll(writes, calls);
     }
 
     private synchronized List<CompletableFuture<Boolean>> stop() {

@@ -43,7 +43,6 @@ final class Containerd implements AutoCloseable {
         this.calls = calls;
     }
 
-    /** @throws IOException naming the socket when there is none */
     /**
      * Builds the descriptors of the containerd APIs a pull speaks. Protobuf builds a file's descriptors when a message
      * with a map (labels) is first made, which would be on the first pull's path, in the interpreter: a few tens of
@@ -57,6 +56,7 @@ final class Containerd implements AutoCloseable {
         DiffOuterClass.getDescriptor();
     }
 
+    /** @throws IOException naming the socket when there is none */
     static Containerd connect(Path socket, String namespace) throws IOException {
         if (!Files.exists(socket)) {
             throw new IOException("containerd socket " + socket + " does not exist: is containerd running?"

@@ -83,8 +83,8 @@ final class ImagePuller {
                 try {
                     leaseId = createLease(containerd);
                     lease.complete(leaseId);
-                } catch (IOException | RuntimeException e) {
-                    lease.completeExceptionally(e);
+                } catch (IOException | RuntimeException | Error e) {
+                    lease.completeExceptionally(e); // the writes waiting for it end with it
                     throw e;
                 }
                 Fetched fetched = PullThreads.await(fetching);
@@ -122,8 +122,8 @@ final class ImagePuller {
 
     /**
      * Resolves the image, starts fetching its config, opening its layers and writing its index and manifest, then
-     * starts writing the config too. A config written now names its top snapshot at once: until the snapshot exists the reference
-     * leads nowhere, and the lease holds the config.
+     * starts writing the config too. A config written now names its top snapshot at once: until the snapshot exists
+     * the reference leads nowhere, and the lease holds the config.
      */
     private Fetched fetch(Containerd containerd, Reference reference, Platform platform, BlobWrites writes)
             throws IOException, InterruptedException {

@@ -42,9 +42,6 @@ final class PullThreads {
             if (e.getCause() instanceof IOException io) {
                 throw io;
             }
-            if (e.getCause() instanceof InterruptedException interrupted) {
-                throw interrupted;
-            }
             if (e.getCause() instanceof RuntimeException r) {
                 throw r;
             }
