@@ -12,11 +12,6 @@ package io.lazysnap.estargz;
  */
 public record Chunk(long fileOffset, long size, long memberOffset, long memberEnd, long innerOffset, Sha256 sha256) {
 
-    /** {@code sha256:<hex>} of the uncompressed chunk, or null when the TOC records none. */
-    public String digest() {
-        return sha256 == null ? null : sha256.toString();
-    }
-
     /** The compressed bytes that must be fetched to decode this chunk. */
     public ByteRange memberRange() {
         return new ByteRange(memberOffset, memberEnd - memberOffset);

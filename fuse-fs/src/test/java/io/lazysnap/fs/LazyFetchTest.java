@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.lazysnap.estargz.RecordingBlob;
 import io.lazysnap.estargz.ByteRange;
 import io.lazysnap.estargz.EstargzLayer;
+import io.lazysnap.estargz.Sha256;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -96,8 +97,8 @@ class LazyFetchTest {
         ExpectedTree expected = ExpectedTree.of(source.tar());
         RecordingBlob memory = new RecordingBlob(blob.bytes());
         ChunkCache cache = diskCache(tmp.resolve("cache"));
-        Set<String> digests = FileChunk.allOf(EstargzLayer.open(memory).toc()).stream()
-                .map(fc -> fc.chunk().digest()).collect(Collectors.toSet());
+        Set<Sha256> digests = FileChunk.allOf(EstargzLayer.open(memory).toc()).stream()
+                .map(fc -> fc.chunk().sha256()).collect(Collectors.toSet());
         try (TestMounts mounts = new TestMounts(tmp.resolve("mounts"))) {
             MountedLayer m = mounts.mount(memory, blob.annotations(), LayerFsOptions.builder(cache)
                     .backgroundFetchBytesPerSecond(0).backgroundFetchSilence(Duration.ZERO).build());

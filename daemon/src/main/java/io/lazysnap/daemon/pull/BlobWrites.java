@@ -65,7 +65,7 @@ final class BlobWrites implements AutoCloseable {
         List<CompletableFuture<Boolean>> writes = stop();
         content.completeExceptionally(new IOException("the pull ended before its lease was created"));
         calls.cancel(null);
-        PullThreads.awaitAll(writes, calls);
+        PullThreads.awaitAll(writes);
     }
 
     private synchronized List<CompletableFuture<Boolean>> stop() {

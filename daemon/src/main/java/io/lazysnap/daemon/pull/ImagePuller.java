@@ -80,13 +80,9 @@ final class ImagePuller {
                 // The registry's answers and containerd's lease are independent round trips: wait for both at once.
                 CompletableFuture<Fetched> fetching = PullThreads.start("pull-resolve", Context.current(),
                         () -> fetch(containerd, reference, platform, writes));
-                try {
-                    leaseId = createLease(containerd);
-                    lease.complete(leaseId);
-                } catch (IOException | RuntimeException | Error e) {
-                    lease.completeExceptionally(e); // the writes waiting for it end with it
-                    throw e;
-                }
+                // Should this fail, closing the writes ends those waiting for the lease.
+                leaseId = createLease(containerd);
+                lease.complete(leaseId);
                 Fetched fetched = PullThreads.await(fetching);
                 Manifest manifest = fetched.image().manifest();
                 Containerd leased = containerd.inLease(leaseId);

@@ -52,11 +52,8 @@ final class PullThreads {
         }
     }
 
-    /**
-     * Waits until every task has ended, whatever its outcome; an interrupt cancels {@code calls}, so that the tasks
-     * end soon, and is kept for the caller.
-     */
-    static void awaitAll(List<? extends CompletableFuture<?>> tasks, Context.CancellableContext calls) {
+    /** Waits until every task has ended, whatever its outcome; an interrupt is kept for the caller. */
+    static void awaitAll(List<? extends CompletableFuture<?>> tasks) {
         boolean interrupted = false;
         for (CompletableFuture<?> task : tasks) {
             while (true) {
@@ -67,7 +64,6 @@ final class PullThreads {
                     break; // reported by whoever awaits its result
                 } catch (InterruptedException e) {
                     interrupted = true;
-                    calls.cancel(e);
                 }
             }
         }
