@@ -9,7 +9,9 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -17,8 +19,13 @@ import org.slf4j.LoggerFactory;
 final class FirstStart {
 
     private static final Logger LOG = LoggerFactory.getLogger(FirstStart.class);
-    /** LAZYSNAP_BENCH_DEBUG=1: when each step ended, to read against the daemons' logs. */
-    static final boolean TIMELINE = "1".equals(System.getenv("LAZYSNAP_BENCH_DEBUG"));
+    /**
+     * LAZYSNAP_BENCH_DEBUG=1: when each step ended and the snapshotter's CPU, to read against the daemons' logs (which
+     * it turns to debug level); {@code timeline}: the same with the daemons at their usual level, whose debug logging
+     * would add to their CPU.
+     */
+    static final boolean TIMELINE = List.of("1", "timeline").contains(System.getenv("LAZYSNAP_BENCH_DEBUG"));
+    static final boolean DAEMONS_DEBUG = "1".equals(System.getenv("LAZYSNAP_BENCH_DEBUG"));
     private static final Duration TIMEOUT = Duration.ofMinutes(10);
 
     private FirstStart() {
@@ -33,9 +40,31 @@ final class FirstStart {
 
     /** Pulls and runs {@code ref} on {@code node}; returns once the container printed its first line. */
     static Started run(Node node, PullMode mode, String ref, CriPod pod) throws Exception {
+        Map<String, Long> threadsAtRequest = TIMELINE ? node.snapshotterThreadNanos() : Map.of();
         if (TIMELINE) {
             LOG.info("pull of {} requested (snapshotter CPU so far {} ms)", ref, node.snapshotterCpuMillis());
         }
+        try {
+            return runTimed(node, mode, ref, pod);
+        } finally {
+            if (TIMELINE) {
+                LOG.info("snapshotter CPU by thread from the request to the first line: {}",
+                        cpuSince(threadsAtRequest, node.snapshotterThreadNanos()));
+            }
+        }
+    }
+
+    /** The threads that used at least a millisecond, busiest first, as {@code name=ms}. */
+    private static String cpuSince(Map<String, Long> before, Map<String, Long> after) {
+        return after.entrySet().stream()
+                .map(e -> Map.entry(e.getKey(), (e.getValue() - before.getOrDefault(e.getKey(), 0L)) / 1_000_000))
+                .filter(e -> e.getValue() > 0)
+                .sorted(Map.Entry.<String, Long>comparingByValue().reversed())
+                .map(e -> e.getKey() + "=" + e.getValue())
+                .collect(Collectors.joining(", "));
+    }
+
+    private static Started runTimed(Node node, PullMode mode, String ref, CriPod pod) throws Exception {
         if (mode.cri()) {
             node.cri().pull(ref, TIMEOUT);
             pod.start(ref, List.of());

@@ -5,11 +5,14 @@ import io.lazysnap.testkit.Cleanup;
 import io.lazysnap.testkit.CriClient;
 import io.lazysnap.testkit.Containerd;
 import java.io.IOException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -72,7 +75,7 @@ final class Node implements AutoCloseable {
                 """.formatted(registry));
         Path log = dir.resolve("lazysnap.log");
         // LAZYSNAP_BENCH_DEBUG=1: the daemon logs every registry request and snapshot call, with timings.
-        String level = "1".equals(System.getenv("LAZYSNAP_BENCH_DEBUG")) ? "debug" : "info";
+        String level = FirstStart.DAEMONS_DEBUG ? "debug" : "info";
         snapshotter = Processes.start(log, Lazysnap.command("serve", "--root", dir.resolve("lazysnap").toString(),
                 "--address", snapshotterSocket.toString(), "--config", config.toString(), "--log-level", level));
         Processes.awaitReady("lazysnap", Duration.ofSeconds(60), snapshotter, log,
@@ -93,7 +96,7 @@ final class Node implements AutoCloseable {
     private void startContainerd(String registry, String sandboxImage) throws Exception {
         containerd = Containerd.under(dir).snapshotter(daemon.pluginName, snapshotterSocket)
                 .cri(daemon.pluginName, sandboxImage).plainHttpRegistry(registry)
-                .debug(FirstStart.TIMELINE).start();
+                .debug(FirstStart.DAEMONS_DEBUG).start();
     }
 
     Path containerdSocket() {
@@ -143,6 +146,28 @@ final class Node implements AutoCloseable {
             ticks += cpuTicks(child);
         }
         return ticks * 1000 / CLOCK_TICKS;
+    }
+
+    /**
+     * CPU time of each of the snapshotter's threads so far, in nanoseconds ({@code schedstat}), by thread name with
+     * its digits dropped, so that a pool's threads add up under one name.
+     */
+    Map<String, Long> snapshotterThreadNanos() {
+        Map<String, Long> byName = new TreeMap<>();
+        List<ProcessHandle> tree = new ArrayList<>(snapshotter.descendants().toList());
+        tree.add(snapshotter.toHandle());
+        for (ProcessHandle process : tree) {
+            try (DirectoryStream<Path> tasks = Files.newDirectoryStream(Path.of("/proc/" + process.pid() + "/task"))) {
+                for (Path task : tasks) {
+                    String name = Files.readString(task.resolve("comm")).strip().replaceAll("(?<=[-.])[0-9]+", "#");
+                    long nanos = Long.parseLong(Files.readString(task.resolve("schedstat")).split(" ")[0]);
+                    byName.merge(name, nanos, Long::sum);
+                }
+            } catch (IOException | RuntimeException gone) {
+                // A thread or process that ended between the listing and the read: its time is left out.
+            }
+        }
+        return byName;
     }
 
     private static long cpuTicks(ProcessHandle process) {
