@@ -24,8 +24,8 @@ final class FirstStart {
      * it turns to debug level); {@code timeline}: the same with the daemons at their usual level, whose debug logging
      * would add to their CPU.
      */
-    static final boolean TIMELINE = List.of("1", "timeline").contains(System.getenv("LAZYSNAP_BENCH_DEBUG"));
     static final boolean DAEMONS_DEBUG = "1".equals(System.getenv("LAZYSNAP_BENCH_DEBUG"));
+    static final boolean TIMELINE = DAEMONS_DEBUG || "timeline".equals(System.getenv("LAZYSNAP_BENCH_DEBUG"));
     private static final Duration TIMEOUT = Duration.ofMinutes(10);
 
     private FirstStart() {
