@@ -1,7 +1,5 @@
 package io.lazysnap.daemon.progress;
 
-import java.util.Locale;
-
 /** Renders one task as a fixed-width text line: name, status, a bar and byte counts. Pure, for testing. */
 final class ProgressLine {
 
@@ -39,19 +37,22 @@ final class ProgressLine {
         return (total > 0 ? line + ' ' + bytes(total) : line).stripTrailing();
     }
 
-    /** Binary units with one decimal above a KiB: what people compare with {@code du -h}. */
+    /**
+     * Binary units with one decimal above a KiB, rounded half up: what people compare with {@code du -h}. Plain
+     * arithmetic rather than a formatter: a pull prints these on its containers' start-up path, and the first
+     * decimal format of a JVM loads and runs its floating-point machinery there.
+     */
     static String bytes(long n) {
         if (n < 1024) {
             return n + " B";
         }
         String[] units = {"KiB", "MiB", "GiB", "TiB"};
-        double value = n;
-        int unit = -1;
-        while (value >= 1024 && unit < units.length - 1) {
-            value /= 1024;
+        int unit = 0;
+        while (unit < units.length - 1 && n >= 1L << (10 * (unit + 2))) {
             unit++;
         }
-        return String.format(Locale.ROOT, "%.1f %s", value, units[unit]);
+        long tenths = Math.round(n * 10.0 / (1L << (10 * (unit + 1))));
+        return tenths / 10 + "." + tenths % 10 + " " + units[unit];
     }
 
     /** Pads or cuts {@code text} to exactly {@code width} characters; a cut ends in an ellipsis. */

@@ -183,7 +183,7 @@ final class LayerUnpacker {
     }
 
     /** Like containerd's unpack keys: unique enough that two pulls of one layer never share a key. */
-    private static String uniquePart() {
+    static String uniquePart() {
         byte[] random = new byte[3];
         RANDOM.nextBytes(random);
         return System.nanoTime() % 1_000_000_000L + "-" + Base64.getUrlEncoder().encodeToString(random);

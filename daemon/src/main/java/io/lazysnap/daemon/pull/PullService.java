@@ -39,9 +39,9 @@ public final class PullService implements ControlServer.PullHandler {
         this.downloads = downloads;
     }
 
-    /** Loads, before the first pull, what the first pull would otherwise load on its containers' start-up path. */
+    /** Runs, before the first pull, the code the first pull would otherwise run first on its containers' start-up path. */
     public void warmUp() {
-        Containerd.loadDescriptors();
+        PullWarmUp.run();
     }
 
     @Override

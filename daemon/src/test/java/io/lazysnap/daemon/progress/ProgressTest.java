@@ -21,6 +21,19 @@ class ProgressTest {
     }
 
     @Test
+    void sizesHaveOneDecimalRoundedHalfUpInTheLargestUnitUnderThem() {
+        assertEquals("1023 B", ProgressLine.bytes(1023));
+        assertEquals("1.0 KiB", ProgressLine.bytes(1024));
+        assertEquals("1.5 KiB", ProgressLine.bytes(1536));
+        assertEquals("1.0 KiB", ProgressLine.bytes(1075)); // 1.0498
+        assertEquals("1.1 KiB", ProgressLine.bytes(1076)); // 1.0508
+        assertEquals("1024.0 KiB", ProgressLine.bytes((1 << 20) - 1));
+        assertEquals("1.0 MiB", ProgressLine.bytes(1 << 20));
+        assertEquals("3.7 GiB", ProgressLine.bytes(3_973_000_000L));
+        assertEquals("1024.0 TiB", ProgressLine.bytes(1L << 50));
+    }
+
+    @Test
     void overshootIsClampedAndUnknownTotalsShowOnlyCounts() {
         assertTrue(ProgressLine.render("abc", "x", 5000, 10).endsWith("] 10 B / 10 B"));
         assertEquals("abc                 pushing      2.0 GiB", ProgressLine.render("abc", "pushing", 2L << 30, 0));
