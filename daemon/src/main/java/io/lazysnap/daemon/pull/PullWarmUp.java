@@ -13,6 +13,8 @@ import io.lazysnap.proto.images.v1.Image;
 import io.lazysnap.proto.leases.v1.CreateRequest;
 import io.lazysnap.proto.leases.v1.CreateResponse;
 import io.lazysnap.proto.leases.v1.DeleteRequest;
+import io.lazysnap.proto.leases.v1.Lease;
+import io.lazysnap.proto.snapshots.v1.Info;
 import io.lazysnap.proto.snapshots.v1.PrepareSnapshotRequest;
 import io.lazysnap.proto.snapshots.v1.StatSnapshotRequest;
 import io.lazysnap.proto.snapshots.v1.StatSnapshotResponse;
@@ -83,8 +85,8 @@ final class PullWarmUp {
     /** Writes the requests a pull sends and reads back the answers it gets, as the wire carries them. */
     private static void messages(Manifest manifest, Map<String, String> labels) {
         try {
-            CreateResponse.parseFrom(CreateResponse.newBuilder().setLease(io.lazysnap.proto.leases.v1.Lease
-                    .newBuilder().setId("warm-up").putAllLabels(labels)).build().toByteArray());
+            CreateResponse.parseFrom(CreateResponse.newBuilder()
+                    .setLease(Lease.newBuilder().setId("warm-up").putAllLabels(labels)).build().toByteArray());
             CreateRequest.newBuilder().putAllLabels(labels).build().toByteArray();
             WriteContentRequest.newBuilder().setAction(WriteAction.COMMIT).setRef("warm-up")
                     .setTotal(manifest.bytes().length).setExpected(manifest.descriptor().digest())
@@ -92,9 +94,8 @@ final class PullWarmUp {
             WriteContentResponse.parseFrom(WriteContentResponse.newBuilder()
                     .setDigest(manifest.descriptor().digest()).build().toByteArray());
             StatSnapshotRequest.newBuilder().setSnapshotter("lazysnap").setKey("warm-up").build().toByteArray();
-            StatSnapshotResponse.parseFrom(StatSnapshotResponse.newBuilder().setInfo(
-                    io.lazysnap.proto.snapshots.v1.Info.newBuilder().setName("warm-up").putAllLabels(labels))
-                    .build().toByteArray());
+            StatSnapshotResponse.parseFrom(StatSnapshotResponse.newBuilder()
+                    .setInfo(Info.newBuilder().setName("warm-up").putAllLabels(labels)).build().toByteArray());
             Descriptor target = manifest.descriptor();
             CreateImageRequest.newBuilder().setImage(Image.newBuilder().setName(REFERENCE)
                     .setTarget(io.lazysnap.proto.types.Descriptor.newBuilder().setMediaType(target.mediaType())
