@@ -9,9 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,31 +38,9 @@ final class FirstStart {
 
     /** Pulls and runs {@code ref} on {@code node}; returns once the container printed its first line. */
     static Started run(Node node, PullMode mode, String ref, CriPod pod) throws Exception {
-        Map<String, Long> threadsAtRequest = TIMELINE ? node.snapshotterThreadNanos() : Map.of();
         if (TIMELINE) {
             LOG.info("pull of {} requested (snapshotter CPU so far {} ms)", ref, node.snapshotterCpuMillis());
         }
-        try {
-            return runTimed(node, mode, ref, pod);
-        } finally {
-            if (TIMELINE) {
-                LOG.info("snapshotter CPU by thread from the request to the first line: {}",
-                        cpuSince(threadsAtRequest, node.snapshotterThreadNanos()));
-            }
-        }
-    }
-
-    /** The threads that used at least a millisecond, busiest first, as {@code name=ms}. */
-    private static String cpuSince(Map<String, Long> before, Map<String, Long> after) {
-        return after.entrySet().stream()
-                .map(e -> Map.entry(e.getKey(), (e.getValue() - before.getOrDefault(e.getKey(), 0L)) / 1_000_000))
-                .filter(e -> e.getValue() > 0)
-                .sorted(Map.Entry.<String, Long>comparingByValue().reversed())
-                .map(e -> e.getKey() + "=" + e.getValue())
-                .collect(Collectors.joining(", "));
-    }
-
-    private static Started runTimed(Node node, PullMode mode, String ref, CriPod pod) throws Exception {
         if (mode.cri()) {
             node.cri().pull(ref, TIMEOUT);
             pod.start(ref, List.of());

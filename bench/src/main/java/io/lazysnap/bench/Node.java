@@ -5,14 +5,11 @@ import io.lazysnap.testkit.Cleanup;
 import io.lazysnap.testkit.CriClient;
 import io.lazysnap.testkit.Containerd;
 import java.io.IOException;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -148,26 +145,16 @@ final class Node implements AutoCloseable {
         return ticks * 1000 / CLOCK_TICKS;
     }
 
-    /**
-     * CPU time of each of the snapshotter's threads so far, in nanoseconds ({@code schedstat}), by thread name with
-     * its digits dropped, so that a pool's threads add up under one name.
-     */
-    Map<String, Long> snapshotterThreadNanos() {
-        Map<String, Long> byName = new TreeMap<>();
+    /** The snapshotter daemon's processes: itself and whatever it started. */
+    List<ProcessHandle> snapshotterTree() {
         List<ProcessHandle> tree = new ArrayList<>(snapshotter.descendants().toList());
-        tree.add(snapshotter.toHandle());
-        for (ProcessHandle process : tree) {
-            try (DirectoryStream<Path> tasks = Files.newDirectoryStream(Path.of("/proc/" + process.pid() + "/task"))) {
-                for (Path task : tasks) {
-                    String name = Files.readString(task.resolve("comm")).strip().replaceAll("(?<=[-.])[0-9]+", "#");
-                    long nanos = Long.parseLong(Files.readString(task.resolve("schedstat")).split(" ")[0]);
-                    byName.merge(name, nanos, Long::sum);
-                }
-            } catch (IOException | RuntimeException gone) {
-                // A thread or process that ended between the listing and the read: its time is left out.
-            }
-        }
-        return byName;
+        tree.add(0, snapshotter.toHandle());
+        return tree;
+    }
+
+    /** CPU time a process has used so far, in ms, its threads that ended included (10 ms steps). */
+    static long cpuMillis(ProcessHandle process) {
+        return cpuTicks(process) * 1000 / CLOCK_TICKS;
     }
 
     private static long cpuTicks(ProcessHandle process) {

@@ -18,6 +18,8 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Time to first start: from "pull requested" to the container's first line of output, on a cold node (fresh
@@ -32,6 +34,8 @@ import org.openjdk.jmh.annotations.Warmup;
 @Warmup(iterations = 0)
 @org.openjdk.jmh.annotations.Measurement(iterations = 2)
 public class TimeToFirstStart {
+
+    private static final Logger LOG = LoggerFactory.getLogger(TimeToFirstStart.class);
 
     /** {@link ImageSpec} name. */
     @Param({"100m-2pct"})
@@ -53,6 +57,7 @@ public class TimeToFirstStart {
     private Node node;
     private CriPod pod;
     private FirstStart.Started started;
+    private ThreadCpu cpuAtStart;
     private long startNanos;
     private double millis;
     private long bytesBeforeStart;
@@ -93,6 +98,8 @@ public class TimeToFirstStart {
             }
         }
         net.proxy().reset();
+        // Read before the clock starts: walking the daemon's threads takes a few ms.
+        cpuAtStart = FirstStart.TIMELINE ? ThreadCpu.of(node) : null;
         startNanos = System.nanoTime();
     }
 
@@ -106,6 +113,10 @@ public class TimeToFirstStart {
 
     @TearDown(Level.Iteration)
     public void checkAndStop() throws Exception {
+        if (cpuAtStart != null) {
+            LOG.info("snapshotter CPU by thread from the request to the first line: {}",
+                    ThreadCpu.of(node).since(cpuAtStart));
+        }
         try {
             String expected = spec.isPython() ? PythonContent.FIRST_LINE : SyntheticContent.FIRST_LINE;
             if (started == null || !expected.equals(started.firstLine())) {

@@ -6,6 +6,7 @@ final class ProgressLine {
     static final int NAME_WIDTH = 19;
     static final int STATUS_WIDTH = 12;
     private static final int BAR_WIDTH = 30;
+    private static final String[] UNITS = {"KiB", "MiB", "GiB", "TiB"};
 
     private ProgressLine() {
     }
@@ -38,21 +39,24 @@ final class ProgressLine {
     }
 
     /**
-     * Binary units with one decimal above a KiB, rounded half up: what people compare with {@code du -h}. Plain
-     * arithmetic rather than a formatter: a pull prints these on its containers' start-up path, and the first
-     * decimal format of a JVM loads and runs its floating-point machinery there.
+     * Binary units with one decimal above a KiB, rounded half up, in the unit the rounded value is under 1024 of:
+     * what people compare with {@code du -h}. Plain arithmetic rather than a formatter: a pull prints these on its
+     * containers' start-up path, and the first decimal format of a JVM loads and runs its floating-point machinery.
      */
     static String bytes(long n) {
         if (n < 1024) {
             return n + " B";
         }
-        String[] units = {"KiB", "MiB", "GiB", "TiB"};
         int unit = 0;
-        while (unit < units.length - 1 && n >= 1L << (10 * (unit + 2))) {
-            unit++;
+        long tenths = tenths(n, unit);
+        while (tenths >= 10240 && unit < UNITS.length - 1) {
+            tenths = tenths(n, ++unit);
         }
-        long tenths = Math.round(n * 10.0 / (1L << (10 * (unit + 1))));
-        return tenths / 10 + "." + tenths % 10 + " " + units[unit];
+        return tenths / 10 + "." + tenths % 10 + " " + UNITS[unit];
+    }
+
+    private static long tenths(long n, int unit) {
+        return Math.round(n * 10.0 / (1L << (10 * (unit + 1))));
     }
 
     /** Pads or cuts {@code text} to exactly {@code width} characters; a cut ends in an ellipsis. */

@@ -163,7 +163,7 @@ final class ImagePuller {
         List<Descriptor> layers = manifest.layers();
         List<Task> tasks = new ArrayList<>();
         for (Descriptor layer : layers) {
-            tasks.add(progress.task(layer.digest().substring("sha256:".length(), 19), layer.size()));
+            tasks.add(progress.task(taskName(layer), layer.size()));
         }
         String image = reference.toString();
         String manifestDigest = manifest.descriptor().digest();
@@ -188,11 +188,21 @@ final class ImagePuller {
         }
     }
 
-    private void record(Containerd containerd, String name, Descriptor target) throws IOException {
-        Image image = Image.newBuilder().setName(name)
+    /** A layer's progress line is named by the start of its digest, as containerd's are. */
+    static String taskName(Descriptor layer) {
+        return layer.digest().substring("sha256:".length(), 19);
+    }
+
+    /** containerd's record of the image {@code name}, pointing at {@code target} (its index or manifest). */
+    static Image imageRecord(String name, Descriptor target) {
+        return Image.newBuilder().setName(name)
                 .setTarget(io.lazysnap.proto.types.Descriptor.newBuilder().setMediaType(target.mediaType())
                         .setDigest(target.digest()).setSize(target.size()))
                 .build();
+    }
+
+    private void record(Containerd containerd, String name, Descriptor target) throws IOException {
+        Image image = imageRecord(name, target);
         try {
             containerd.images().create(CreateImageRequest.newBuilder().setImage(image).build());
         } catch (StatusRuntimeException e) {
@@ -225,7 +235,8 @@ final class ImagePuller {
         }
     }
 
-    private static List<Descriptor> children(Manifest manifest) {
+    /** The config and layers: what a manifest's GC labels keep. */
+    static List<Descriptor> children(Manifest manifest) {
         List<Descriptor> children = new ArrayList<>();
         children.add(manifest.config());
         children.addAll(manifest.layers());

@@ -107,10 +107,10 @@ final class LayerUnpacker {
         String key = null;
         List<Mount> mounts = null;
         for (int attempt = 1; mounts == null; attempt++) {
-            key = "extract-" + uniquePart() + " " + chainId;
+            key = extractKey(chainId);
             try {
-                mounts = containerd.snapshots().prepare(PrepareSnapshotRequest.newBuilder().setSnapshotter(snapshotter)
-                        .setKey(key).setParent(parent).putAllLabels(labels).build()).getMountsList();
+                mounts = containerd.snapshots().prepare(prepareRequest(snapshotter, key, parent, labels))
+                        .getMountsList();
             } catch (StatusRuntimeException e) {
                 if (e.getStatus().getCode() != Status.Code.ALREADY_EXISTS) {
                     throw snapshotError("prepare snapshot for layer " + layer.digest(), e);
@@ -182,8 +182,19 @@ final class LayerUnpacker {
         return ContainerdErrors.ofSnapshots(what, e, containerd.socket, snapshotter);
     }
 
-    /** Like containerd's unpack keys: unique enough that two pulls of one layer never share a key. */
-    static String uniquePart() {
+    /** A key to unpack the layer of {@code chainId} under, like containerd's: {@code extract-<unique> <chainId>}. */
+    static String extractKey(String chainId) {
+        return "extract-" + uniquePart() + " " + chainId;
+    }
+
+    static PrepareSnapshotRequest prepareRequest(String snapshotter, String key, String parent,
+                                                 Map<String, String> labels) {
+        return PrepareSnapshotRequest.newBuilder().setSnapshotter(snapshotter).setKey(key).setParent(parent)
+                .putAllLabels(labels).build();
+    }
+
+    /** Unique enough that two pulls of one layer never share a key. */
+    private static String uniquePart() {
         byte[] random = new byte[3];
         RANDOM.nextBytes(random);
         return System.nanoTime() % 1_000_000_000L + "-" + Base64.getUrlEncoder().encodeToString(random);

@@ -10,6 +10,8 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Set;
 import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The daemon's side of {@code lazysnap rpull}: pulls with the daemon's warm registry client (the one lazy reads
@@ -17,6 +19,8 @@ import java.util.function.Supplier;
  * Prepare calls.
  */
 public final class PullService implements ControlServer.PullHandler {
+
+    private static final Logger log = LoggerFactory.getLogger(PullService.class);
 
     private final RegistryClient registry;
     private final Supplier<RegistryClient.Builder> configured;
@@ -39,9 +43,16 @@ public final class PullService implements ControlServer.PullHandler {
         this.downloads = downloads;
     }
 
-    /** Runs, before the first pull, the code the first pull would otherwise run first on its containers' start-up path. */
+    /**
+     * Runs, before the first pull, code the first pull would otherwise run first on its containers' start-up path.
+     * Only a speed-up: a failure is logged, and the daemon starts.
+     */
     public void warmUp() {
-        PullWarmUp.run();
+        try {
+            PullWarmUp.run();
+        } catch (RuntimeException e) {
+            log.warn("the start-up run of the pull's code failed; pulls go on, but report this line", e);
+        }
     }
 
     @Override

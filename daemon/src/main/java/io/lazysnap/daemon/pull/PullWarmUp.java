@@ -1,6 +1,8 @@
 package io.lazysnap.daemon.pull;
 
-import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Message;
+import io.grpc.MethodDescriptor;
+import io.grpc.protobuf.ProtoUtils;
 import io.lazysnap.daemon.progress.Progress;
 import io.lazysnap.daemon.progress.Task;
 import io.lazysnap.daemon.unpack.ChainIds;
@@ -9,13 +11,11 @@ import io.lazysnap.proto.content.v1.WriteContentRequest;
 import io.lazysnap.proto.content.v1.WriteContentResponse;
 import io.lazysnap.proto.images.v1.CreateImageRequest;
 import io.lazysnap.proto.images.v1.CreateImageResponse;
-import io.lazysnap.proto.images.v1.Image;
 import io.lazysnap.proto.leases.v1.CreateRequest;
 import io.lazysnap.proto.leases.v1.CreateResponse;
 import io.lazysnap.proto.leases.v1.DeleteRequest;
 import io.lazysnap.proto.leases.v1.Lease;
 import io.lazysnap.proto.snapshots.v1.Info;
-import io.lazysnap.proto.snapshots.v1.PrepareSnapshotRequest;
 import io.lazysnap.proto.snapshots.v1.StatSnapshotRequest;
 import io.lazysnap.proto.snapshots.v1.StatSnapshotResponse;
 import io.lazysnap.registry.BlobDigest;
@@ -30,23 +30,24 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Runs, once at start-up, the part of a pull that needs neither a registry nor containerd: a made-up two-layer
- * image's chain IDs, GC and Prepare labels, progress lines and layer keys, and the containerd messages a pull sends
- * and reads. All of it runs between the image's config and its first layer's Prepare, on the critical path of the
- * first pods' start-up, where it ran for the first time, interpreted, initialising its classes and binding its
- * lambdas on the way: in a fresh daemon's first pull (the bench's 1 Gbit/s image, debug logging on), the first
- * Prepare reached the snapshotter 17-44 ms after containerd answered the pull's Stat (median 26 ms of 6 pulls), and
- * 10-26 ms (median 14) with this run at start-up.
+ * Runs, once at start-up, the part of a pull that needs neither a registry nor containerd, on a made-up two-layer
+ * image: chain IDs, GC and Prepare labels, progress lines (plain and drawn for a terminal) with a download watch,
+ * layer keys, and the containerd messages a pull writes and reads, through gRPC's own marshallers. Most of it runs
+ * between the image's config and its first layer's Prepare, on the critical path of the first pods' start-up, where
+ * a fresh daemon ran it for the first time, interpreted, initialising its classes on the way: in the bench's
+ * 1 Gbit/s pulls (debug logging on), the first Prepare reached the snapshotter 17-44 ms after containerd answered
+ * the pull's Stat (median 26 ms of 6 pulls), and 10-26 ms (median 14) with this run at start-up.
  */
 final class PullWarmUp {
 
     private static final String REFERENCE = "warm-up.invalid/lazysnap/warm-up:latest";
+    private static final String SNAPSHOTTER = "lazysnap";
 
     private PullWarmUp() {
     }
 
     static void run() {
-        Containerd.loadDescriptors();
+        Containerd.loadDescriptors(); // the diff API's too, which a layer containerd unpacks uses
         List<Descriptor> layers = new ArrayList<>();
         List<String> diffIds = new ArrayList<>();
         for (int i = 0; i < 2; i++) {
@@ -56,54 +57,63 @@ final class PullWarmUp {
                     .withAnnotations(Map.of("containerd.io/snapshot/warm-up", "layer-" + i)));
             diffIds.add(BlobDigest.sha256(blob));
         }
-        Descriptor config = Descriptor.of(MediaTypes.OCI_CONFIG, "{}".getBytes(StandardCharsets.UTF_8));
-        Manifest manifest = Manifest.build(config, layers, Map.of());
+        Manifest manifest = Manifest.build(Descriptor.of(MediaTypes.OCI_CONFIG, "{}".getBytes(StandardCharsets.UTF_8)),
+                layers, Map.of());
         List<String> chain = ChainIds.of(diffIds);
-        messages(manifest, GcLabels.children(layers));
-        try (Progress progress = Progress.to(new PrintStream(OutputStream.nullOutputStream()), false)) {
-            progress.message("resolved " + REFERENCE);
-            List<Task> tasks = new ArrayList<>();
-            for (Descriptor layer : layers) {
-                tasks.add(progress.task(layer.digest().substring("sha256:".length(), 19), layer.size()));
-            }
-            long[] sizes = layers.stream().mapToLong(Descriptor::size).toArray();
-            try (DownloadWatch watch = new DownloadWatch(tasks, sizes, i -> 0)) {
-                for (int i = 0; i < layers.size(); i++) {
-                    tasks.get(i).status("preparing");
-                    Map<String, String> labels = SnapshotLabels.forLayer(REFERENCE, manifest.descriptor().digest(),
-                            layers, i, chain.get(i));
-                    PrepareSnapshotRequest.newBuilder().setSnapshotter("lazysnap")
-                            .setKey("extract-" + LayerUnpacker.uniquePart() + " " + chain.get(i))
-                            .setParent(i == 0 ? "" : chain.get(i - 1)).putAllLabels(labels).build().toByteArray();
-                    watch.finished(i);
-                    tasks.get(i).status(LayerUnpacker.Outcome.REMOTE.word);
-                }
+        messages(manifest, GcLabels.children(ImagePuller.children(manifest)));
+        for (boolean terminal : new boolean[] {false, true}) {
+            try (Progress progress = Progress.to(new PrintStream(OutputStream.nullOutputStream()), terminal)) {
+                progress.message("resolved " + REFERENCE);
+                prepareLayers(progress, manifest, chain);
             }
         }
     }
 
-    /** Writes the requests a pull sends and reads back the answers it gets, as the wire carries them. */
+    private static void prepareLayers(Progress progress, Manifest manifest, List<String> chain) {
+        List<Descriptor> layers = manifest.layers();
+        List<Task> tasks = new ArrayList<>();
+        for (Descriptor layer : layers) {
+            tasks.add(progress.task(ImagePuller.taskName(layer), layer.size()));
+        }
+        try (DownloadWatch watch = new DownloadWatch(tasks, layers.stream().mapToLong(Descriptor::size).toArray(),
+                i -> 0)) {
+            for (int i = 0; i < layers.size(); i++) {
+                tasks.get(i).status("preparing");
+                Map<String, String> labels = SnapshotLabels.forLayer(REFERENCE, manifest.descriptor().digest(),
+                        layers, i, chain.get(i));
+                roundTrip(LayerUnpacker.prepareRequest(SNAPSHOTTER, LayerUnpacker.extractKey(chain.get(i)),
+                        i == 0 ? "" : chain.get(i - 1), labels));
+                watch.finished(i);
+                tasks.get(i).status(LayerUnpacker.Outcome.REMOTE.word);
+            }
+        }
+    }
+
+    /** The requests a pull sends and the answers it reads, each written and parsed back. */
     private static void messages(Manifest manifest, Map<String, String> labels) {
-        try {
-            CreateResponse.parseFrom(CreateResponse.newBuilder()
-                    .setLease(Lease.newBuilder().setId("warm-up").putAllLabels(labels)).build().toByteArray());
-            CreateRequest.newBuilder().putAllLabels(labels).build().toByteArray();
-            WriteContentRequest.newBuilder().setAction(WriteAction.COMMIT).setRef("warm-up")
-                    .setTotal(manifest.bytes().length).setExpected(manifest.descriptor().digest())
-                    .putAllLabels(labels).build().toByteArray();
-            WriteContentResponse.parseFrom(WriteContentResponse.newBuilder()
-                    .setDigest(manifest.descriptor().digest()).build().toByteArray());
-            StatSnapshotRequest.newBuilder().setSnapshotter("lazysnap").setKey("warm-up").build().toByteArray();
-            StatSnapshotResponse.parseFrom(StatSnapshotResponse.newBuilder()
-                    .setInfo(Info.newBuilder().setName("warm-up").putAllLabels(labels)).build().toByteArray());
-            Descriptor target = manifest.descriptor();
-            CreateImageRequest.newBuilder().setImage(Image.newBuilder().setName(REFERENCE)
-                    .setTarget(io.lazysnap.proto.types.Descriptor.newBuilder().setMediaType(target.mediaType())
-                            .setDigest(target.digest()).setSize(target.size()))).build().toByteArray();
-            CreateImageResponse.parseFrom(CreateImageResponse.getDefaultInstance().toByteArray());
-            DeleteRequest.newBuilder().setId("warm-up").build().toByteArray();
-        } catch (InvalidProtocolBufferException e) {
-            throw new IllegalStateException("a message written here did not parse back", e);
+        String digest = manifest.descriptor().digest();
+        roundTrip(CreateRequest.newBuilder().putAllLabels(labels).build());
+        roundTrip(CreateResponse.newBuilder().setLease(Lease.newBuilder().setId("warm-up").putAllLabels(labels))
+                .build());
+        roundTrip(WriteContentRequest.newBuilder().setAction(WriteAction.COMMIT).setRef("warm-up")
+                .setTotal(manifest.bytes().length).setExpected(digest).putAllLabels(labels).build());
+        roundTrip(WriteContentResponse.newBuilder().setDigest(digest).setOffset(manifest.bytes().length).build());
+        roundTrip(StatSnapshotRequest.newBuilder().setSnapshotter(SNAPSHOTTER).setKey("warm-up").build());
+        roundTrip(StatSnapshotResponse.newBuilder().setInfo(Info.newBuilder().setName("warm-up")
+                .putAllLabels(labels)).build());
+        roundTrip(CreateImageRequest.newBuilder().setImage(ImagePuller.imageRecord(REFERENCE, manifest.descriptor()))
+                .build());
+        roundTrip(CreateImageResponse.newBuilder().setImage(ImagePuller.imageRecord(REFERENCE,
+                manifest.descriptor())).build());
+        roundTrip(DeleteRequest.newBuilder().setId("warm-up").build());
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <T extends Message> void roundTrip(T message) {
+        MethodDescriptor.Marshaller<T> marshaller = ProtoUtils.marshaller((T) message.getDefaultInstanceForType());
+        if (!marshaller.parse(marshaller.stream(message)).equals(message)) {
+            throw new IllegalStateException(message.getDescriptorForType().getFullName()
+                    + " did not parse back as it was written");
         }
     }
 }

@@ -21,14 +21,15 @@ class ProgressTest {
     }
 
     @Test
-    void sizesHaveOneDecimalRoundedHalfUpInTheLargestUnitUnderThem() {
+    void sizesHaveOneDecimalRoundedHalfUpInTheUnitTheyAreUnder1024Of() {
         assertEquals("1023 B", ProgressLine.bytes(1023));
         assertEquals("1.0 KiB", ProgressLine.bytes(1024));
-        assertEquals("1.5 KiB", ProgressLine.bytes(1536));
+        assertEquals("1.3 KiB", ProgressLine.bytes(1280)); // 1.25: half up, not half even
+        assertEquals("1.3 MiB", ProgressLine.bytes(1_310_720)); // 1.25 MiB
         assertEquals("1.0 KiB", ProgressLine.bytes(1075)); // 1.0498
         assertEquals("1.1 KiB", ProgressLine.bytes(1076)); // 1.0508
-        assertEquals("1024.0 KiB", ProgressLine.bytes((1 << 20) - 1));
-        assertEquals("1.0 MiB", ProgressLine.bytes(1 << 20));
+        assertEquals("1023.9 KiB", ProgressLine.bytes(1_048_473));
+        assertEquals("1.0 MiB", ProgressLine.bytes((1 << 20) - 1)); // 1023.999 KiB rounds to a MiB
         assertEquals("3.7 GiB", ProgressLine.bytes(3_973_000_000L));
         assertEquals("1024.0 TiB", ProgressLine.bytes(1L << 50));
     }
