@@ -34,9 +34,9 @@ import java.util.Map;
  * image: chain IDs, GC and Prepare labels, progress lines (plain and drawn for a terminal) with a download watch,
  * layer keys, and the containerd messages a pull writes and reads, through gRPC's own marshallers. Most of it runs
  * between the image's config and its first layer's Prepare, on the critical path of the first pods' start-up, where
- * a fresh daemon ran it for the first time, interpreted, initialising its classes on the way: in the bench's
- * 1 Gbit/s pulls (debug logging on), the first Prepare reached the snapshotter 17-44 ms after containerd answered
- * the pull's Stat (median 26 ms of 6 pulls), and 10-26 ms (median 14) with this run at start-up.
+ * a fresh daemon ran it for the first time, interpreted, initialising its classes on the way: in 18 of the bench's
+ * 1 Gbit/s pulls each (debug logging on), the first Prepare reached the snapshotter a median 24 ms after containerd
+ * answered the pull's Stat without this run at start-up, and 16 ms with it.
  */
 final class PullWarmUp {
 
