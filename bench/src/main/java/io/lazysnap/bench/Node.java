@@ -138,11 +138,7 @@ final class Node implements AutoCloseable {
      * node, a daemon busy during a pull slows containerd and the registry too.
      */
     long snapshotterCpuMillis() {
-        long ticks = cpuTicks(snapshotter.toHandle());
-        for (ProcessHandle child : snapshotter.descendants().toList()) {
-            ticks += cpuTicks(child);
-        }
-        return ticks * 1000 / CLOCK_TICKS;
+        return snapshotterTree().stream().mapToLong(Node::cpuMillis).sum();
     }
 
     /** The snapshotter daemon's processes: itself and whatever it started. */

@@ -11,6 +11,7 @@ import io.lazysnap.proto.content.v1.WriteContentRequest;
 import io.lazysnap.proto.content.v1.WriteContentResponse;
 import io.lazysnap.proto.images.v1.CreateImageRequest;
 import io.lazysnap.proto.images.v1.CreateImageResponse;
+import io.lazysnap.proto.images.v1.Image;
 import io.lazysnap.proto.leases.v1.CreateRequest;
 import io.lazysnap.proto.leases.v1.CreateResponse;
 import io.lazysnap.proto.leases.v1.DeleteRequest;
@@ -51,11 +52,11 @@ final class PullWarmUp {
         List<Descriptor> layers = new ArrayList<>();
         List<String> diffIds = new ArrayList<>();
         for (int i = 0; i < 2; i++) {
-            byte[] blob = {(byte) i};
+            String digest = BlobDigest.sha256(new byte[] {(byte) i});
             // Sizes of MiB, so that the progress lines print them as a pull's do.
-            layers.add(Descriptor.of(MediaTypes.OCI_LAYER_GZIP, BlobDigest.sha256(blob), (i + 1L) << 20)
+            layers.add(Descriptor.of(MediaTypes.OCI_LAYER_GZIP, digest, (i + 1L) << 20)
                     .withAnnotations(Map.of("containerd.io/snapshot/warm-up", "layer-" + i)));
-            diffIds.add(BlobDigest.sha256(blob));
+            diffIds.add(digest);
         }
         Manifest manifest = Manifest.build(Descriptor.of(MediaTypes.OCI_CONFIG, "{}".getBytes(StandardCharsets.UTF_8)),
                 layers, Map.of());
@@ -101,10 +102,9 @@ final class PullWarmUp {
         roundTrip(StatSnapshotRequest.newBuilder().setSnapshotter(SNAPSHOTTER).setKey("warm-up").build());
         roundTrip(StatSnapshotResponse.newBuilder().setInfo(Info.newBuilder().setName("warm-up")
                 .putAllLabels(labels)).build());
-        roundTrip(CreateImageRequest.newBuilder().setImage(ImagePuller.imageRecord(REFERENCE, manifest.descriptor()))
-                .build());
-        roundTrip(CreateImageResponse.newBuilder().setImage(ImagePuller.imageRecord(REFERENCE,
-                manifest.descriptor())).build());
+        Image image = ImagePuller.imageRecord(REFERENCE, manifest.descriptor());
+        roundTrip(CreateImageRequest.newBuilder().setImage(image).build());
+        roundTrip(CreateImageResponse.newBuilder().setImage(image).build());
         roundTrip(DeleteRequest.newBuilder().setId("warm-up").build());
     }
 
