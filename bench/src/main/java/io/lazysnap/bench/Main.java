@@ -21,7 +21,7 @@ import org.slf4j.LoggerFactory;
 public final class Main {
 
     private static final Logger LOG = LoggerFactory.getLogger(Main.class);
-    private static final String MICRO = "\\.(TocParse|ChunkDecompress|FuseRead|FuseColdRead)\\.";
+    private static final String MICRO = "\\.(TocParse|ChunkDecompress|FuseRead|FuseColdRead|SnapshotLookup)\\.";
 
     private Main() {
     }

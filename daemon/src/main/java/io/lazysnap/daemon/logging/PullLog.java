@@ -2,6 +2,7 @@ package io.lazysnap.daemon.logging;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import io.lazysnap.daemon.snapshot.InfoFilter;
 import io.lazysnap.daemon.snapshot.LayerLabels;
 import io.lazysnap.daemon.snapshot.MountSpec;
 import io.lazysnap.daemon.snapshot.SnapshotException;
@@ -15,7 +16,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
-import java.util.function.Predicate;
 import java.util.function.ToLongFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -148,7 +148,7 @@ public final class PullLog implements Snapshotter {
     }
 
     @Override
-    public void walk(Predicate<SnapshotInfo> filter, Consumer<SnapshotInfo> visitor) {
+    public void walk(InfoFilter filter, Consumer<SnapshotInfo> visitor) {
         delegate.walk(filter, visitor);
     }
 

@@ -1,5 +1,6 @@
 package io.lazysnap.daemon.metrics;
 
+import io.lazysnap.daemon.snapshot.InfoFilter;
 import io.lazysnap.daemon.snapshot.Kind;
 import io.lazysnap.daemon.snapshot.Snapshotter;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
@@ -25,14 +26,14 @@ final class SnapshotMetrics {
                     for (Kind k : Kind.values()) {
                         counts.put(k, 0L);
                     }
-                    snapshotter.walk(i -> true, i -> counts.merge(i.kind(), 1L, Long::sum));
+                    snapshotter.walk(InfoFilter.ALL, i -> counts.merge(i.kind(), 1L, Long::sum));
                     counts.forEach((k, n) -> cb.call(n, k.filterName()));
                 }).register(registry);
         GaugeWithCallback.builder().name("lazysnap_snapshots_committed_size_bytes")
                 .help("Disk bytes of committed snapshots' own layers (downloaded layers; remote ones count 0)")
                 .callback(cb -> {
                     List<String> committed = new ArrayList<>();
-                    snapshotter.walk(i -> i.kind() == Kind.COMMITTED, i -> committed.add(i.name()));
+                    snapshotter.walk(InfoFilter.parse("kind==committed"), i -> committed.add(i.name()));
                     cb.call(committed.stream().mapToLong(name -> snapshotter.usage(name).size()).sum());
                 }).register(registry);
     }

@@ -16,27 +16,53 @@ import java.util.regex.PatternSyntaxException;
  * containing dots are written: {@code labels."containerd.io/gc.root"==x}. Several filters match when any does.
  * Fields: {@code name}, {@code parent}, {@code kind} ({@code active|view|committed}), {@code labels.<key>}.
  */
-public final class InfoFilter {
+public final class InfoFilter implements Predicate<SnapshotInfo> {
 
-    private InfoFilter() {
+    /** Matches every snapshot. */
+    public static final InfoFilter ALL = new InfoFilter(info -> true, Optional.empty());
+
+    private final Predicate<SnapshotInfo> test;
+    private final Optional<List<Label>> candidateLabels;
+
+    private InfoFilter(Predicate<SnapshotInfo> test, Optional<List<Label>> candidateLabels) {
+        this.test = test;
+        this.candidateLabels = candidateLabels;
     }
 
-    /** A predicate matching infos accepted by any of {@code filters}; everything when the list is empty. */
-    public static Predicate<SnapshotInfo> anyOf(List<String> filters) {
-        Predicate<SnapshotInfo> result = null;
-        for (String filter : filters) {
-            if (filter.isBlank()) {
-                continue;
-            }
-            Predicate<SnapshotInfo> p = parse(filter);
-            result = result == null ? p : result.or(p);
+    /** A filter matching infos accepted by any of {@code filters}; everything when the list is empty. */
+    public static InfoFilter anyOf(List<String> filters) {
+        List<InfoFilter> parsed = filters.stream().filter(f -> !f.isBlank()).map(InfoFilter::parse).toList();
+        if (parsed.isEmpty()) {
+            return ALL;
         }
-        return result == null ? info -> true : result;
+        Predicate<SnapshotInfo> test = info -> parsed.stream().anyMatch(f -> f.test(info));
+        List<Label> labels = new ArrayList<>();
+        for (InfoFilter f : parsed) {
+            if (f.candidateLabels.isEmpty()) {
+                return new InfoFilter(test, Optional.empty());
+            }
+            labels.addAll(f.candidateLabels.get());
+        }
+        return new InfoFilter(test, Optional.of(List.copyOf(labels)));
     }
 
     /** Parses one filter: all of its selectors must match. */
-    public static Predicate<SnapshotInfo> parse(String filter) {
+    public static InfoFilter parse(String filter) {
         return new Parser(filter).filter();
+    }
+
+    @Override
+    public boolean test(SnapshotInfo info) {
+        return test.test(info);
+    }
+
+    /**
+     * Labels such that every snapshot this filter matches carries at least one of them (key and value), so that a
+     * store can look its matches up instead of reading every snapshot; empty when there are none such, and every
+     * snapshot must be tested. containerd's lookup of a layer by the chain ID it was prepared for gives one.
+     */
+    Optional<List<Label>> candidateLabels() {
+        return candidateLabels;
     }
 
     private record Selector(List<String> path, String operator, String value, Pattern regex)
@@ -56,6 +82,16 @@ public final class InfoFilter {
             };
         }
 
+        /** The label this selector requires, when it requires one to have a given value. */
+        Optional<Label> label() {
+            return operator.equals("==") && path.size() > 1 && path.get(0).equals("labels")
+                    ? Optional.of(new Label(labelKey(), value)) : Optional.empty();
+        }
+
+        private String labelKey() {
+            return String.join(".", path.subList(1, path.size()));
+        }
+
         private Optional<String> field(SnapshotInfo info) {
             String head = path.get(0);
             if (path.size() == 1) {
@@ -68,7 +104,7 @@ public final class InfoFilter {
                 };
             }
             if (head.equals("labels")) {
-                return Optional.ofNullable(info.labels().get(String.join(".", path.subList(1, path.size()))));
+                return Optional.ofNullable(info.labels().get(labelKey()));
             }
             return Optional.empty();
         }
@@ -82,7 +118,7 @@ public final class InfoFilter {
             this.text = text;
         }
 
-        Predicate<SnapshotInfo> filter() {
+        InfoFilter filter() {
             List<Selector> selectors = new ArrayList<>();
             do {
                 selectors.add(selector());
@@ -91,7 +127,10 @@ public final class InfoFilter {
             if (pos != text.length()) {
                 throw error("unexpected input");
             }
-            return info -> selectors.stream().allMatch(s -> s.test(info));
+            // One label equality is enough to look a filter's matches up: they all carry it.
+            Optional<List<Label>> labels = selectors.stream().map(Selector::label).flatMap(Optional::stream)
+                    .findFirst().map(List::of);
+            return new InfoFilter(info -> selectors.stream().allMatch(s -> s.test(info)), labels);
         }
 
         private Selector selector() {

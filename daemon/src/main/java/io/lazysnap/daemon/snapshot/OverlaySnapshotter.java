@@ -26,7 +26,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
-import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -250,7 +249,7 @@ public final class OverlaySnapshotter implements Snapshotter {
      */
     private static Optional<StoredSnapshot> findTarget(SnapshotStore.Tx tx, String target, String parent)
             throws java.sql.SQLException {
-        return tx.withLabel(LayerLabels.TARGET, target).stream()
+        return tx.withAnyLabel(List.of(new Label(LayerLabels.TARGET, target))).stream()
                 .filter(s -> s.kind() == Kind.COMMITTED && s.info().parent().equals(parent)).findFirst();
     }
 
@@ -585,14 +584,15 @@ public final class OverlaySnapshotter implements Snapshotter {
     }
 
     @Override
-    public void walk(Predicate<SnapshotInfo> filter, Consumer<SnapshotInfo> visitor) {
+    public void walk(InfoFilter filter, Consumer<SnapshotInfo> visitor) {
         // Collect first and visit outside the transaction, so a visitor may call back into the snapshotter.
-        List<SnapshotInfo> all = new ArrayList<>();
+        List<SnapshotInfo> candidates = new ArrayList<>();
         store.read(tx -> {
-            tx.all().forEach(s -> all.add(s.info()));
+            Optional<List<Label>> labels = filter.candidateLabels();
+            (labels.isPresent() ? tx.withAnyLabel(labels.get()) : tx.all()).forEach(s -> candidates.add(s.info()));
             return null;
         });
-        all.stream().filter(filter).forEach(visitor);
+        candidates.stream().filter(filter).forEach(visitor);
     }
 
     @Override

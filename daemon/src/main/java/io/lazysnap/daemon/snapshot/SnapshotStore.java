@@ -12,6 +12,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -64,6 +65,9 @@ final class SnapshotStore implements AutoCloseable {
                    s.size, s.inodes
             FROM snapshots s LEFT JOIN snapshots p ON s.parent_id = p.id
             """;
+
+    /** Up to this many snapshots' labels are read by id, one query parameter each; past it, the whole table. */
+    private static final int FEW_IDS = 256;
 
     private final Connection connection;
     private final Connection reader;
@@ -201,12 +205,19 @@ final class SnapshotStore implements AutoCloseable {
             }
         }
 
-        /** Snapshots carrying label {@code key} = {@code value}. */
-        List<StoredSnapshot> withLabel(String key, String value) throws SQLException {
+        /** Snapshots carrying any of {@code labels} (found through the labels' index, not by reading them all). */
+        List<StoredSnapshot> withAnyLabel(List<Label> labels) throws SQLException {
+            if (labels.isEmpty()) {
+                return List.of();
+            }
+            String anyLabel = String.join(" OR ", Collections.nCopies(labels.size(), "(key = ? AND value = ?)"));
             try (PreparedStatement ps = connection.prepareStatement(SELECT
-                    + " WHERE s.id IN (SELECT snapshot_id FROM labels WHERE key = ? AND value = ?)")) {
-                ps.setString(1, key);
-                ps.setString(2, value);
+                    + " WHERE s.id IN (SELECT snapshot_id FROM labels WHERE " + anyLabel + ") ORDER BY s.id")) {
+                int i = 1;
+                for (Label label : labels) {
+                    ps.setString(i++, label.key());
+                    ps.setString(i++, label.value());
+                }
                 return read(ps);
             }
         }
@@ -332,7 +343,7 @@ final class SnapshotStore implements AutoCloseable {
             if (rows.isEmpty()) {
                 return List.of();
             }
-            Map<Long, Map<String, String>> labels = labelsOf(rows.size() == 1 ? rows.get(0).id() : 0);
+            Map<Long, Map<String, String>> labels = labelsOf(rows.stream().map(Row::id).toList());
             List<StoredSnapshot> result = new ArrayList<>(rows.size());
             for (Row r : rows) {
                 SnapshotInfo info = new SnapshotInfo(r.name(), r.parent(), r.kind(), instant(r.created()),
@@ -342,13 +353,18 @@ final class SnapshotStore implements AutoCloseable {
             return result;
         }
 
-        /** Labels of one snapshot, or of all snapshots when {@code onlyId} is 0. */
-        private Map<Long, Map<String, String>> labelsOf(long onlyId) throws SQLException {
-            String sql = "SELECT snapshot_id, key, value FROM labels" + (onlyId == 0 ? "" : " WHERE snapshot_id = ?");
+        /** Labels of the snapshots {@code ids}. */
+        private Map<Long, Map<String, String>> labelsOf(List<Long> ids) throws SQLException {
+            boolean few = ids.size() <= FEW_IDS;
+            String sql = "SELECT snapshot_id, key, value FROM labels"
+                    + (few ? " WHERE snapshot_id IN (" + String.join(",", Collections.nCopies(ids.size(), "?")) + ")"
+                    : "");
             Map<Long, Map<String, String>> labels = new HashMap<>();
             try (PreparedStatement ps = connection.prepareStatement(sql)) {
-                if (onlyId != 0) {
-                    ps.setLong(1, onlyId);
+                if (few) {
+                    for (int i = 0; i < ids.size(); i++) {
+                        ps.setLong(i + 1, ids.get(i));
+                    }
                 }
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {

@@ -4,7 +4,6 @@ import java.io.Closeable;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
-import java.util.function.Predicate;
 
 /**
  * Layered filesystems for containers, with containerd's snapshotter contract.
@@ -75,7 +74,7 @@ public interface Snapshotter extends Closeable {
     void remove(String key);
 
     /** Calls {@code visitor} for every snapshot that {@code filter} accepts, in no particular order. */
-    void walk(Predicate<SnapshotInfo> filter, Consumer<SnapshotInfo> visitor);
+    void walk(InfoFilter filter, Consumer<SnapshotInfo> visitor);
 
     /** Deletes on-disk data that no snapshot record refers to (left by crashes or busy removals). */
     void cleanup();

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 class InfoFilterTest {
@@ -37,6 +38,22 @@ class InfoFilterTest {
         assertTrue(matches(), "no filter matches everything");
         assertTrue(matches("kind==view", "n!=1", "name~=abc"), "filters are OR-ed");
         assertFalse(matches("kind==committed,labels.n==2"), "selectors are AND-ed");
+    }
+
+    @Test
+    void labelEqualitiesLetAStoreLookMatchesUp() {
+        String target = "labels.\"containerd.io/snapshot.ref\"==sha256:abc";
+        assertEquals(Optional.of(List.of(new Label("containerd.io/snapshot.ref", "sha256:abc"))),
+                InfoFilter.anyOf(List.of(target + ",parent==\"sha256:parent\"")).candidateLabels(),
+                "containerd's lookup of a prepared layer");
+        assertEquals(Optional.of(List.of(new Label("a.b", "x,y"), new Label("n", "1"))),
+                InfoFilter.anyOf(List.of("kind==committed,labels.\"a.b\"==\"x,y\"", "labels.n==1,labels.m==2"))
+                        .candidateLabels(), "one label a filter, its first equality");
+        for (List<String> scans : List.<List<String>>of(List.of(), List.of("name==sha256:abc"), List.of("labels.n"),
+                List.of("labels.n!=2"), List.of("labels.n~=1"), List.of(target, "kind==committed"))) {
+            assertEquals(Optional.empty(), InfoFilter.anyOf(scans).candidateLabels(), scans.toString());
+        }
+        assertTrue(matches(target, "kind==committed"));
     }
 
     @Test

@@ -268,6 +268,12 @@ class SnapshotterSuiteTest {
         assertWalk(Set.of("p-wl", "a-wl", "v-wl", "a-np-wl"), "labels.l");
         assertWalk(Set.of("a-wl", "a-np-wl"), "labels.l==2");
         assertWalk(Set.of("a-wl", "a-np-wl", "v-wl"), "labels.l~=^[23]$");
+        // Looked up by label, as containerd finds a prepared layer: the other selectors still apply.
+        assertWalk(Set.of("a", "v"), "labels.\"containerd.io/gc.root\"==check-walk,parent==p");
+        assertWalk(Set.of("a-np-wl"), "labels.l==2,parent==\"\"");
+        assertWalk(Set.of("p-wl", "v-wl"), "labels.l==1", "labels.l==3");
+        assertEquals(List.of("p-wl"), names(sn.list("labels.l==1", "name==p-wl,labels.l==1")),
+                "a snapshot two filters match is listed once");
         assertCode(Status.Code.INVALID_ARGUMENT, () -> sn.list("labels.\"unterminated==x"));
     }
 
