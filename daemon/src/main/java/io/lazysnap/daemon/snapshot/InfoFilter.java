@@ -1,8 +1,10 @@
 package io.lazysnap.daemon.snapshot;
 
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Predicate;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
@@ -21,6 +23,8 @@ public final class InfoFilter implements Predicate<SnapshotInfo> {
     /** Matches every snapshot. */
     public static final InfoFilter ALL = new InfoFilter(info -> true, Optional.empty());
 
+    static final int MAX_CANDIDATE_LABELS = 64;
+
     private final Predicate<SnapshotInfo> test;
     private final Optional<List<Label>> candidateLabels;
 
@@ -36,14 +40,16 @@ public final class InfoFilter implements Predicate<SnapshotInfo> {
             return ALL;
         }
         Predicate<SnapshotInfo> test = info -> parsed.stream().anyMatch(f -> f.test(info));
-        List<Label> labels = new ArrayList<>();
+        Set<Label> labels = new LinkedHashSet<>();
         for (InfoFilter f : parsed) {
             if (f.candidateLabels.isEmpty()) {
                 return new InfoFilter(test, Optional.empty());
             }
             labels.addAll(f.candidateLabels.get());
         }
-        return new InfoFilter(test, Optional.of(List.copyOf(labels)));
+        // Each label is a term of one OR in the store's query, whose depth SQLite bounds: past a few, scan.
+        return new InfoFilter(test, labels.size() <= MAX_CANDIDATE_LABELS ? Optional.of(List.copyOf(labels))
+                : Optional.empty());
     }
 
     /** Parses one filter: all of its selectors must match. */

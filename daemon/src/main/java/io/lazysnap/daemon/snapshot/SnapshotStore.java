@@ -353,7 +353,7 @@ final class SnapshotStore implements AutoCloseable {
             return result;
         }
 
-        /** Labels of the snapshots {@code ids}. */
+        /** Labels of the snapshots {@code ids}; past {@link #FEW_IDS} of them, of every snapshot. */
         private Map<Long, Map<String, String>> labelsOf(List<Long> ids) throws SQLException {
             boolean few = ids.size() <= FEW_IDS;
             String sql = "SELECT snapshot_id, key, value FROM labels"

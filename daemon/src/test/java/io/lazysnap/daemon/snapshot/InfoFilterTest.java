@@ -9,6 +9,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 
 class InfoFilterTest {
@@ -54,6 +55,13 @@ class InfoFilterTest {
             assertEquals(Optional.empty(), InfoFilter.anyOf(scans).candidateLabels(), scans.toString());
         }
         assertTrue(matches(target, "kind==committed"));
+        assertEquals(Optional.of(List.of(new Label("n", "1"))),
+                InfoFilter.anyOf(List.of("labels.n==1", "kind==active,labels.n==1")).candidateLabels(), "once");
+        List<String> many = IntStream.rangeClosed(0, InfoFilter.MAX_CANDIDATE_LABELS)
+                .mapToObj(i -> "labels.n==" + i).toList();
+        assertEquals(Optional.empty(), InfoFilter.anyOf(many).candidateLabels(),
+                "too many labels for one query: every snapshot is tested");
+        assertTrue(InfoFilter.anyOf(many).test(LAYER));
     }
 
     @Test

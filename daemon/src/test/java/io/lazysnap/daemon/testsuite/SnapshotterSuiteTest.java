@@ -272,8 +272,9 @@ class SnapshotterSuiteTest {
         assertWalk(Set.of("a", "v"), "labels.\"containerd.io/gc.root\"==check-walk,parent==p");
         assertWalk(Set.of("a-np-wl"), "labels.l==2,parent==\"\"");
         assertWalk(Set.of("p-wl", "v-wl"), "labels.l==1", "labels.l==3");
-        assertEquals(List.of("p-wl"), names(sn.list("labels.l==1", "name==p-wl,labels.l==1")),
-                "a snapshot two filters match is listed once");
+        assertEquals(List.of("p-wl"), names(sn.list("labels.l==1",
+                        "labels.\"containerd.io/gc.root\"==check-walk,name==p-wl")),
+                "a snapshot two filters match, by two of its labels, is listed once");
         assertCode(Status.Code.INVALID_ARGUMENT, () -> sn.list("labels.\"unterminated==x"));
     }
 
