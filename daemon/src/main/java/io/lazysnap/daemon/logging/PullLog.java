@@ -2,6 +2,7 @@ package io.lazysnap.daemon.logging;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import io.lazysnap.daemon.snapshot.Census;
 import io.lazysnap.daemon.snapshot.InfoFilter;
 import io.lazysnap.daemon.snapshot.LayerLabels;
 import io.lazysnap.daemon.snapshot.MountSpec;
@@ -150,6 +151,11 @@ public final class PullLog implements Snapshotter {
     @Override
     public void walk(InfoFilter filter, Consumer<SnapshotInfo> visitor) {
         delegate.walk(filter, visitor);
+    }
+
+    @Override
+    public Census census() {
+        return delegate.census();
     }
 
     @Override

@@ -596,6 +596,11 @@ public final class OverlaySnapshotter implements Snapshotter {
     }
 
     @Override
+    public Census census() {
+        return store.read(SnapshotStore.Tx::census);
+    }
+
+    @Override
     public void cleanup() {
         List<Path> listed = new ArrayList<>();
         try (DirectoryStream<Path> entries = Files.newDirectoryStream(root.snapshots())) {

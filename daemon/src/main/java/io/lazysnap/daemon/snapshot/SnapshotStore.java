@@ -13,6 +13,7 @@ import java.sql.Statement;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -226,6 +227,26 @@ final class SnapshotStore implements AutoCloseable {
             try (PreparedStatement ps = connection.prepareStatement(SELECT)) {
                 return read(ps);
             }
+        }
+
+        Census census() throws SQLException {
+            Map<Kind, Long> counts = new EnumMap<>(Kind.class);
+            for (Kind kind : Kind.values()) {
+                counts.put(kind, 0L);
+            }
+            long committedBytes = 0;
+            try (PreparedStatement ps = connection.prepareStatement(
+                    "SELECT kind, COUNT(*), SUM(size) FROM snapshots GROUP BY kind");
+                 ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    Kind kind = Kind.valueOf(rs.getString(1));
+                    counts.put(kind, rs.getLong(2));
+                    if (kind == Kind.COMMITTED) {
+                        committedBytes = rs.getLong(3);
+                    }
+                }
+            }
+            return new Census(counts, committedBytes);
         }
 
         /** Ids of the parent chain of {@code id}, nearest parent first. */

@@ -76,6 +76,9 @@ public interface Snapshotter extends Closeable {
     /** Calls {@code visitor} for every snapshot that {@code filter} accepts, in no particular order. */
     void walk(InfoFilter filter, Consumer<SnapshotInfo> visitor);
 
+    /** The snapshots by kind, and what the committed ones measured, without reading each snapshot. */
+    Census census();
+
     /** Deletes on-disk data that no snapshot record refers to (left by crashes or busy removals). */
     void cleanup();
 

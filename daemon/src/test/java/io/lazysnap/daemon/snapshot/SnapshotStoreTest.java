@@ -39,6 +39,26 @@ class SnapshotStoreTest {
         }
     }
 
+    @Test
+    void censusCountsKindsAndSumsWhatCommitsMeasured(@TempDir Path dir) throws Exception {
+        try (SnapshotStore store = SnapshotStore.open(dir.resolve("metadata.db"))) {
+            assertEquals(new Census(Map.of(Kind.ACTIVE, 0L, Kind.VIEW, 0L, Kind.COMMITTED, 0L), 0),
+                    store.read(SnapshotStore.Tx::census));
+            store.transaction(tx -> {
+                for (int i = 0; i < 5; i++) {
+                    long id = tx.insert("a" + i, 0, Kind.ACTIVE, Map.of(), Instant.EPOCH);
+                    if (i < 3) {
+                        tx.commit(id, "c" + i, Map.of(), new Usage(1000L << i, 1), Instant.EPOCH);
+                    }
+                }
+                tx.insert("v", 0, Kind.VIEW, Map.of(), Instant.EPOCH);
+                return null;
+            });
+            assertEquals(new Census(Map.of(Kind.ACTIVE, 2L, Kind.VIEW, 1L, Kind.COMMITTED, 3L), 7000),
+                    store.read(SnapshotStore.Tx::census));
+        }
+    }
+
     private static Map<String, String> labels(int i) {
         Map<String, String> labels = new HashMap<>();
         labels.put("n", Integer.toString(i));
