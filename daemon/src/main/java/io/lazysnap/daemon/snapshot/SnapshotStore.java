@@ -229,6 +229,7 @@ final class SnapshotStore implements AutoCloseable {
             }
         }
 
+        /** The snapshots by kind and the committed ones' measured bytes, in one grouped query. */
         Census census() throws SQLException {
             Map<Kind, Long> counts = new EnumMap<>(Kind.class);
             for (Kind kind : Kind.values()) {
