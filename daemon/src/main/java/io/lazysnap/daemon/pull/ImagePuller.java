@@ -161,10 +161,7 @@ final class ImagePuller {
                 (layer, counter) -> new BlobStream(registry.blobSource(reference, layer), layer.size(),
                         layer.digest(), counter));
         List<Descriptor> layers = manifest.layers();
-        List<Task> tasks = new ArrayList<>();
-        for (Descriptor layer : layers) {
-            tasks.add(progress.task(taskName(layer), layer.size()));
-        }
+        List<Task> tasks = layerTasks(progress, layers);
         String image = reference.toString();
         String manifestDigest = manifest.descriptor().digest();
         try (DownloadWatch watch = new DownloadWatch(tasks, layers.stream().mapToLong(Descriptor::size).toArray(),
@@ -188,9 +185,13 @@ final class ImagePuller {
         }
     }
 
-    /** A layer's progress line is named by the start of its digest, as containerd's are. */
-    static String taskName(Descriptor layer) {
-        return layer.digest().substring("sha256:".length(), 19);
+    /** A progress line for each layer, named by the start of its digest, as containerd's are. */
+    static List<Task> layerTasks(Progress progress, List<Descriptor> layers) {
+        List<Task> tasks = new ArrayList<>();
+        for (Descriptor layer : layers) {
+            tasks.add(progress.task(layer.digest().substring("sha256:".length(), 19), layer.size()));
+        }
+        return tasks;
     }
 
     /** containerd's record of the image {@code name}, pointing at {@code target} (its index or manifest). */

@@ -72,10 +72,7 @@ final class PullWarmUp {
 
     private static void prepareLayers(Progress progress, Manifest manifest, List<String> chain) {
         List<Descriptor> layers = manifest.layers();
-        List<Task> tasks = new ArrayList<>();
-        for (Descriptor layer : layers) {
-            tasks.add(progress.task(ImagePuller.taskName(layer), layer.size()));
-        }
+        List<Task> tasks = ImagePuller.layerTasks(progress, layers);
         try (DownloadWatch watch = new DownloadWatch(tasks, layers.stream().mapToLong(Descriptor::size).toArray(),
                 i -> 0)) {
             for (int i = 0; i < layers.size(); i++) {
