@@ -61,6 +61,21 @@ class DiskChunkCacheTest {
     }
 
     @Test
+    void chunkDirectoriesAreMadeAtOpenAndAgainIfDeletedMeanwhile() throws Exception {
+        DiskChunkCache cache = bytesOnly(dir, 1 << 20, 1 << 19);
+        try (Stream<Path> shards = Files.list(dir.resolve("chunks"))) {
+            assertEquals(256, shards.filter(Files::isDirectory).count());
+        }
+        // Several slices of a write, and a directory someone removed under the running cache.
+        byte[] data = bytes(300 << 10);
+        ChunkKey key = key(data);
+        Files.delete(DiskChunkCache.file(dir.resolve("chunks"), key.digest()).getParent());
+        cache.put(key, data);
+        assertArrayEquals(data, Files.readAllBytes(DiskChunkCache.file(dir.resolve("chunks"), key.digest())));
+        assertArrayEquals(data, bytesOnly(dir, 1 << 20, 1 << 19).get(key, data.length));
+    }
+
+    @Test
     void leastRecentlyUsedChunksAreEvictedFromTheHighToTheLowWatermark() throws Exception {
         DiskChunkCache cache = bytesOnly(dir, 10_000, 5_000);
         byte[][] chunks = new byte[10][];
