@@ -38,13 +38,14 @@ import java.util.Random;
 import java.util.zip.GZIPOutputStream;
 
 /**
- * Pulls a small image, once at start-up, from a registry this process serves on 127.0.0.1, through the code the
- * first real pull runs: the registry client's requests and interceptors, index, manifest and config parsing, an
- * eStargz layer's footer, TOC and chunks read by range requests, and a gzip layer downloaded in parallel ranges and
- * unpacked. The first run of each of those paths in a freshly started JVM loads, links and initialises its classes
- * and binds its call sites; without this, the first pod's pull on a node paid for that (a fresh daemon's first
- * {@code rpull} at 1 Gbit/s: the manifest 46 ms after the request instead of 18, the whole pull phase about 60 ms
- * longer). Every byte read is checked, so a failure here also says that this node's registry path is broken.
+ * Pulls a small image, once at start-up, from a registry this process serves on 127.0.0.1, through the code the first
+ * real pull runs: the registry client's requests and interceptors, index, manifest and config parsing, an eStargz
+ * layer's footer, TOC and chunks read by range requests, the state an opened layer records, and a gzip layer downloaded
+ * in parallel ranges and unpacked. The first run of each of those paths in a freshly started JVM loads, links and
+ * initialises its classes and binds its call sites; without this, the first pod's pull on a node paid for that (a fresh
+ * daemon's first {@code rpull} at 1 Gbit/s: the manifest 46 ms after the request instead of 18, the whole pull phase
+ * about 60 ms longer). Every byte read is checked, so a failure here also says that this node's registry path is
+ * broken.
  */
 public final class RegistryWarmUp {
 
@@ -110,6 +111,8 @@ public final class RegistryWarmUp {
             ChainIds.of(diffIds);
             Descriptor lazyLayer = image.manifest().layers().get(0);
             EstargzLayer layer = EstargzLayer.open(client.blobSource(reference, lazyLayer), lazyLayer.annotations());
+            // What opening a layer records for a restart; serialising it the first time introspects its type.
+            LayerState.of(new ResolvedLayer(reference, lazyLayer)).json();
             TocEntry large = layer.toc().entry(LARGE).orElseThrow(() -> new IOException("the warm-up layer's TOC"
                     + " has no " + LARGE));
             byte[] read = new byte[files.get(LARGE).length];
