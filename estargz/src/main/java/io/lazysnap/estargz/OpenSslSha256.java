@@ -52,12 +52,14 @@ final class OpenSslSha256 extends MessageDigest {
 
     private OpenSslSha256(LibCrypto crypto) {
         super("SHA-256");
-        this.crypto = crypto;
-        this.context = crypto.EVP_MD_CTX_new();
-        if (context == null) {
+        Pointer allocated = crypto.EVP_MD_CTX_new();
+        if (allocated == null) {
             throw new OutOfMemoryError("OpenSSL could not allocate a digest context");
         }
-        CONTEXTS.register(this, () -> crypto.EVP_MD_CTX_free(context));
+        this.crypto = crypto;
+        this.context = allocated;
+        // Locals only: an action that reached this object would keep it, and the context, forever.
+        CONTEXTS.register(this, () -> crypto.EVP_MD_CTX_free(allocated));
         init();
     }
 

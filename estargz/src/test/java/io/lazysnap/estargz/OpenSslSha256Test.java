@@ -3,8 +3,10 @@ package io.lazysnap.estargz;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.lang.ref.WeakReference;
 import java.nio.ByteBuffer;
 import java.security.MessageDigest;
 import java.util.Random;
@@ -56,6 +58,16 @@ class OpenSslSha256Test {
         digest.reset();
         byte[] data = bytes(5000);
         assertArrayEquals(Digests.jdkSha256().digest(data), digest.digest(data));
+    }
+
+    @Test
+    void aDroppedDigestIsCollectedSoItsContextCanBeFreed() throws Exception {
+        WeakReference<MessageDigest> dropped = new WeakReference<>(Sha256.newDigest());
+        for (int i = 0; i < 50 && dropped.get() != null; i++) {
+            System.gc();
+            Thread.sleep(10);
+        }
+        assertNull(dropped.get(), "something still holds the digest (its cleaning action?)");
     }
 
     private byte[] bytes(int size) {
