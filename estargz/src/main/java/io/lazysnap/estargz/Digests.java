@@ -10,12 +10,7 @@ final class Digests {
     private Digests() {
     }
 
-    /** A streaming SHA-256: OpenSSL's where it can be loaded ({@link OpenSslSha256}), else the JDK's. */
     static MessageDigest sha256() {
-        return OpenSslSha256.create().orElseGet(Digests::jdkSha256);
-    }
-
-    static MessageDigest jdkSha256() {
         try {
             return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
@@ -24,7 +19,7 @@ final class Digests {
     }
 
     static String sha256(byte[] data) {
-        return Sha256.hash(data).toString();
+        return format(sha256().digest(data));
     }
 
     static String format(byte[] sha256) {

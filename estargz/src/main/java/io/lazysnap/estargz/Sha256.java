@@ -1,7 +1,6 @@
 package io.lazysnap.estargz;
 
 import java.nio.ByteBuffer;
-import java.security.MessageDigest;
 import java.util.HexFormat;
 
 /**
@@ -48,12 +47,7 @@ public final class Sha256 {
 
     /** The sha256 of {@code data}. */
     public static Sha256 hash(byte[] data) {
-        return of(OpenSslSha256.hash(data).orElseGet(() -> Digests.jdkSha256().digest(data)));
-    }
-
-    /** A SHA-256 {@link MessageDigest} for data that comes in pieces: OpenSSL's if it loads, else the JDK's. */
-    public static MessageDigest newDigest() {
-        return Digests.sha256();
+        return of(Digests.sha256().digest(data));
     }
 
     /** The 64 hex digits. */

@@ -1,6 +1,5 @@
 package io.lazysnap.registry;
 
-import io.lazysnap.estargz.Sha256;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
@@ -23,20 +22,17 @@ final class Digests {
         return digest;
     }
 
-    /** A digest of the algorithm of {@code digest}; SHA-256 is OpenSSL's where it loads ({@link Sha256#newDigest}). */
     static MessageDigest newDigest(String digest) {
-        if (!digest.startsWith("sha512:")) {
-            return Sha256.newDigest();
-        }
+        String algorithm = digest.startsWith("sha512:") ? "SHA-512" : "SHA-256";
         try {
-            return MessageDigest.getInstance("SHA-512");
+            return MessageDigest.getInstance(algorithm);
         } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-512 is part of every JDK", e);
+            throw new IllegalStateException(algorithm + " is part of every JDK", e);
         }
     }
 
     static String sha256(byte[] bytes) {
-        return Sha256.hash(bytes).toString();
+        return format("sha256", newDigest("sha256:").digest(bytes));
     }
 
     static String format(String algorithm, byte[] hash) {
