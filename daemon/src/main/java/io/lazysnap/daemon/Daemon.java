@@ -25,6 +25,7 @@ import io.lazysnap.daemon.remote.Manifests;
 import io.lazysnap.daemon.remote.RegistryLayerProvider;
 import io.lazysnap.daemon.remote.RegistryLayerUnpacker;
 import io.lazysnap.daemon.remote.RegistryWarmUp;
+import io.lazysnap.daemon.remote.TlsCipherWarmUp;
 import io.lazysnap.daemon.remote.WholePullPolicy;
 import io.lazysnap.daemon.snapshot.LayerUnpacker;
 import io.lazysnap.daemon.snapshot.OverlaySnapshotter;
@@ -125,6 +126,8 @@ public final class Daemon implements AutoCloseable {
                     registryWarmUp(config, unpacks);
                     pulls.warmUp();
                     hashWarmUp();
+                    TlsCipherWarmUp.run().ifPresent(failed -> log.warn("a start-up run of TLS's AES-GCM failed ({});"
+                            + " pulls go on, but report this line", failed));
                 });
         Optional<ConnectionStore> store = lazy.flatMap(LazyLayers::connections);
         store.ifPresent(s -> {
