@@ -12,7 +12,7 @@ import javax.crypto.spec.SecretKeySpec;
  * Decrypts 8 MiB with AES-GCM in TLS-sized records, once at start-up. HTTPS registries' bytes reach the daemon
  * through the JDK's TLS, whose AES-GCM runs about 55 MiB/s until the C2 compiler compiles it with the CPU's AES and
  * carry-less multiply instructions (about 2,800 MiB/s). At the daemon's C2 thresholds (packaging/serve.jvm) that took
- * some 380 MiB of traffic: every pull from an HTTPS registry until then paid for it, 60 ms of CPU for each 3 MB
+ * some 380 MiB of traffic: every pull from an HTTPS registry until then paid for it, about 50 ms of CPU for each 3 MB
  * prefetched. serve.jvm lowers those thresholds for the JDK's cipher classes, so that these records are enough.
  */
 public final class TlsCipherWarmUp {
