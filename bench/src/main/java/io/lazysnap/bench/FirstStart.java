@@ -66,9 +66,14 @@ final class FirstStart {
         String socket = node.containerdSocket().toString();
         return switch (mode) {
             case OVERLAY -> node.ctrCommand("image", "pull", "--plain-http", "--snapshotter", mode.snapshotter, ref);
-            case LAZY, LAZY_NO_LANDMARKS, PLAIN_RPULL -> Lazysnap.command("rpull", "--daemon", node.snapshotterSocket.toString(),
-                    "--address", socket,
-                    "--namespace", Node.NAMESPACE, "--plain-http", "--snapshotter", mode.snapshotter, ref);
+            case LAZY, LAZY_NO_LANDMARKS, PLAIN_RPULL -> {
+                List<String> rpull = new ArrayList<>(List.of("rpull", "--daemon", node.snapshotterSocket.toString(),
+                        "--address", socket, "--namespace", Node.NAMESPACE, "--snapshotter", mode.snapshotter, ref));
+                if (!node.https) {
+                    rpull.add(1, "--plain-http");
+                }
+                yield Lazysnap.command(rpull.toArray(String[]::new));
+            }
             case CTR_REMOTE, STARGZ_REF -> List.of("ctr-remote", "--address", socket, "--namespace", Node.NAMESPACE,
                     "image", "rpull", "--plain-http", "--snapshotter", mode.snapshotter, ref);
             case CRI, PLAIN_CRI -> throw new IllegalArgumentException("CRI pulls through the pod");

@@ -1,19 +1,22 @@
 package io.lazysnap.bench;
 
 /**
- * The network between registry and node for one run: bandwidth (registry to node) and round-trip time. Written
- * {@code 100mbit-20ms}, as in JMH parameters and result tables.
+ * The network between registry and node for one run: bandwidth (registry to node), round-trip time and whether the
+ * registry speaks HTTPS. Written {@code 100mbit-20ms} or {@code 1gbit-2ms-https}, as in JMH parameters and result
+ * tables.
  */
-record Link(int megabitsPerSecond, int rttMillis) {
+record Link(int megabitsPerSecond, int rttMillis, boolean https) {
 
     static Link parse(String spec) {
         String[] parts = spec.toLowerCase().split("-");
-        if (parts.length != 2 || !parts[1].endsWith("ms") || !parts[0].matches("\\d+(mbit|gbit)")) {
-            throw new IllegalArgumentException("link must look like 100mbit-20ms or 1gbit-2ms, not " + spec);
+        boolean https = parts.length == 3 && parts[2].equals("https");
+        if (parts.length != (https ? 3 : 2) || !parts[1].endsWith("ms") || !parts[0].matches("\\d+(mbit|gbit)")) {
+            throw new IllegalArgumentException("link must look like 100mbit-20ms, 1gbit-2ms or 1gbit-2ms-https, not "
+                    + spec);
         }
         int rate = Integer.parseInt(parts[0].replaceAll("\\D", ""));
         return new Link(parts[0].endsWith("gbit") ? rate * 1000 : rate,
-                Integer.parseInt(parts[1].substring(0, parts[1].length() - 2)));
+                Integer.parseInt(parts[1].substring(0, parts[1].length() - 2)), https);
     }
 
     long bytesPerSecond() {
@@ -23,6 +26,6 @@ record Link(int megabitsPerSecond, int rttMillis) {
     @Override
     public String toString() {
         return (megabitsPerSecond % 1000 == 0 ? megabitsPerSecond / 1000 + "gbit" : megabitsPerSecond + "mbit")
-                + "-" + rttMillis + "ms";
+                + "-" + rttMillis + "ms" + (https ? "-https" : "");
     }
 }

@@ -28,25 +28,29 @@ final class Node implements AutoCloseable {
     final Path dir;
     final PullMode.Daemon daemon;
     final Path snapshotterSocket;
+    /** Whether the registry speaks HTTPS (an {@code -https} {@link Link}); otherwise plain HTTP. */
+    final boolean https;
     private Process snapshotter;
     private Containerd containerd;
     private CriClient cri;
     private final ExitGuard guard = ExitGuard.of(this);
 
-    private Node(Path dir, PullMode.Daemon daemon) {
+    private Node(Path dir, PullMode.Daemon daemon, boolean https) {
         this.dir = dir;
         this.daemon = daemon;
+        this.https = https;
         this.snapshotterSocket = dir.resolve("run/" + daemon.pluginName + ".sock");
     }
 
     /**
-     * @param registry  {@code host:port} of the (shaped) registry, spoken to over plain HTTP
+     * @param registry  {@code host:port} of the (shaped) registry
      * @param sandboxImage the CRI pause image
      * @param daemon       the remote snapshotter to run, also CRI's snapshotter
+     * @param https        whether the registry speaks HTTPS (only lazysnap's rpull modes are set up for that)
      */
-    static Node start(String registry, String sandboxImage, PullMode.Daemon daemon) throws Exception {
+    static Node start(String registry, String sandboxImage, PullMode.Daemon daemon, boolean https) throws Exception {
         // Short base path: unix socket paths are limited to 107 bytes.
-        Node node = new Node(Files.createTempDirectory(Path.of("/tmp"), "lzs-bench-"), daemon);
+        Node node = new Node(Files.createTempDirectory(Path.of("/tmp"), "lzs-bench-"), daemon, https);
         try {
             Files.createDirectories(node.dir.resolve("run"));
             if (daemon == PullMode.Daemon.STARGZ) {
@@ -65,11 +69,11 @@ final class Node implements AutoCloseable {
     private void startLazysnap(String registry) throws Exception {
         Path config = dir.resolve("lazysnap.toml");
         // LAZYSNAP_BENCH_CONFIG: more of lazysnap's config (e.g. an [unpack] section), to try settings.
-        Files.writeString(config, System.getenv().getOrDefault("LAZYSNAP_BENCH_CONFIG", "") + """
+        Files.writeString(config, System.getenv().getOrDefault("LAZYSNAP_BENCH_CONFIG", "") + (https ? "" : """
 
                 [registry]
                 plain_http = ["%s"]
-                """.formatted(registry));
+                """.formatted(registry)));
         Path log = dir.resolve("lazysnap.log");
         // LAZYSNAP_BENCH_DEBUG=1: the daemon logs every registry request and snapshot call, with timings.
         String level = FirstStart.DAEMONS_DEBUG ? "debug" : "info";

@@ -45,6 +45,11 @@ enum PullMode {
         return this != OVERLAY;
     }
 
+    /** Whether the image is pulled by {@code lazysnap rpull}. */
+    boolean rpull() {
+        return this == LAZY || this == LAZY_NO_LANDMARKS || this == PLAIN_RPULL;
+    }
+
     /** Whether the container is pulled and started through CRI, as the kubelet does. */
     boolean cri() {
         return this == CRI || this == PLAIN_CRI;

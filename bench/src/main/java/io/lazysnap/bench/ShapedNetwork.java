@@ -20,7 +20,8 @@ import org.slf4j.LoggerFactory;
  * A docker-registry behind a shaped link. Preferred: the registry in a network namespace of ours, reached over a
  * veth pair whose namespace end is rate limited with {@code tbf} (so the registry's replies queue in the
  * kernel), and a {@link TcpProxy} on 127.0.0.1 adding the round-trip time. Where namespaces are unavailable the
- * registry listens on 127.0.0.1 and the proxy shapes bandwidth as well. {@link #shaping()} says which.
+ * registry listens on 127.0.0.1 and the proxy shapes bandwidth as well. {@link #shaping()} says which. An
+ * {@code -https} link's registry serves HTTPS, with a second, plain-HTTP registry on the same storage for pushes.
  *
  * <p>{@code dir} (config, log) is ours and removed on close. Images are pushed to {@link #pushAddress()}, which bypasses the shaping; nodes pull from {@link #pullHost()}.
  */
@@ -34,6 +35,7 @@ final class ShapedNetwork implements AutoCloseable {
     private final String tag = "lzsb" + ProcessHandle.current().pid();
     private boolean namespaceCreated;
     private Registry registry;
+    private Registry pushRegistry;
     private TcpProxy proxy;
     private String shaping;
     private final ExitGuard guard = ExitGuard.of(this);
@@ -59,18 +61,41 @@ final class ShapedNetwork implements AutoCloseable {
         Registry.Builder builder = Registry.on(dir).storage(storage);
         Pacer pacer = null;
         try {
-            builder.listen(createNamespace(), REGISTRY_PORT).prefix(List.of("ip", "netns", "exec", tag));
+            String inside = createNamespace();
+            builder.listen(inside, REGISTRY_PORT).prefix(List.of("ip", "netns", "exec", tag));
+            if (link.https()) {
+                builder.yaml(tls(inside));
+            }
             shaping = "netns + veth, tbf " + link.megabitsPerSecond() + " Mbit/s on the registry's egress; "
                     + "userspace delay proxy " + link.rttMillis() + " ms RTT";
         } catch (IOException e) {
             LOG.warn("no network namespace ({}); shaping bandwidth in userspace instead", e.getMessage());
             pacer = new Pacer(link.bytesPerSecond());
+            if (link.https()) {
+                builder.yaml(tls("127.0.0.1"));
+            }
             shaping = "userspace proxy only (no netns): token bucket " + link.megabitsPerSecond() + " Mbit/s, "
                     + link.rttMillis() + " ms RTT";
         }
         registry = builder.start();
+        if (link.https()) {
+            // Images are pushed over plain HTTP, to a second registry on the same storage.
+            pushRegistry = Registry.on(Files.createDirectories(dir.resolve("push"))).storage(storage).start();
+            shaping += "; HTTPS (self-signed certificate; nodes pull from loopback, which skips verification)";
+        }
         proxy = TcpProxy.shaped(registry.address(), link.rttMillis(), pacer);
         LOG.info("registry {} behind {}: {}", registry.host(), pullHost(), shaping);
+    }
+
+    /** A self-signed certificate for {@code ip} and 127.0.0.1, and the registry config lines that serve it. */
+    private String tls(String ip) throws IOException, InterruptedException {
+        Path certs = Files.createDirectories(dir.resolve("tls"));
+        Path certificate = certs.resolve("tls.crt");
+        Path key = certs.resolve("tls.key");
+        Processes.run("openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                "-days", "2", "-subj", "/CN=lazysnap bench registry", "-addext",
+                "subjectAltName=IP:127.0.0.1,IP:" + ip, "-keyout", key.toString(), "-out", certificate.toString());
+        return String.join("\n", "  tls:", "    certificate: " + certificate, "    key: " + key);
     }
 
     /** Creates namespace, veth pair and qdisc; returns the registry's address inside the namespace. */
@@ -101,9 +126,9 @@ final class ShapedNetwork implements AutoCloseable {
         return proxy.host();
     }
 
-    /** {@code host:port} to push test images to, unshaped. */
+    /** {@code host:port} to push test images to, unshaped and in plain HTTP. */
     String pushAddress() {
-        return registry.host();
+        return (pushRegistry != null ? pushRegistry : registry).host();
     }
 
     TcpProxy proxy() {
@@ -126,6 +151,11 @@ final class ShapedNetwork implements AutoCloseable {
                 .step(() -> {
                     if (registry != null) {
                         registry.close();
+                    }
+                })
+                .step(() -> {
+                    if (pushRegistry != null) {
+                        pushRegistry.close();
                     }
                 })
                 // Deleting the namespace takes its veth end, and so the pair, with it.

@@ -49,6 +49,7 @@ public class TimeToFirstStart {
 
     private ImageSpec spec;
     private PullMode pullMode;
+    private Link linkSpec;
     private Path netDir;
     private ShapedNetwork net;
     private String ref;
@@ -66,9 +67,14 @@ public class TimeToFirstStart {
     public void bringUpLink() throws Exception {
         spec = ImageSpec.parse(image);
         pullMode = PullMode.parse(mode);
+        linkSpec = Link.parse(link);
+        if (linkSpec.https() && !pullMode.rpull()) {
+            throw new IllegalArgumentException("an -https link runs lazysnap's rpull modes only, not " + mode
+                    + ": containerd's and stargz-snapshotter's set-ups here speak plain HTTP to the registry");
+        }
         Path cache = BenchCache.dir();
         netDir = Files.createTempDirectory(Path.of("/tmp"), "lzs-bench-net-");
-        net = ShapedNetwork.start(Link.parse(link), netDir, Files.createDirectories(cache.resolve("registry")));
+        net = ShapedNetwork.start(linkSpec, netDir, Files.createDirectories(cache.resolve("registry")));
         try {
             prepareImages(cache);
         } catch (Exception e) {
@@ -88,7 +94,7 @@ public class TimeToFirstStart {
 
     @Setup(Level.Iteration)
     public void coldNode() throws Exception {
-        node = Node.start(net.pullHost(), pauseRef, pullMode.daemon());
+        node = Node.start(net.pullHost(), pauseRef, pullMode.daemon(), linkSpec.https());
         if (pullMode.cri()) {
             try {
                 pod = node.cri().openPod(Node.NAMESPACE, "bench", node.dir.resolve("pod-logs"));

@@ -1,7 +1,6 @@
 package io.lazysnap.daemon;
 
 import io.grpc.ServerInterceptors;
-import io.lazysnap.estargz.Sha256;
 import io.lazysnap.fs.ChunkCache;
 import io.lazysnap.fs.ConnectionStore;
 import io.lazysnap.fs.LayerFs;
@@ -25,7 +24,6 @@ import io.lazysnap.daemon.remote.Manifests;
 import io.lazysnap.daemon.remote.RegistryLayerProvider;
 import io.lazysnap.daemon.remote.RegistryLayerUnpacker;
 import io.lazysnap.daemon.remote.RegistryWarmUp;
-import io.lazysnap.daemon.remote.TlsCipherWarmUp;
 import io.lazysnap.daemon.remote.WholePullPolicy;
 import io.lazysnap.daemon.snapshot.LayerUnpacker;
 import io.lazysnap.daemon.snapshot.OverlaySnapshotter;
@@ -125,9 +123,6 @@ public final class Daemon implements AutoCloseable {
                 Optional.of(pulls), () -> {
                     registryWarmUp(config, unpacks);
                     pulls.warmUp();
-                    hashWarmUp();
-                    TlsCipherWarmUp.run().ifPresent(failed -> log.warn("a start-up run of TLS's AES-GCM failed ({});"
-                            + " pulls go on, but report this line", failed));
                 });
         Optional<ConnectionStore> store = lazy.flatMap(LazyLayers::connections);
         store.ifPresent(s -> {
@@ -211,18 +206,6 @@ public final class Daemon implements AutoCloseable {
         }
         log.info("unpack self-test passed in {} ms", (System.nanoTime() - start) / 1_000_000);
         return true;
-    }
-
-    /**
-     * Hashes 8 MiB as chunk verification does. The JIT's second tier, without which SHA-256 runs 11 times slower
-     * (docs/memory.md), compiles it only after a few MiB (50 ms for the first MiB, 1 ms from the fifth): those MiB
-     * would otherwise be the first pull's prefetch.
-     */
-    private static void hashWarmUp() {
-        byte[] chunk = new byte[1 << 20];
-        for (int i = 0; i < 8; i++) {
-            Sha256.hash(chunk);
-        }
     }
 
     /** Runs the registry path's code once, so that the first pull does not pay for its first run. */

@@ -10,7 +10,12 @@ final class Digests {
     private Digests() {
     }
 
+    /** A streaming SHA-256: BoringSSL's where it can be loaded ({@link NativeSha256}), else the JDK's. */
     static MessageDigest sha256() {
+        return NativeSha256.create().orElseGet(Digests::jdkSha256);
+    }
+
+    static MessageDigest jdkSha256() {
         try {
             return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
@@ -19,7 +24,7 @@ final class Digests {
     }
 
     static String sha256(byte[] data) {
-        return format(sha256().digest(data));
+        return Sha256.hash(data).toString();
     }
 
     static String format(byte[] sha256) {

@@ -1,6 +1,7 @@
 package io.lazysnap.estargz;
 
 import java.nio.ByteBuffer;
+import java.security.MessageDigest;
 import java.util.HexFormat;
 
 /**
@@ -12,6 +13,8 @@ public final class Sha256 {
 
     private static final String PREFIX = "sha256:";
     private static final HexFormat HEX = HexFormat.of();
+    /** Chunk verification hashes every chunk: one digest per thread rather than one per chunk. */
+    private static final ThreadLocal<MessageDigest> ONE_SHOT = ThreadLocal.withInitial(Digests::sha256);
 
     /** The digest's bytes, big-endian: {@code first} holds its first eight, which is also its {@link #prefix}. */
     private final long first;
@@ -47,7 +50,18 @@ public final class Sha256 {
 
     /** The sha256 of {@code data}. */
     public static Sha256 hash(byte[] data) {
-        return of(Digests.sha256().digest(data));
+        MessageDigest digest = ONE_SHOT.get();
+        try {
+            return of(digest.digest(data));
+        } catch (RuntimeException e) {
+            digest.reset();
+            throw e;
+        }
+    }
+
+    /** A SHA-256 {@link MessageDigest} for data that comes in pieces: BoringSSL's if it loads, else the JDK's. */
+    public static MessageDigest newDigest() {
+        return Digests.sha256();
     }
 
     /** The 64 hex digits. */

@@ -1,5 +1,6 @@
 package io.lazysnap.registry;
 
+import io.lazysnap.estargz.Sha256;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
@@ -22,17 +23,20 @@ final class Digests {
         return digest;
     }
 
+    /** A digest of the algorithm of {@code digest}; SHA-256 is BoringSSL's where it loads ({@link Sha256#newDigest}). */
     static MessageDigest newDigest(String digest) {
-        String algorithm = digest.startsWith("sha512:") ? "SHA-512" : "SHA-256";
+        if (!digest.startsWith("sha512:")) {
+            return Sha256.newDigest();
+        }
         try {
-            return MessageDigest.getInstance(algorithm);
+            return MessageDigest.getInstance("SHA-512");
         } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(algorithm + " is part of every JDK", e);
+            throw new IllegalStateException("SHA-512 is part of every JDK", e);
         }
     }
 
     static String sha256(byte[] bytes) {
-        return format("sha256", newDigest("sha256:").digest(bytes));
+        return Sha256.hash(bytes).toString();
     }
 
     static String format(String algorithm, byte[] hash) {

@@ -1,11 +1,13 @@
 package io.lazysnap.registry;
 
+import io.lazysnap.estargz.CryptoProvider;
 import javax.net.ssl.HostnameVerifier;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocketFactory;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
+import javax.net.ssl.X509ExtendedTrustManager;
 import javax.net.ssl.X509TrustManager;
 import java.io.IOException;
 import java.io.ByteArrayInputStream;
@@ -18,6 +20,7 @@ import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
 import java.security.KeyStore;
 import java.security.PrivateKey;
+import java.security.Provider;
 import java.security.cert.Certificate;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
@@ -26,6 +29,7 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Matcher;
@@ -55,8 +59,8 @@ final class HostTls {
         try {
             TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
             tmf.init((KeyStore) null);
-            defaultTrust = (X509TrustManager) tmf.getTrustManagers()[0];
-            defaultContext = SSLContext.getInstance("TLS");
+            defaultTrust = new Tls13AuthType((X509ExtendedTrustManager) tmf.getTrustManagers()[0]);
+            defaultContext = newContext();
             defaultContext.init(null, new TrustManager[]{defaultTrust}, null);
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("the JDK has no usable default TLS configuration", e);
@@ -104,7 +108,7 @@ final class HostTls {
                 }
                 TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
                 tmf.init(roots);
-                trust = tmf.getTrustManagers();
+                trust = new TrustManager[]{new Tls13AuthType((X509ExtendedTrustManager) tmf.getTrustManagers()[0])};
             }
             KeyManagerFactory kmf = null;
             if (!endpoint.clientPairs().isEmpty()) {
@@ -119,12 +123,21 @@ final class HostTls {
                 kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
                 kmf.init(keys, new char[0]);
             }
-            SSLContext context = SSLContext.getInstance("TLS");
+            SSLContext context = newContext();
             context.init(kmf == null ? null : kmf.getKeyManagers(), trust, null);
             return context;
         } catch (GeneralSecurityException | IOException e) {
             throw new IllegalArgumentException("cannot set up TLS for " + endpoint + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * BoringSSL's TLS where Conscrypt loads ({@link CryptoProvider}): under the daemon's C1-only JIT the JDK's
+     * AES-GCM decrypts about 25 MiB/s, BoringSSL's at the CPU's AES speed.
+     */
+    private static SSLContext newContext() throws GeneralSecurityException {
+        Optional<Provider> conscrypt = CryptoProvider.conscrypt();
+        return conscrypt.isPresent() ? SSLContext.getInstance("TLS", conscrypt.get()) : SSLContext.getInstance("TLS");
     }
 
     /** The certificates in a PEM file, skipping any key that shares the file. */

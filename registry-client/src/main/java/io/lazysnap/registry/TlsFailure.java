@@ -31,8 +31,10 @@ enum TlsFailure {
             return OTHER;
         }
         String message = String.valueOf(e.getMessage());
-        // A plain HTTP server answers a ClientHello with an HTTP error ("unrecognized SSL message") or hangs up.
-        if (message.contains("Unsupported or unrecognized SSL message")
+        // A plain HTTP server answers a ClientHello with an HTTP error, which BoringSSL cannot parse as a record
+        // (the JDK's TLS: "unrecognized SSL message"), or hangs up.
+        if (message.contains("Unable to parse TLS packet header")
+                || message.contains("Unsupported or unrecognized SSL message")
                 || e instanceof SSLHandshakeException && e.getCause() instanceof EOFException) {
             return NOT_TLS;
         }

@@ -1,5 +1,6 @@
 package io.lazysnap.cli.inspect;
 
+import io.lazysnap.estargz.CryptoProvider;
 import io.lazysnap.daemon.status.HandoverStatus;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.dataformat.toml.TomlMapper;
@@ -58,6 +59,7 @@ public final class Doctor {
         checks.add(fuseDevice(Path.of("/dev/fuse")));
         checks.add(handover(config, config.rootDir()));
         checks.add(overlay());
+        checks.add(nativeCrypto());
         checks.add(socket(Path.of(config.address())));
         checks.addAll(containerd());
         cgroupDrivers().ifPresent(checks::add);
@@ -107,6 +109,16 @@ public final class Doctor {
         } catch (IOException e) {
             return Check.warn("overlayfs", "cannot read /proc/filesystems: " + e.getMessage(), "");
         }
+    }
+
+    /** Whether SHA-256 and TLS run on BoringSSL here, as the daemon's C1-only JIT needs (packaging/serve.jvm). */
+    static Check nativeCrypto() {
+        String subject = "native crypto";
+        return CryptoProvider.failure().map(why -> Check.warn(subject, "Conscrypt's BoringSSL cannot be loaded (" + why
+                        + "): chunk verification and TLS run on the JDK's code, ten times slower or worse in the daemon",
+                "let java.io.tmpdir allow executables, or set -Dorg.conscrypt.native.workdir in LAZYSNAP_JAVA_OPTS"))
+                .orElseGet(() -> Check.ok(subject, "SHA-256 and TLS from BoringSSL ("
+                        + CryptoProvider.conscrypt().orElseThrow().getInfo() + ")"));
     }
 
     static Check socket(Path socket) {

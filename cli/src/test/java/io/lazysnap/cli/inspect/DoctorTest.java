@@ -55,6 +55,13 @@ class DoctorTest {
     }
 
     @Test
+    void nativeCryptoIsBoringSslOnThisMachine() {
+        Check c = Doctor.nativeCrypto();
+        assertEquals(Check.Status.OK, c.status(), c.toString());
+        assertTrue(c.detail().contains("BoringSSL"), c.toString());
+    }
+
+    @Test
     void aMissingFuseDeviceIsAFailure() {
         Check c = Doctor.fuseDevice(tmp.resolve("fuse"));
         assertEquals(Check.Status.FAIL, c.status());
