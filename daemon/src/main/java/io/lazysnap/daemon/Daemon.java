@@ -23,6 +23,7 @@ import io.lazysnap.daemon.remote.HostPlatform;
 import io.lazysnap.daemon.remote.Manifests;
 import io.lazysnap.daemon.remote.RegistryLayerProvider;
 import io.lazysnap.daemon.remote.RegistryLayerUnpacker;
+import io.lazysnap.daemon.remote.ConscryptLibrary;
 import io.lazysnap.daemon.remote.RegistryWarmUp;
 import io.lazysnap.daemon.remote.WholePullPolicy;
 import io.lazysnap.daemon.snapshot.LayerUnpacker;
@@ -272,6 +273,12 @@ public final class Daemon implements AutoCloseable {
         List<Closeable> resources = new ArrayList<>();
         resources.add(config.rootDir().tryLock().orElseThrow(() -> new IOException(
                 "another lazysnap serves " + config.root() + " (it holds " + config.rootDir().lockFile() + ")")));
+        try {
+            ConscryptLibrary.loadUnder(config.rootDir().nativeLibraries());
+        } catch (IOException | RuntimeException e) {
+            closeAll(resources);
+            throw e;
+        }
         return resources;
     }
 

@@ -41,7 +41,22 @@ final class NativeSha256 extends MessageDigest {
 
     @Override
     protected void engineUpdate(byte input) {
-        engineUpdate(new byte[] {input}, 0, 1);
+        ByteBuffer stage = STAGING.get();
+        stage.clear();
+        boring.update(stage.put(input).flip());
+    }
+
+    @Override
+    protected void engineUpdate(ByteBuffer input) {
+        if (input.isDirect()) {
+            boring.update(input); // by address: no Java array involved
+        } else if (input.hasArray()) {
+            int n = input.remaining();
+            engineUpdate(input.array(), input.arrayOffset() + input.position(), n);
+            input.position(input.position() + n);
+        } else {
+            super.engineUpdate(input); // read-only heap buffers: copied through a temporary array
+        }
     }
 
     @Override

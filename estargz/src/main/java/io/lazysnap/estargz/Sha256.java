@@ -53,8 +53,8 @@ public final class Sha256 {
         MessageDigest digest = ONE_SHOT.get();
         try {
             return of(digest.digest(data));
-        } catch (RuntimeException e) {
-            digest.reset();
+        } catch (RuntimeException | Error e) {
+            digest.reset(); // the thread's next chunk must not be hashed after these bytes
             throw e;
         }
     }

@@ -44,13 +44,14 @@ class NativeSha256Test {
             int at = 0;
             while (at < size) {
                 int n = Math.min(size - at, 1 + random.nextInt(70_000));
-                switch (random.nextInt(4)) {
+                switch (random.nextInt(5)) {
                     case 0 -> {
                         digest.update(data[at]);
                         n = 1;
                     }
                     case 1 -> digest.update(data, at, n);
                     case 2 -> digest.update(ByteBuffer.wrap(data, at, n));
+                    case 3 -> digest.update(ByteBuffer.wrap(data, at, n).asReadOnlyBuffer());
                     default -> digest.update(ByteBuffer.allocateDirect(n).put(data, at, n).flip());
                 }
                 at += n;

@@ -42,6 +42,11 @@ import java.util.regex.Pattern;
  */
 final class HostTls {
 
+    /**
+     * The client keys BoringSSL signs with through Conscrypt. It offers an Ed25519 certificate to no server, so a
+     * host with such a key gets the JDK's TLS.
+     */
+    private static final Set<String> BORING_CLIENT_KEYS = Set.of("RSA", "EC");
     private static final Pattern PEM = Pattern.compile(
             "-----BEGIN ([A-Z ]+)-----([A-Za-z0-9+/=\\s]+)-----END \\1-----");
 
@@ -59,7 +64,7 @@ final class HostTls {
         try {
             TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
             tmf.init((KeyStore) null);
-            defaultTrust = new Tls13AuthType((X509ExtendedTrustManager) tmf.getTrustManagers()[0]);
+            defaultTrust = forBoringSsl((X509TrustManager) tmf.getTrustManagers()[0]);
             defaultContext = newContext();
             defaultContext.init(null, new TrustManager[]{defaultTrust}, null);
         } catch (GeneralSecurityException e) {
@@ -108,9 +113,10 @@ final class HostTls {
                 }
                 TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
                 tmf.init(roots);
-                trust = new TrustManager[]{new Tls13AuthType((X509ExtendedTrustManager) tmf.getTrustManagers()[0])};
+                trust = new TrustManager[]{forBoringSsl((X509TrustManager) tmf.getTrustManagers()[0])};
             }
             KeyManagerFactory kmf = null;
+            boolean boringSigns = true;
             if (!endpoint.clientPairs().isEmpty()) {
                 KeyStore keys = KeyStore.getInstance("PKCS12");
                 keys.load(null, null);
@@ -119,11 +125,12 @@ final class HostTls {
                     List<Certificate> chain = certificates(pair[0]);
                     PrivateKey key = privateKey(pair[1] != null ? pair[1] : pair[0]);
                     keys.setKeyEntry("client-" + n++, key, new char[0], chain.toArray(new Certificate[0]));
+                    boringSigns &= BORING_CLIENT_KEYS.contains(key.getAlgorithm());
                 }
                 kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
                 kmf.init(keys, new char[0]);
             }
-            SSLContext context = newContext();
+            SSLContext context = boringSigns ? newContext() : SSLContext.getInstance("TLS");
             context.init(kmf == null ? null : kmf.getKeyManagers(), trust, null);
             return context;
         } catch (GeneralSecurityException | IOException e) {
@@ -138,6 +145,11 @@ final class HostTls {
     private static SSLContext newContext() throws GeneralSecurityException {
         Optional<Provider> conscrypt = CryptoProvider.conscrypt();
         return conscrypt.isPresent() ? SSLContext.getInstance("TLS", conscrypt.get()) : SSLContext.getInstance("TLS");
+    }
+
+    /** The JDK's trust manager as BoringSSL's TLS 1.3 needs it ({@link Tls13AuthType}); others as they are. */
+    private static X509TrustManager forBoringSsl(X509TrustManager jdk) {
+        return jdk instanceof X509ExtendedTrustManager extended ? new Tls13AuthType(extended) : jdk;
     }
 
     /** The certificates in a PEM file, skipping any key that shares the file. */

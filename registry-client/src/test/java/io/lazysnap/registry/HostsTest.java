@@ -9,9 +9,13 @@ import okhttp3.tls.HeldCertificate;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import io.lazysnap.testkit.Processes;
+import java.io.InputStream;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -208,6 +212,49 @@ class HostsTest {
             }
             assertEquals(1, seen.size());
             assertEquals("CN=node-1", seen.get(0).getHandshake().peerPrincipal().getName());
+        }
+    }
+
+    @Test
+    void rsaAndEd25519ClientCertificatesAreOfferedToo(@TempDir Path work) throws Exception {
+        HeldCertificate rsa = new HeldCertificate.Builder().rsa2048().commonName("node-rsa").build();
+        assertEquals("CN=node-rsa", clientPrincipal(rsa.certificatePem() + rsa.privateKeyPkcs8Pem(),
+                rsa.certificate()));
+        // BoringSSL would offer no Ed25519 certificate: a host with such a key gets the JDK's TLS.
+        Path key = work.resolve("ed25519.key");
+        Path certificate = work.resolve("ed25519.pem");
+        Processes.run("openssl", "req", "-x509", "-newkey", "ed25519", "-nodes", "-days", "1", "-subj",
+                "/CN=node-ed25519", "-keyout", key.toString(), "-out", certificate.toString());
+        X509Certificate ed25519;
+        try (InputStream in = Files.newInputStream(certificate)) {
+            ed25519 = (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in);
+        }
+        assertEquals("CN=node-ed25519", clientPrincipal(Files.readString(certificate) + Files.readString(key),
+                ed25519));
+    }
+
+    /** Pulls from a TLS server that requires a client certificate it trusts, through hosts.toml; who it saw. */
+    private String clientPrincipal(String clientPem, X509Certificate trusted) throws Exception {
+        HeldCertificate ca = new HeldCertificate.Builder().certificateAuthority(0).commonName("test CA").build();
+        HeldCertificate serverCert = new HeldCertificate.Builder().signedBy(ca).addSubjectAlternativeName("localhost")
+                .build();
+        try (MockWebServer server = new MockWebServer()) {
+            server.useHttps(new HandshakeCertificates.Builder().heldCertificate(serverCert)
+                    .addTrustedCertificate(trusted).build().sslSocketFactory());
+            server.requireClientAuth();
+            server.start();
+            List<RecordedRequest> seen = record(server, 200);
+            String ns = MockRegistryTest.host(server);
+            Path dir = Files.createDirectories(certsD.resolve(ns));
+            Files.writeString(dir.resolve("ca.pem"), ca.certificatePem());
+            Files.writeString(dir.resolve("client.pem"), clientPem);
+            hostsToml(ns, "ca = \"ca.pem\"\nclient = \"client.pem\"\n");
+            try (RegistryClient client = RegistryClient.builder().hostsDir(certsD).requireTlsForLoopback(true)
+                    .build()) {
+                client.manifest(Reference.parse(ns + "/app:v1"));
+            }
+            assertEquals(1, seen.size());
+            return seen.get(0).getHandshake().peerPrincipal().getName();
         }
     }
 }

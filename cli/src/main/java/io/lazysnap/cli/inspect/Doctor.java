@@ -111,14 +111,18 @@ public final class Doctor {
         }
     }
 
-    /** Whether SHA-256 and TLS run on BoringSSL here, as the daemon's C1-only JIT needs (packaging/serve.jvm). */
+    /**
+     * Whether SHA-256 and TLS run on BoringSSL in a JVM on this machine, as the daemon's C1-only JIT needs
+     * (packaging/serve.jvm). The daemon's own options may differ from this process's: its log says at each start.
+     */
     static Check nativeCrypto() {
         String subject = "native crypto";
-        return CryptoProvider.failure().map(why -> Check.warn(subject, "Conscrypt's BoringSSL cannot be loaded (" + why
-                        + "): chunk verification and TLS run on the JDK's code, ten times slower or worse in the daemon",
-                "let java.io.tmpdir allow executables, or set -Dorg.conscrypt.native.workdir in LAZYSNAP_JAVA_OPTS"))
-                .orElseGet(() -> Check.ok(subject, "SHA-256 and TLS from BoringSSL ("
-                        + CryptoProvider.conscrypt().orElseThrow().getInfo() + ")"));
+        String detail = "SHA-256 and TLS here: " + CryptoProvider.describe()
+                + " (the daemon logs its own at start: \"SHA-256 and TLS: ...\")";
+        return CryptoProvider.conscrypt().isPresent() ? Check.ok(subject, detail)
+                : Check.warn(subject, detail + "; chunk verification and TLS then run ten times slower or worse in"
+                        + " the daemon", "let the directory the library is unpacked into allow executables, and do not"
+                        + " set -D" + CryptoProvider.SWITCH + "=jdk in LAZYSNAP_JAVA_OPTS");
     }
 
     static Check socket(Path socket) {

@@ -58,7 +58,7 @@ class DoctorTest {
     void nativeCryptoIsBoringSslOnThisMachine() {
         Check c = Doctor.nativeCrypto();
         assertEquals(Check.Status.OK, c.status(), c.toString());
-        assertTrue(c.detail().contains("BoringSSL"), c.toString());
+        assertTrue(c.detail().contains("BoringSSL's, through Conscrypt 2."), c.toString());
     }
 
     @Test

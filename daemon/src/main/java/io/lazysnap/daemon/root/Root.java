@@ -92,7 +92,7 @@ public final class Root {
         return unpack().resolve("warm-up");
     }
 
-    /** Native libraries unpacked from the jar (SQLite's), so that none is left in /tmp. */
+    /** Native libraries unpacked from the jar (SQLite's, Conscrypt's), so that none is left in /tmp. */
     public Path nativeLibraries() {
         return dir.resolve("native");
     }
