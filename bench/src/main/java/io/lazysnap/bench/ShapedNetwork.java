@@ -60,22 +60,20 @@ final class ShapedNetwork implements AutoCloseable {
     private void startRegistry(Path storage) throws Exception {
         Registry.Builder builder = Registry.on(dir).storage(storage);
         Pacer pacer = null;
+        String ip = "127.0.0.1";
         try {
-            String inside = createNamespace();
-            builder.listen(inside, REGISTRY_PORT).prefix(List.of("ip", "netns", "exec", tag));
-            if (link.https()) {
-                builder.yaml(tls(inside));
-            }
+            ip = createNamespace();
+            builder.listen(ip, REGISTRY_PORT).prefix(List.of("ip", "netns", "exec", tag));
             shaping = "netns + veth, tbf " + link.megabitsPerSecond() + " Mbit/s on the registry's egress; "
                     + "userspace delay proxy " + link.rttMillis() + " ms RTT";
         } catch (IOException e) {
             LOG.warn("no network namespace ({}); shaping bandwidth in userspace instead", e.getMessage());
             pacer = new Pacer(link.bytesPerSecond());
-            if (link.https()) {
-                builder.yaml(tls("127.0.0.1"));
-            }
             shaping = "userspace proxy only (no netns): token bucket " + link.megabitsPerSecond() + " Mbit/s, "
                     + link.rttMillis() + " ms RTT";
+        }
+        if (link.https()) {
+            builder.yaml(tls(ip));
         }
         registry = builder.start();
         if (link.https()) {

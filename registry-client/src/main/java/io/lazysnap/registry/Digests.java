@@ -23,7 +23,7 @@ final class Digests {
         return digest;
     }
 
-    /** A digest of the algorithm of {@code digest}; SHA-256 is BoringSSL's where it loads ({@link Sha256#newDigest}). */
+    /** A digest of the algorithm of {@code digest}; SHA-256 comes from {@link Sha256#newDigest} (BoringSSL). */
     static MessageDigest newDigest(String digest) {
         if (!digest.startsWith("sha512:")) {
             return Sha256.newDigest();
