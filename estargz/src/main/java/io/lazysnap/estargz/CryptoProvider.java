@@ -42,7 +42,6 @@ public final class CryptoProvider {
 
     private static Loaded load() {
         if ("jdk".equals(System.getProperty(SWITCH))) {
-            LOG.info("-D{}=jdk: SHA-256 and TLS run on the JDK's code", SWITCH);
             return new Loaded(Optional.empty(), "the JDK's, as -D" + SWITCH + "=jdk asks");
         }
         try {
