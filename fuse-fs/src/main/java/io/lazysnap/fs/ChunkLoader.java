@@ -139,49 +139,80 @@ final class ChunkLoader {
     }
 
     /**
-     * Fetches the members of several chunks with one request spanning them, and caches them. Chunks already
-     * cached or being loaded are skipped. A chunk that fails verification here is left for its readers to load
-     * alone, with retries.
+     * Fetches the members of several chunks (in blob order) with one request spanning them, and caches each chunk as
+     * soon as its member has come, while the rest of the span is still on its way. Chunks already cached or being
+     * loaded are skipped, and so is a chunk whose member overlaps another's without being the same. A chunk that fails
+     * verification here is left for its readers to load alone, with retries.
      */
     void loadRange(List<FileChunk> chunks, Purpose purpose) throws IOException {
-        // A list, not a map keyed by chunk: hashing a record links its generated hashCode at the first call, which
-        // cost a daemon's first prefetch about 20 ms.
-        List<Claimed> claimed = new ArrayList<>();
-        for (FileChunk fc : chunks) {
-            ChunkKey key = key(fc.chunk());
-            if (!isCached(fc, true)) {
-                CompletableFuture<byte[]> f = cache.claim(key);
-                if (f != null) {
-                    claimed.add(new Claimed(fc, key, f));
-                }
-            }
-        }
-        if (claimed.isEmpty()) {
+        List<Member> members = claimMembers(chunks);
+        if (members.isEmpty()) {
             return;
         }
+        long[] offsets = members.stream().mapToLong(Member::offset).toArray();
+        long[] ends = members.stream().mapToLong(Member::end).toArray();
+        long start = offsets[0];
+        int length = Math.toIntExact(ends[ends.length - 1] - start);
         try {
-            long start = claimed.stream().mapToLong(c -> c.file().chunk().memberOffset()).min().orElseThrow();
-            long end = claimed.stream().mapToLong(c -> c.file().chunk().memberEnd()).max().orElseThrow();
-            byte[] span = read(start, end - start);
-            for (Claimed c : claimed) {
-                Chunk chunk = c.file().chunk();
-                try {
-                    c.load().complete(store(c.key(), decoder.decode(chunk, span,
-                            (int) (chunk.memberOffset() - start), (int) (chunk.memberEnd() - chunk.memberOffset())),
-                            purpose));
-                } catch (IOException failure) {
-                    counters.verificationFailures.increment();
-                    LOG.warn("layer {}: {} at offset {} failed verification during {}: {}", layerDigest,
-                            c.file().path(), chunk.fileOffset(), purpose, failure.getMessage());
-                    c.load().completeExceptionally(failure);
-                }
-            }
+            blob.read(start, length, new MemberReceiver(start, offsets, ends,
+                    (index, bytes) -> arrived(members.get(index), bytes, purpose)));
+            counters.blobReads.increment();
+            counters.blobBytes.add(length);
         } catch (IOException | RuntimeException failure) {
-            claimed.forEach(c -> c.load().completeExceptionally(failure));
+            members.forEach(m -> m.chunks().forEach(c -> c.load().completeExceptionally(failure)));
             throw failure;
         } finally {
-            claimed.forEach(c -> cache.release(c.key(), c.load()));
+            members.forEach(m -> m.chunks().forEach(c -> cache.release(c.key(), c.load())));
         }
+    }
+
+    /** Claims the chunks to fetch, grouped by member in blob order. */
+    private List<Member> claimMembers(List<FileChunk> chunks) {
+        // Lists, not a map keyed by chunk: hashing a record links its generated hashCode at the first call, which
+        // cost a daemon's first prefetch about 20 ms.
+        List<Member> members = new ArrayList<>();
+        for (FileChunk fc : chunks) {
+            Chunk chunk = fc.chunk();
+            Member last = members.isEmpty() ? null : members.get(members.size() - 1);
+            boolean sameMember = last != null && last.offset() == chunk.memberOffset()
+                    && last.end() == chunk.memberEnd();
+            if (last != null && !sameMember && chunk.memberOffset() < last.end()
+                    || chunk.memberEnd() <= chunk.memberOffset() || isCached(fc, true)) {
+                continue;
+            }
+            ChunkKey key = key(chunk);
+            CompletableFuture<byte[]> f = cache.claim(key);
+            if (f == null) {
+                continue;
+            }
+            if (!sameMember) {
+                last = new Member(chunk.memberOffset(), chunk.memberEnd(), new ArrayList<>());
+                members.add(last);
+            }
+            last.chunks().add(new Claimed(fc, key, f));
+        }
+        return members;
+    }
+
+    /** Decodes, caches and hands over the chunks of a member that has just come. */
+    private void arrived(Member member, byte[] bytes, Purpose purpose) {
+        for (Claimed c : member.chunks()) {
+            Chunk chunk = c.file().chunk();
+            try {
+                c.load().complete(store(c.key(), decoder.decode(chunk, bytes, 0, bytes.length), purpose));
+            } catch (IOException failure) {
+                counters.verificationFailures.increment();
+                LOG.warn("layer {}: {} at offset {} failed verification during {}: {}", layerDigest,
+                        c.file().path(), chunk.fileOffset(), purpose, failure.getMessage());
+                c.load().completeExceptionally(failure);
+            }
+            // Released now, not at the span's end: the cache (memory or disk) has it, and the future its bytes.
+            cache.release(c.key(), c.load());
+        }
+    }
+
+    /** A compressed member the request spans, and the chunks claimed in it. */
+    private record Member(long offset, long end, List<Claimed> chunks) {
     }
 
     /** A chunk this load claimed, and the future its other readers wait on. */

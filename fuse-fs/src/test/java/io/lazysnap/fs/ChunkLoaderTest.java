@@ -2,15 +2,19 @@ package io.lazysnap.fs;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.lazysnap.estargz.ByteRange;
 import io.lazysnap.estargz.RecordingBlob;
 import io.lazysnap.estargz.DigestMismatchException;
 import io.lazysnap.estargz.EstargzLayer;
 import io.lazysnap.estargz.LayerFormatException;
 import io.lazysnap.estargz.TocEntry;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -249,5 +253,111 @@ class ChunkLoaderTest {
                         + " ms after the read, before the silence period");
         assertEquals(FileChunk.allOf(fetching.layer().toc()).size(), fetching.counters().chunksFetched.sum(),
                 "every chunk of the other layer");
+    }
+
+    /** A blob that hands ranges read piece by piece over 1000 bytes at a time, telling {@link #reached} each time. */
+    private static class PieceByPieceBlob extends RecordingBlob {
+        final List<ByteRange> pieceByPiece = java.util.Collections.synchronizedList(new ArrayList<>());
+        volatile Reached reached = at -> { };
+
+        interface Reached {
+            void at(long offset) throws IOException;
+        }
+
+        PieceByPieceBlob(byte[] data) {
+            super(data);
+        }
+
+        @Override
+        public void read(long offset, int length, Receiver receiver) throws IOException {
+            byte[] range = read(offset, length);
+            pieceByPiece.add(new ByteRange(offset, length));
+            for (int done = 0; done < length; ) {
+                ByteBuffer window = receiver.window(done, length - done);
+                int start = window.position();
+                int count = Math.min(Math.min(window.remaining(), 1000), length - done);
+                window.put(range, done, count);
+                receiver.received(window.limit(window.position()).position(start), done);
+                done += count;
+                reached.at(offset + done);
+            }
+        }
+    }
+
+    private List<FileChunk> chunksOf(Setup s) {
+        return s.file().content().chunks().stream().map(c -> new FileChunk("f", c)).toList();
+    }
+
+    private byte[] expected(int chunk) {
+        return Arrays.copyOfRange(content, chunk * CHUNK, Math.min(content.length, (chunk + 1) * CHUNK));
+    }
+
+    @Test
+    void aSpansChunksAreServedAsTheirMembersArriveNotWhenTheSpanEnds() throws Exception {
+        SourceLayer.Blob b = layer("f");
+        PieceByPieceBlob blob = new PieceByPieceBlob(b.bytes());
+        ChunkCache cache = ChunkCache.builder().build();
+        Setup s = setup(b, blob, cache, 1);
+        List<FileChunk> chunks = chunksOf(s);
+        ChunkKey first = ChunkKey.of(chunks.get(0).chunk(), s.layer());
+        ChunkKey last = ChunkKey.of(chunks.get(chunks.size() - 1).chunk(), s.layer());
+        List<String> seen = new ArrayList<>();
+        blob.reached = at -> {
+            if (seen.isEmpty() && at >= chunks.get(0).chunk().memberEnd()) {
+                seen.add("first served at byte " + at);
+                assertArrayEquals(expected(0), cache.memoryGet(first), "the first chunk, as soon as it came");
+                assertNull(cache.memoryGet(last), "the last one has not come yet");
+            }
+        };
+        s.loader().loadRange(chunks, ChunkLoader.Purpose.PREFETCH);
+        assertEquals(1, seen.size(), "checked while the span was on its way");
+        assertEquals(List.of(new ByteRange(chunks.get(0).chunk().memberOffset(),
+                chunks.get(chunks.size() - 1).chunk().memberEnd() - chunks.get(0).chunk().memberOffset())),
+                blob.pieceByPiece, "one request for the span");
+        for (int i = 0; i < chunks.size(); i++) {
+            assertArrayEquals(expected(i), cache.memoryGet(ChunkKey.of(chunks.get(i).chunk(), s.layer())), "chunk " + i);
+        }
+        assertEquals(chunks.size(), s.counters().chunksFetched.sum());
+        assertEquals(1, s.counters().blobReads.sum());
+    }
+
+    @Test
+    void aSpanPassesOverCachedChunksAndABreakKeepsTheChunksThatCame() throws Exception {
+        SourceLayer.Blob b = layer("f");
+        PieceByPieceBlob blob = new PieceByPieceBlob(b.bytes());
+        ChunkCache cache = ChunkCache.builder().disk(tmp, 1 << 30, 1 << 29).build();
+        Setup s = setup(b, blob, cache, 1);
+        List<FileChunk> chunks = chunksOf(s);
+        s.loader().load(chunks.get(2), ChunkLoader.Purpose.FOREGROUND);
+        long breakAt = chunks.get(5).chunk().memberOffset() + 10;
+        blob.reached = at -> {
+            if (at >= breakAt) {
+                throw new IOException("connection reset");
+            }
+        };
+        blob.resetCounters();
+        IOException e = assertThrows(IOException.class,
+                () -> s.loader().loadRange(chunks, ChunkLoader.Purpose.BACKGROUND));
+        assertEquals("connection reset", e.getMessage());
+        for (int i = 0; i < chunks.size(); i++) {
+            ChunkKey key = ChunkKey.of(chunks.get(i).chunk(), s.layer());
+            assertEquals(i < 5, cache.diskContains(key), "chunk " + i);
+            assertNull(cache.pending(key), "chunk " + i + " is not left claimed");
+        }
+        assertEquals(5, s.counters().chunksFetched.sum(), "chunk 2 alone, then 0, 1, 3 and 4 of the span");
+
+        blob.reached = at -> { };
+        assertArrayEquals(expected(7), s.loader().load(chunks.get(7), ChunkLoader.Purpose.FOREGROUND));
+        blob.pieceByPiece.clear();
+        s.loader().loadRange(chunks, ChunkLoader.Purpose.BACKGROUND);
+        assertEquals(List.of(new ByteRange(chunks.get(5).chunk().memberOffset(),
+                chunks.get(10).chunk().memberEnd() - chunks.get(5).chunk().memberOffset())), blob.pieceByPiece,
+                "one request from the first chunk missing, over chunk 7 (cached)");
+        for (int i = 0; i < chunks.size(); i++) {
+            byte[] bytes = new byte[expected(i).length];
+            ChunkKey key = ChunkKey.of(chunks.get(i).chunk(), s.layer());
+            assertNotNull(cache.diskGet(key, bytes.length), "chunk " + i);
+            assertArrayEquals(expected(i), cache.diskGet(key, bytes.length), "chunk " + i);
+        }
     }
 }

@@ -15,13 +15,13 @@ import java.util.concurrent.locks.ReentrantLock;
  * already running are coalesced: when a slot frees up, the waiting reads that lie within {@code gap} bytes of
  * each other are fetched with one request (never spanning more than {@code maxSpan} bytes) and each reader gets
  * its own slice. Under load this trades a few wasted gap bytes for far fewer round trips; when idle, a read goes
- * out at once.
+ * out at once. A read piece by piece is never coalesced: it waits only for a request slot.
  */
 final class RegistryBlobSource implements BlobSource {
 
-    /** Fetches exactly {@code length} bytes at {@code offset}, or throws. */
+    /** Fetches exactly {@code length} bytes at {@code offset} into {@code receiver}, or throws. */
     interface RangeFetcher {
-        byte[] fetch(long offset, int length) throws IOException;
+        void fetch(long offset, int length, Receiver receiver) throws IOException;
     }
 
     private static final class Pending {
@@ -75,13 +75,7 @@ final class RegistryBlobSource implements BlobSource {
 
     @Override
     public byte[] read(long offset, int length) throws IOException {
-        if (offset < 0 || length < 0) {
-            throw new IllegalArgumentException("negative offset or length reading " + what);
-        }
-        if (offset + length > size) {
-            throw new EOFException("bytes " + offset + "-" + (offset + length - 1) + " are past the end of "
-                    + what + " (" + size + " bytes)");
-        }
+        checkRange(offset, length);
         if (length == 0) {
             return new byte[0];
         }
@@ -107,6 +101,49 @@ final class RegistryBlobSource implements BlobSource {
         }
         fetchAndDeliver(batch);
         return me.outcome();
+    }
+
+    @Override
+    public void read(long offset, int length, Receiver receiver) throws IOException {
+        checkRange(offset, length);
+        if (length == 0) {
+            return;
+        }
+        lock.lock();
+        try {
+            while (inFlight >= maxInFlight) {
+                changed.await();
+            }
+            inFlight++;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("interrupted while waiting to read " + what);
+        } finally {
+            lock.unlock();
+        }
+        try {
+            fetcher.fetch(offset, length, receiver);
+        } catch (RuntimeException e) {
+            throw new IOException("reading " + what + " failed: " + e, e);
+        } finally {
+            lock.lock();
+            try {
+                inFlight--;
+                changed.signalAll();
+            } finally {
+                lock.unlock();
+            }
+        }
+    }
+
+    private void checkRange(long offset, int length) throws EOFException {
+        if (offset < 0 || length < 0) {
+            throw new IllegalArgumentException("negative offset or length reading " + what);
+        }
+        if (offset + length > size) {
+            throw new EOFException("bytes " + offset + "-" + (offset + length - 1) + " are past the end of "
+                    + what + " (" + size + " bytes)");
+        }
     }
 
     /** Removes {@code me} and every queued read that, merged with it, stays within the gap and span limits. */
@@ -144,7 +181,8 @@ final class RegistryBlobSource implements BlobSource {
         byte[] bytes = null;
         IOException failure = null;
         try {
-            bytes = fetcher.fetch(start, Math.toIntExact(end - start));
+            bytes = new byte[Math.toIntExact(end - start)];
+            fetcher.fetch(start, bytes.length, Receiver.into(bytes));
         } catch (IOException e) {
             failure = e;
         } catch (RuntimeException e) {

@@ -185,8 +185,8 @@ public final class RegistryClient implements Closeable {
      */
     public BlobSource blobSource(Reference repository, Descriptor blob) {
         return new RegistryBlobSource(blobWhat(repository, blob.digest()), blob.size(),
-                (offset, length) -> range(repository, blob, offset, length), coalesceGap, maxRangeSpan,
-                rangeReadsInFlight);
+                (offset, length, receiver) -> range(repository, blob, offset, length, receiver), coalesceGap,
+                maxRangeSpan, rangeReadsInFlight);
     }
 
     /**
@@ -228,19 +228,20 @@ public final class RegistryClient implements Closeable {
      */
     public byte[] range(Reference repository, Descriptor blob, long offset, int length) throws IOException {
         byte[] bytes = new byte[length];
-        long deadline = http.rangeDeadline();
-        download(repository, blob, offset, length, () -> deadline, new RangeSink() {
-            @Override
-            public ByteBuffer window(long done, int rest) {
-                return ByteBuffer.wrap(bytes, (int) done, rest);
-            }
-
-            @Override
-            public void place(ByteBuffer window, long done) {
-                // read in place
-            }
-        });
+        range(repository, blob, offset, length, BlobSource.Receiver.into(bytes));
         return bytes;
+    }
+
+    /**
+     * Exactly {@code length} bytes of a blob at {@code offset}, handed to {@code receiver} as they come from the
+     * socket, by a range request of its own, never coalesced with other reads. A body that breaks off is requested
+     * again from where it broke off, as many times as a request is tried, all within one range deadline: the receiver
+     * sees each byte once, in order. The caller verifies the bytes.
+     */
+    public void range(Reference repository, Descriptor blob, long offset, int length, BlobSource.Receiver receiver)
+            throws IOException {
+        long deadline = http.rangeDeadline();
+        download(repository, blob, offset, length, () -> deadline, receiver);
     }
 
     /**
@@ -252,15 +253,15 @@ public final class RegistryClient implements Closeable {
     public void range(Reference repository, Descriptor blob, long offset, int length, FileChannel file)
             throws IOException {
         ByteBuffer buffer = ByteBuffer.allocate(64 << 10);
-        download(repository, blob, offset, length, http::rangeDeadline, new RangeSink() {
+        download(repository, blob, offset, length, http::rangeDeadline, new BlobSource.Receiver() {
             @Override
-            public ByteBuffer window(long done, int rest) {
+            public ByteBuffer window(int done, int rest) {
                 // A socket read brings at most 8 KiB: the file is written per full buffer, not per read.
                 return buffer.clear().limit(Math.min(buffer.capacity(), rest));
             }
 
             @Override
-            public void place(ByteBuffer window, long done) throws IOException {
+            public void received(ByteBuffer window, int done) throws IOException {
                 for (long at = offset + done; window.hasRemaining(); ) {
                     at += file.write(window, at);
                 }
@@ -268,35 +269,26 @@ public final class RegistryClient implements Closeable {
         });
     }
 
-    /** Where a ranged download puts the bytes it reads. */
-    private interface RangeSink {
-        /** The buffer the range's next bytes, from {@code done} on and at most {@code rest} of them, are read into. */
-        ByteBuffer window(long done, int rest);
-
-        /** Puts in place the range's bytes from {@code done} on, between the position and limit of {@code window}. */
-        void place(ByteBuffer window, long done) throws IOException;
-    }
-
     private void download(Reference repository, Descriptor blob, long offset, int length, LongSupplier deadline,
-                          RangeSink sink) throws IOException {
+                          BlobSource.Receiver sink) throws IOException {
         String what = blobWhat(repository, blob.digest());
-        long done = 0;
+        int done = 0;
         String host = repository.registry();
         for (int attempt = 1; ; attempt++) {
             long from = offset + done;
             try (Response response = http.execute(new Request.Builder()
                     .url(RegistryHttp.logicalUrl(repository, "blobs/" + blob.digest()))
                     .header("Range", "bytes=" + from + "-" + (offset + length - 1)),
-                    http.range(repository, what, from, (int) (length - done), deadline.getAsLong()))) {
+                    http.range(repository, what, from, length - done, deadline.getAsLong()))) {
                 host = Urls.hostPort(response.request().url());
                 BufferedSource source = response.body().source();
                 while (done < length) {
-                    ByteBuffer window = sink.window(done, (int) (length - done));
+                    ByteBuffer window = sink.window(done, length - done);
                     int start = window.position();
                     IOException broke = fill(source, window);
                     boolean ended = broke == null && window.hasRemaining();
                     int read = window.position() - start;
-                    sink.place(window.limit(window.position()).position(start), done);
+                    sink.received(window.limit(window.position()).position(start), done);
                     done += read;
                     if (broke != null) {
                         throw new BodyBrokeOff(broke);

@@ -416,6 +416,56 @@ class MockRegistryTest {
     }
 
     @Test
+    void aRangeReadPieceByPieceHandsEachByteOverOnceInOrderAcrossABreakAndHoldsARequestSlot() throws Exception {
+        List<String> ranges = new CopyOnWriteArrayList<>();
+        serve(r -> {
+            ranges.add(r.getHeaders().get("Range"));
+            return ranges.size() > 1 ? ranged(r) : brokenOff(r, 300);
+        });
+        CountDownLatch firstPiece = new CountDownLatch(1);
+        CountDownLatch mayGoOn = new CountDownLatch(1);
+        java.io.ByteArrayOutputStream got = new java.io.ByteArrayOutputStream();
+        ByteBuffer window = ByteBuffer.allocate(700);
+        BlobSource.Receiver receiver = new BlobSource.Receiver() {
+            @Override
+            public ByteBuffer window(int done, int rest) {
+                return window.clear().limit(Math.min(700, rest));
+            }
+
+            @Override
+            public void received(ByteBuffer bytes, int done) throws IOException {
+                assertEquals(got.size(), done, "pieces come in order, each once");
+                got.write(bytes.array(), bytes.position(), bytes.remaining());
+                firstPiece.countDown();
+                try {
+                    mayGoOn.await(5, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    throw new IOException(e);
+                }
+            }
+        };
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try (RegistryClient c = client().rangeReadsInFlight(1).build()) {
+            BlobSource source = c.blobSource(repo, BLOB_DESC);
+            Future<?> piecewise = pool.submit(() -> {
+                source.read(1000, 5000, receiver);
+                return null;
+            });
+            assertTrue(firstPiece.await(5, TimeUnit.SECONDS));
+            Future<byte[]> other = pool.submit(() -> source.read(20_000, 10));
+            Thread.sleep(300);
+            assertEquals(1, ranges.size(), "the other read waits for the only request slot: " + ranges);
+            mayGoOn.countDown();
+            piecewise.get(5, TimeUnit.SECONDS);
+            assertArrayEquals(Arrays.copyOfRange(BLOB, 20_000, 20_010), other.get(5, TimeUnit.SECONDS));
+        } finally {
+            pool.shutdownNow();
+        }
+        assertArrayEquals(Arrays.copyOfRange(BLOB, 1000, 6000), got.toByteArray());
+        assertEquals(List.of("bytes=1000-5999", "bytes=1300-5999", "bytes=20000-20009"), ranges);
+    }
+
+    @Test
     void wrongRangesAndTruncatedBodiesAreRetriedAndNeverReturnedShort() throws Exception {
         AtomicInteger n = new AtomicInteger();
         serve(r -> switch (n.incrementAndGet()) {

@@ -64,10 +64,18 @@ final class LayerMetrics {
         return BlobSource.decorate(blob, (offset, length) -> {
             long start = System.nanoTime();
             byte[] bytes = blob.read(offset, length);
-            rangeReads.observe(Seconds.since(start));
-            fetchedBytes.labelValues(layerDigest).inc(bytes.length);
+            counted(layerDigest, start, length);
             return bytes;
+        }, (offset, length, receiver) -> {
+            long start = System.nanoTime();
+            blob.read(offset, length, receiver);
+            counted(layerDigest, start, length);
         });
+    }
+
+    private void counted(String layerDigest, long startNanos, int bytes) {
+        rangeReads.observe(Seconds.since(startNanos));
+        fetchedBytes.labelValues(layerDigest).inc(bytes);
     }
 
     Closeable track(MountedLayer layer) {

@@ -76,7 +76,7 @@ final class EarlyTail {
             return blob;
         }
         BlobTail bytes = tail.get();
-        return BlobSource.decorate(blob, (offset, length) -> {
+        BlobSource.Reads reads = (offset, length) -> {
             long end = offset + length;
             if (end <= bytes.offset() || end > size || offset < 0) {
                 return blob.read(offset, length);
@@ -89,6 +89,13 @@ final class EarlyTail {
             }
             System.arraycopy(bytes.bytes(), (int) (end - fromTail - bytes.offset()), out, length - fromTail, fromTail);
             return out;
+        };
+        return BlobSource.decorate(blob, reads, (offset, length, receiver) -> {
+            if (offset + length <= bytes.offset()) {
+                blob.read(offset, length, receiver);
+            } else {
+                BlobSource.Receiver.handOver(reads.read(offset, length), receiver);
+            }
         });
     }
 }

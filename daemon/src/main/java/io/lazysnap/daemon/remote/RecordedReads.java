@@ -41,7 +41,7 @@ final class RecordedReads {
 
     /** A source that records every read it passes to {@code blob}. */
     BlobSource recording(BlobSource blob) {
-        return BlobSource.decorate(blob, (offset, length) -> {
+        BlobSource.Reads recorded = (offset, length) -> {
             byte[] bytes = blob.read(offset, length);
             if (!sealed) {
                 synchronized (reads) {
@@ -49,6 +49,13 @@ final class RecordedReads {
                 }
             }
             return bytes;
+        };
+        return BlobSource.decorate(blob, recorded, (offset, length, receiver) -> {
+            if (sealed) {
+                blob.read(offset, length, receiver);
+            } else {
+                BlobSource.Receiver.handOver(recorded.read(offset, length), receiver);
+            }
         });
     }
 
@@ -60,14 +67,27 @@ final class RecordedReads {
     /** A source that serves recorded ranges locally and everything else from {@code blob}. */
     BlobSource replaying(BlobSource blob) {
         return BlobSource.decorate(blob, (offset, length) -> {
-            for (Read r : reads) {
-                if (r.covers(offset, length)) {
-                    int from = (int) (offset - r.offset());
-                    return Arrays.copyOfRange(r.bytes(), from, from + length);
-                }
+            byte[] recorded = recorded(offset, length);
+            return recorded != null ? recorded : blob.read(offset, length);
+        }, (offset, length, receiver) -> {
+            byte[] recorded = recorded(offset, length);
+            if (recorded != null) {
+                BlobSource.Receiver.handOver(recorded, receiver);
+            } else {
+                blob.read(offset, length, receiver);
             }
-            return blob.read(offset, length);
         });
+    }
+
+    /** The range's bytes if one recorded read holds them all, else null. */
+    private byte[] recorded(long offset, int length) {
+        for (Read r : reads) {
+            if (r.covers(offset, length)) {
+                int from = (int) (offset - r.offset());
+                return Arrays.copyOfRange(r.bytes(), from, from + length);
+            }
+        }
+        return null;
     }
 
     /** Writes atomically (temp file + rename), so a crash leaves the old file or the new one. */

@@ -65,6 +65,16 @@ class EarlyTailTest {
     }
 
     @Test
+    void readsPieceByPieceGoToTheRegistryBeforeTheEndAndAreServedFromTheEndWithinIt() throws Exception {
+        BlobSource blob = EarlyTail.start(registry, image, layer.digest(), 4096, executor)
+                .over(registry.blobSource(image, layer), BLOB.length);
+        assertArrayEquals(slice(1000, 5000), PieceByPiece.read(blob, 1000, 5000));
+        assertArrayEquals(slice(BLOB.length - 6000, 6000), PieceByPiece.read(blob, BLOB.length - 6000, 6000));
+        assertEquals(List.of("bytes=-4096", "bytes=1000-5999", "bytes=14000-15903"), ranges(),
+                "one range before the end, and only the part before the end of one reaching into it");
+    }
+
+    @Test
     void anEndOfAnotherSizeThanTheManifestsIsNotUsed() throws Exception {
         BlobSource blob = EarlyTail.start(registry, image, layer.digest(), 4096, executor)
                 .over(registry.blobSource(image, layer), BLOB.length + 1);
