@@ -5,10 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.lazysnap.testkit.Processes;
 import io.lazysnap.testkit.CriClient;
+import io.lazysnap.testkit.Registry;
+import io.lazysnap.testkit.TcpProxy;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -21,7 +24,7 @@ import org.junit.jupiter.api.TestMethodOrder;
  * The reason lazysnap exists: a ~200 MiB image converted to eStargz starts a container through FUSE mounts while
  * the registry has served a small fraction of it. Converted and pulled by stargz-snapshotter's own {@code ctr-remote}
  * (its label protocol), by our {@code lazysnap convert} and {@code rpull}, and pulled by Kubernetes' CRI; it keeps
- * working after kill -9.
+ * working after kill -9, and pulls over HTTPS too.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class LazyPullTest {
@@ -157,5 +160,47 @@ class LazyPullTest {
         String output = PlainPullTest.retryWhileUnavailable(
                 () -> stack.ctr("run", "--rm", "--snapshotter", "lazysnap", estargz, "lazy-2"));
         assertEquals("read lazily\n", output, stack.logs());
+    }
+
+    @Test
+    @Order(6)
+    void startsLazilyFromAnHttpsRegistry() throws Exception {
+        Path src = Files.createDirectories(stack.dir.resolve("tls-src"));
+        Path data = Files.createDirectories(src.resolve("data/srv/blobs"));
+        Random random = new Random(8);
+        byte[] bytes = new byte[DATA_FILE_BYTES];
+        for (int i = 0; i < 16; i++) {
+            random.nextBytes(bytes);
+            Files.write(data.resolve("blob-" + i), bytes);
+        }
+        Files.writeString(src.resolve("data/srv/small.txt"), "read over TLS\n");
+        String plainTls = stack.pushBusyboxWith("tls", src, List.of("cat", "/srv/small.txt"));
+        LazysnapCli.convert("--prioritize", "/bin/sh", "--prioritize", "/srv/small.txt", plainTls,
+                stack.registry + "/systest/tls:ours");
+        // The same storage served over HTTPS, with a certificate of its own: a registry on loopback is not verified
+        // (containerd's convention), so this is about speaking TLS, the daemon's BoringSSL engine included.
+        Path tls = Files.createDirectories(stack.dir.resolve("tls-registry"));
+        Processes.run(Duration.ofSeconds(30), "openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                "ec_paramgen_curve:P-256", "-nodes", "-days", "2", "-subj", "/CN=lazysnap systest registry",
+                "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", tls.resolve("tls.key").toString(), "-out",
+                tls.resolve("tls.crt").toString());
+        try (Registry https = Registry.on(tls).storage(stack.dir.resolve("registry/storage"))
+                .yaml(String.join("\n", "  tls:", "    certificate: " + tls.resolve("tls.crt"),
+                        "    key: " + tls.resolve("tls.key"))).start();
+             TcpProxy traffic = TcpProxy.to(https.address())) {
+            String image = traffic.host() + "/systest/tls:ours";
+            long mountsBefore = fuseMounts().size();
+            stack.registryTraffic.reset();
+            String pulled = LazysnapCli.rpullOverTls(Map.of(), stack, image);
+            String output = stack.ctr("run", "--rm", "--snapshotter", "lazysnap", image, "tls-1");
+
+            assertEquals("read over TLS\n", output, pulled + stack.logs());
+            assertEquals(0, stack.registryTraffic.served(), "nothing came over plain HTTP");
+            long served = traffic.served();
+            assertTrue(served > 0 && served < 16L * DATA_FILE_BYTES / 8, "the HTTPS registry served " + served
+                    + " bytes of 16 files of " + DATA_FILE_BYTES + "\n" + pulled);
+            assertTrue(fuseMounts().size() > mountsBefore, "the data layer is a FUSE mount: " + fuseMounts());
+            assertTrue(stack.lazysnap.logged("SHA-256 and TLS: BoringSSL's"), stack.lazysnap.log());
+        }
     }
 }

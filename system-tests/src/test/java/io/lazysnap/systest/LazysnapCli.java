@@ -24,9 +24,17 @@ final class LazysnapCli {
     /** rpull with {@code environment} added, e.g. {@code LAZYSNAP_RPULL_JVM=1} for the Java client. */
     static String rpull(Map<String, String> environment, Stack stack, String... args)
             throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of("--plain-http"));
+        command.addAll(List.of(args));
+        return rpullOverTls(environment, stack, command.toArray(String[]::new));
+    }
+
+    /** rpull through the stack's daemon into its containerd and namespace, over HTTPS unless args say otherwise. */
+    static String rpullOverTls(Map<String, String> environment, Stack stack, String... args)
+            throws IOException, InterruptedException {
         List<String> command = new ArrayList<>(List.of("bin/lazysnap", "rpull", "--daemon",
                 stack.lazysnap.socket.toString(), "--address", stack.containerdSocket().toString(), "--namespace",
-                Stack.NAMESPACE, "--plain-http"));
+                Stack.NAMESPACE));
         command.addAll(List.of(args));
         return Processes.run(Duration.ofMinutes(5), environment, command);
     }
