@@ -149,12 +149,15 @@ final class ChunkLoader {
         if (members.isEmpty()) {
             return;
         }
-        long[] offsets = members.stream().mapToLong(Member::offset).toArray();
-        long[] ends = members.stream().mapToLong(Member::end).toArray();
-        long start = offsets[0];
-        int length = Math.toIntExact(ends[ends.length - 1] - start);
         try {
-            blob.read(start, length, new MemberReceiver(start, offsets, ends,
+            long[] offsets = members.stream().mapToLong(Member::offset).toArray();
+            long[] ends = members.stream().mapToLong(Member::end).toArray();
+            long start = offsets[0];
+            long length = ends[ends.length - 1] - start;
+            if (length > Integer.MAX_VALUE) {
+                throw new IOException("range of " + length + " bytes is too large to read at once");
+            }
+            blob.read(start, (int) length, new MemberReceiver(start, offsets, ends,
                     (index, bytes) -> arrived(members.get(index), bytes, purpose)));
             counters.blobReads.increment();
             counters.blobBytes.add(length);
@@ -162,7 +165,12 @@ final class ChunkLoader {
             members.forEach(m -> m.chunks().forEach(c -> c.load().completeExceptionally(failure)));
             throw failure;
         } finally {
-            members.forEach(m -> m.chunks().forEach(c -> cache.release(c.key(), c.load())));
+            // Whatever ended the read (an Error, a source that returned short), no reader may wait on a chunk forever.
+            IOException missing = new IOException("the range request ended before this chunk's member came");
+            members.forEach(m -> m.chunks().forEach(c -> {
+                c.load().completeExceptionally(missing);
+                cache.release(c.key(), c.load());
+            }));
         }
     }
 

@@ -22,9 +22,10 @@ final class LayerFetcher implements Runnable {
 
     private static final Logger LOG = LoggerFactory.getLogger(LayerFetcher.class);
     /**
-     * Largest single request, prefetch or background: a request's bytes, their members and decompressed chunks are
-     * held at once, so its span bounds the heap a fetch needs (at most {@link LayerFsOptions#rangeLoads} run at a
-     * time in the whole process). 4 MiB keeps a link busy: one round trip per 4 MiB costs 6% at 100 Mbit/s, 20 ms.
+     * Largest single request, prefetch or background (at most {@link LayerFsOptions#rangeLoads} run at a time in the
+     * whole process). A request is read piece by piece and holds only the member being read, so this bounds round
+     * trips, not the heap: one round trip per 4 MiB costs 6% at 100 Mbit/s, 20 ms; the 2-minute range deadline
+     * (verifying and caching included) and a failed request's refetch stay small.
      */
     static final long MAX_REQUEST_BYTES = 4L << 20;
     /** Sleeps are this short so that {@link #stop()} takes effect quickly without interrupting blob reads. */

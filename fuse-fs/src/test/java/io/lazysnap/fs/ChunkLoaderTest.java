@@ -330,8 +330,10 @@ class ChunkLoaderTest {
         List<FileChunk> chunks = chunksOf(s);
         s.loader().load(chunks.get(2), ChunkLoader.Purpose.FOREGROUND);
         long breakAt = chunks.get(5).chunk().memberOffset() + 10;
+        List<java.util.concurrent.CompletableFuture<byte[]>> waitedOn = new ArrayList<>();
         blob.reached = at -> {
             if (at >= breakAt) {
+                waitedOn.add(cache.pending(ChunkKey.of(chunks.get(6).chunk(), s.layer())));
                 throw new IOException("connection reset");
             }
         };
@@ -339,6 +341,7 @@ class ChunkLoaderTest {
         IOException e = assertThrows(IOException.class,
                 () -> s.loader().loadRange(chunks, ChunkLoader.Purpose.BACKGROUND));
         assertEquals("connection reset", e.getMessage());
+        assertTrue(waitedOn.get(0).isCompletedExceptionally(), "a reader waiting on chunk 6 is told, not left waiting");
         for (int i = 0; i < chunks.size(); i++) {
             ChunkKey key = ChunkKey.of(chunks.get(i).chunk(), s.layer());
             assertEquals(i < 5, cache.diskContains(key), "chunk " + i);

@@ -10,6 +10,7 @@ import io.lazysnap.registry.MediaTypes;
 import io.lazysnap.registry.Reference;
 import io.lazysnap.registry.RegistryClient;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
@@ -66,12 +67,18 @@ class EarlyTailTest {
 
     @Test
     void readsPieceByPieceGoToTheRegistryBeforeTheEndAndAreServedFromTheEndWithinIt() throws Exception {
-        BlobSource blob = EarlyTail.start(registry, image, layer.digest(), 4096, executor)
-                .over(registry.blobSource(image, layer), BLOB.length);
+        BlobSource registryBlob = registry.blobSource(image, layer);
+        List<String> pieceByPiece = new ArrayList<>();
+        BlobSource noting = BlobSource.decorate(registryBlob, registryBlob::read, (offset, length, receiver) -> {
+            pieceByPiece.add(offset + "+" + length);
+            registryBlob.read(offset, length, receiver);
+        });
+        BlobSource blob = EarlyTail.start(registry, image, layer.digest(), 4096, executor).over(noting, BLOB.length);
         assertArrayEquals(slice(1000, 5000), PieceByPiece.read(blob, 1000, 5000));
         assertArrayEquals(slice(BLOB.length - 6000, 6000), PieceByPiece.read(blob, BLOB.length - 6000, 6000));
         assertEquals(List.of("bytes=-4096", "bytes=1000-5999", "bytes=14000-15903"), ranges(),
                 "one range before the end, and only the part before the end of one reaching into it");
+        assertEquals(List.of("1000+5000"), pieceByPiece, "the range before the end went on piece by piece");
     }
 
     @Test

@@ -33,6 +33,8 @@ class RecordedReadsTest {
         assertArrayEquals(slice(40_000, 10_000), PieceByPiece.read(recording, 40_000, 10_000));
         reads.seal();
         assertArrayEquals(slice(0, 5000), PieceByPiece.read(recording, 0, 5000));
+        assertEquals(List.of(new ByteRange(0, 5000)), registry.pieceByPiece,
+                "after the seal, piecewise reads stay piecewise; before it, they are read whole to be recorded");
         reads.save(tmp.resolve("reads"));
 
         Recording afterRestart = new Recording();
@@ -42,11 +44,13 @@ class RecordedReadsTest {
         assertEquals(List.of(), afterRestart.reads, "the recorded range is served from the file");
         assertArrayEquals(slice(0, 5000), PieceByPiece.read(replaying, 0, 5000));
         assertEquals(List.of(new ByteRange(0, 5000)), afterRestart.reads, "the read after the seal was not recorded");
+        assertEquals(List.of(new ByteRange(0, 5000)), afterRestart.pieceByPiece, "and it went on piece by piece");
     }
 
-    /** The blob in memory, noting the ranges read from it. */
+    /** The blob in memory, noting the ranges read from it, and which of them were read piece by piece. */
     private static final class Recording extends MemoryBlob {
         final List<ByteRange> reads = new ArrayList<>();
+        final List<ByteRange> pieceByPiece = new ArrayList<>();
 
         Recording() {
             super(BLOB);
@@ -56,6 +60,12 @@ class RecordedReadsTest {
         public byte[] read(long offset, int length) throws IOException {
             reads.add(new ByteRange(offset, length));
             return super.read(offset, length);
+        }
+
+        @Override
+        public void read(long offset, int length, Receiver receiver) throws IOException {
+            pieceByPiece.add(new ByteRange(offset, length));
+            super.read(offset, length, receiver);
         }
     }
 
