@@ -166,11 +166,15 @@ final class ChunkLoader {
             throw failure;
         } finally {
             // Whatever ended the read (an Error, a source that returned short), no reader may wait on a chunk forever.
-            IOException missing = new IOException("the range request ended before this chunk's member came");
-            members.forEach(m -> m.chunks().forEach(c -> {
-                c.load().completeExceptionally(missing);
-                cache.release(c.key(), c.load());
-            }));
+            for (Member m : members) {
+                for (Claimed c : m.chunks()) {
+                    if (!c.load().isDone()) {
+                        c.load().completeExceptionally(new IOException(
+                                "the range request ended before the member of this chunk came"));
+                    }
+                    cache.release(c.key(), c.load());
+                }
+            }
         }
     }
 
