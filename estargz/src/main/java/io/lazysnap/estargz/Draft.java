@@ -28,7 +28,7 @@ final class Draft {
     /** {@link #digest}, parsed: what the entry and a single chunk repeating it share. */
     Sha256 sha256;
     /** Empty for most entries (directories, links); sized for the one entry most files have. */
-    final List<JsonEntry> dataEntries = new ArrayList<>(0);
+    final List<DataEntry> dataEntries = new ArrayList<>(0);
     int links = 1;
     int subdirectories;
 
@@ -44,5 +44,15 @@ final class Draft {
         d.implicit = true;
         d.mode = 0755;
         return d;
+    }
+
+    /**
+     * What a file's chunks need of its TOC entry and of its {@code chunk} entries: kept instead of the parsed entries,
+     * whose names, times and owners are garbage once the draft has them.
+     */
+    record DataEntry(long offset, long innerOffset, long chunkOffset, long chunkSize, String chunkDigest) {
+        static DataEntry of(JsonEntry e) {
+            return new DataEntry(e.offset, e.innerOffset, e.chunkOffset, e.chunkSize, e.chunkDigest);
+        }
     }
 }

@@ -21,24 +21,30 @@ final class TocBuilder {
     private static final int MAX_LINK_HOPS = 64;
 
     private final long dataEnd;
-    private Map<String, Draft> drafts;
+    private final Map<String, Draft> drafts;
     private final Map<Long, String> userNames = new HashMap<>();
     private final Map<Long, String> groupNames = new HashMap<>();
 
-    /** @param dataEnd blob offset where file data ends and the TOC begins; no member may start at or past it */
-    TocBuilder(long dataEnd) {
+    /**
+     * @param dataEnd         blob offset where file data ends and the TOC begins; no member may start at or past it
+     * @param expectedEntries about how many entries will be {@link #add added} (sizes the tables)
+     */
+    TocBuilder(long dataEnd, int expectedEntries) {
         this.dataEnd = dataEnd;
+        this.drafts = new LinkedHashMap<>(expectedEntries * 4 / 3 + 16);
+        drafts.put("", Draft.implicitDirectory(""));
     }
 
-    Toc build(List<JsonEntry> entries, String tocDigest) throws LayerFormatException {
-        drafts = new LinkedHashMap<>(entries.size() * 4 / 3 + 16);
-        drafts.put("", Draft.implicitDirectory(""));
-        for (JsonEntry e : entries) {
-            if (e == null) {
-                throw new LayerFormatException("TOC contains a null entry");
-            }
-            add(e);
+    /** Takes the TOC's next entry, in the TOC's order, as it is parsed: it need not be kept. */
+    void add(JsonEntry e) throws LayerFormatException {
+        if (e == null) {
+            throw new LayerFormatException("TOC contains a null entry");
         }
+        addEntry(e);
+    }
+
+    /** Links the entries added into the TOC whose JSON hashes to {@code tocDigest}. */
+    Toc build(String tocDigest) throws LayerFormatException {
         resolveHardlinks();
         long[] memberOffsets = memberOffsets();
         Map<String, TocEntry> byPath = new HashMap<>(drafts.size() * 2);
@@ -59,7 +65,7 @@ final class TocBuilder {
         return new Toc(ordered, byPath.get(""), children(byPath), linkTargets, tocDigest);
     }
 
-    private void add(JsonEntry e) throws LayerFormatException {
+    private void addEntry(JsonEntry e) throws LayerFormatException {
         String path = EntryPaths.clean(e.name);
         if ("chunk".equals(e.type)) {
             Draft file = drafts.get(path);
@@ -67,7 +73,7 @@ final class TocBuilder {
                 throw new LayerFormatException("chunk entry for " + EntryPaths.quote(e.name)
                         + " does not follow a regular file of that name");
             }
-            file.dataEntries.add(e);
+            file.dataEntries.add(Draft.DataEntry.of(e));
             return;
         }
         EntryType type = typeOf(e);
@@ -133,7 +139,7 @@ final class TocBuilder {
                 }
                 d.digest = e.digest;
                 if (e.size > 0) {
-                    d.dataEntries.add(e);
+                    d.dataEntries.add(Draft.DataEntry.of(e));
                 }
             }
             default -> {
@@ -229,13 +235,13 @@ final class TocBuilder {
         long[] offsets = new long[count];
         int i = 0;
         for (Draft d : drafts.values()) {
-            for (JsonEntry e : d.dataEntries) {
-                if (e.offset < 0 || e.offset >= dataEnd) {
+            for (Draft.DataEntry e : d.dataEntries) {
+                if (e.offset() < 0 || e.offset() >= dataEnd) {
                     throw new LayerFormatException(String.format(Locale.ROOT,
                             "chunk of %s at offset %d lies outside the data area [0, %d)",
-                            EntryPaths.quote(e.name), e.offset, dataEnd));
+                            EntryPaths.quote(d.path), e.offset(), dataEnd));
                 }
-                offsets[i++] = e.offset;
+                offsets[i++] = e.offset();
             }
         }
         Arrays.sort(offsets);
@@ -249,30 +255,30 @@ final class TocBuilder {
         List<Chunk> chunks = new ArrayList<>(d.dataEntries.size());
         long expected = 0;
         for (int i = 0; i < d.dataEntries.size(); i++) {
-            JsonEntry e = d.dataEntries.get(i);
-            if (e.chunkOffset != expected) {
-                throw new LayerFormatException(chunkWhat(i, e) + " starts at " + e.chunkOffset + ", expected "
+            Draft.DataEntry e = d.dataEntries.get(i);
+            if (e.chunkOffset() != expected) {
+                throw new LayerFormatException(chunkWhat(i, d) + " starts at " + e.chunkOffset() + ", expected "
                         + expected + " (chunks overlap, leave gaps or are out of order)");
             }
-            long size = e.chunkSize > 0 ? e.chunkSize : d.size - e.chunkOffset;
-            if (e.chunkSize < 0 || e.innerOffset < 0 || size <= 0 || e.chunkOffset + size > d.size) {
-                throw new LayerFormatException(chunkWhat(i, e) + " has an invalid size or inner offset");
+            long size = e.chunkSize() > 0 ? e.chunkSize() : d.size - e.chunkOffset();
+            if (e.chunkSize() < 0 || e.innerOffset() < 0 || size <= 0 || e.chunkOffset() + size > d.size) {
+                throw new LayerFormatException(chunkWhat(i, d) + " has an invalid size or inner offset");
             }
             // Single-chunk files may carry only the whole-file digest (containers/storage). The file's digest was
             // checked already; a single chunk's usually repeats it, and then shares it (a mounted layer keeps every
             // entry).
             Sha256 digest;
-            if (e.chunkDigest == null) {
+            if (e.chunkDigest() == null) {
                 digest = d.dataEntries.size() == 1 ? d.sha256 : null;
-            } else if (e.chunkDigest.equals(d.digest)) {
+            } else if (e.chunkDigest().equals(d.digest)) {
                 digest = d.sha256;
-            } else if ((digest = Sha256.parse(e.chunkDigest)) == null) {
-                throw new LayerFormatException(chunkWhat(i, e) + " has an unsupported digest \"" + e.chunkDigest
+            } else if ((digest = Sha256.parse(e.chunkDigest())) == null) {
+                throw new LayerFormatException(chunkWhat(i, d) + " has an unsupported digest \"" + e.chunkDigest()
                         + '"');
             }
-            chunks.add(new Chunk(e.chunkOffset, size, e.offset, nextOffset(memberOffsets, e.offset),
-                    e.innerOffset, digest));
-            expected = e.chunkOffset + size;
+            chunks.add(new Chunk(e.chunkOffset(), size, e.offset(), nextOffset(memberOffsets, e.offset()),
+                    e.innerOffset(), digest));
+            expected = e.chunkOffset() + size;
         }
         if (expected != d.size) {
             throw new LayerFormatException("chunks of " + EntryPaths.quote(d.path) + " cover " + expected
@@ -281,8 +287,8 @@ final class TocBuilder {
         return chunks;
     }
 
-    private static String chunkWhat(int i, JsonEntry e) {
-        return "chunk " + i + " of " + EntryPaths.quote(e.name);
+    private static String chunkWhat(int i, Draft d) {
+        return "chunk " + i + " of " + EntryPaths.quote(d.path);
     }
 
     private long nextOffset(long[] sorted, long offset) {

@@ -1,8 +1,11 @@
 package io.lazysnap.estargz;
 
 import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.DateTimeException;
@@ -23,8 +26,9 @@ final class TocJson {
     private static final ObjectMapper MAPPER = new ObjectMapper()
             .configure(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES, false)
             .configure(DeserializationFeature.ACCEPT_FLOAT_AS_INT, false);
+    private static final ObjectReader ENTRY = MAPPER.readerFor(JsonEntry.class);
 
-    /** Jackson binding of the document; public fields only so that Jackson needs no accessors. */
+    /** Jackson binding of the document as written; public fields only so that Jackson needs no accessors. */
     static final class Document {
         public int version;
         public List<JsonEntry> entries;
@@ -33,23 +37,58 @@ final class TocJson {
     private TocJson() {
     }
 
-    static List<JsonEntry> parse(byte[] json) throws LayerFormatException {
-        Document doc;
-        try {
-            doc = MAPPER.readValue(json, Document.class);
+    /** Takes a TOC's entries, in order, as they are parsed. */
+    @FunctionalInterface
+    interface EntrySink {
+        void accept(JsonEntry entry) throws LayerFormatException;
+    }
+
+    /**
+     * Parses the document, handing each entry to {@code sink} as soon as it is parsed: a TOC's entries are never all
+     * in the heap at once, only what {@code sink} keeps of them. Fields other than {@code version} and {@code entries}
+     * are ignored, as Go's decoder ignores them.
+     */
+    static void parse(byte[] json, EntrySink sink) throws LayerFormatException {
+        Integer version = null;
+        boolean entries = false;
+        try (JsonParser p = MAPPER.getFactory().createParser(json)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                throw new LayerFormatException("TOC is not valid JSON: expected an object {\"version\":1,"
+                        + "\"entries\":[...]}, found " + p.currentToken());
+            }
+            for (JsonToken t = p.nextToken(); t == JsonToken.FIELD_NAME; t = p.nextToken()) {
+                String field = p.currentName();
+                JsonToken value = p.nextToken();
+                if ("version".equals(field)) {
+                    version = value == JsonToken.VALUE_NULL ? Integer.valueOf(0) : MAPPER.readValue(p, Integer.class);
+                } else if ("entries".equals(field) && value == JsonToken.START_ARRAY) {
+                    entries = true;
+                    for (JsonToken e = p.nextToken(); e != JsonToken.END_ARRAY; e = p.nextToken()) {
+                        if (e == null) {
+                            throw new LayerFormatException("TOC is not valid JSON: it ends inside \"entries\"");
+                        }
+                        sink.accept(ENTRY.readValue(p));
+                    }
+                } else if ("entries".equals(field) && value != JsonToken.VALUE_NULL) {
+                    throw new LayerFormatException("TOC is not valid JSON: \"entries\" is " + value
+                            + ", not an array");
+                } else {
+                    p.skipChildren();
+                }
+            }
+        } catch (LayerFormatException e) {
+            throw e;
         } catch (JacksonException e) {
             throw new LayerFormatException("TOC is not valid JSON: " + e.getOriginalMessage(), e);
         } catch (IOException e) {
             throw new LayerFormatException("TOC cannot be parsed: " + e.getMessage(), e);
         }
-        if (doc == null || doc.version != 1) {
-            throw new LayerFormatException("unsupported TOC version " + (doc == null ? "null" : doc.version)
-                    + " (expected 1)");
+        if (version == null || version != 1) {
+            throw new LayerFormatException("unsupported TOC version " + version + " (expected 1)");
         }
-        if (doc.entries == null) {
+        if (!entries) {
             throw new LayerFormatException("TOC has no \"entries\" array");
         }
-        return doc.entries;
     }
 
     static byte[] write(List<JsonEntry> entries) {

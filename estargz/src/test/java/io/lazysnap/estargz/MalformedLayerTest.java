@@ -12,6 +12,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
 import java.util.zip.GZIPOutputStream;
@@ -99,6 +100,22 @@ class MalformedLayerTest {
         fails(LayerFormatException.class, Crafted.withToc(valid,
                 Crafted.utf8("{\"version\":1,\"entries\":[{\"name\":\"a\",\"type\":\"reg\",\"size\":\"big\"}]}")),
                 "not valid JSON");
+        // Entries are parsed one at a time: a version after them, or entries that are not an array, still fail.
+        fails(LayerFormatException.class, Crafted.withToc(valid,
+                Crafted.utf8("{\"entries\":[{\"name\":\"d\",\"type\":\"dir\"}],\"version\":2}")), "version 2");
+        fails(LayerFormatException.class, Crafted.withToc(valid, Crafted.utf8("{\"version\":1,\"entries\":{}}")),
+                "not valid JSON");
+        fails(LayerFormatException.class, Crafted.withToc(valid, Crafted.utf8("[{\"version\":1}]")), "not valid JSON");
+        fails(LayerFormatException.class, Crafted.withToc(valid, Crafted.utf8("{\"version\":1,\"entries\":[null]}")),
+                "null entry");
+    }
+
+    @Test
+    void fieldsOfTheTocOtherThanVersionAndEntriesAreIgnored() throws IOException {
+        byte[] blob = Crafted.withToc(valid, Crafted.utf8("{\"version\":1,\"producer\":{\"name\":\"x\",\"v\":[1,2]},"
+                + "\"entries\":[{\"name\":\"d\",\"type\":\"dir\",\"mode\":493}]}"));
+        EstargzLayer layer = EstargzLayer.open(new RecordingBlob(blob));
+        assertEquals(List.of("", "d"), layer.toc().entries().stream().map(TocEntry::path).toList());
     }
 
     @Test
