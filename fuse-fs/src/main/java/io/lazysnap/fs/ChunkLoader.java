@@ -149,28 +149,26 @@ final class ChunkLoader {
         if (members.isEmpty()) {
             return;
         }
+        Exception failed = null;
         try {
             long[] offsets = members.stream().mapToLong(Member::offset).toArray();
             long[] ends = members.stream().mapToLong(Member::end).toArray();
             long start = offsets[0];
-            long length = ends[ends.length - 1] - start;
-            if (length > Integer.MAX_VALUE) {
-                throw new IOException("range of " + length + " bytes is too large to read at once");
-            }
-            blob.read(start, (int) length, new MemberReceiver(start, offsets, ends,
+            int length = rangeLength(ends[ends.length - 1] - start);
+            blob.read(start, length, new MemberReceiver(start, offsets, ends,
                     (index, bytes) -> arrived(members.get(index), bytes, purpose)));
             counters.blobReads.increment();
             counters.blobBytes.add(length);
         } catch (IOException | RuntimeException failure) {
-            members.forEach(m -> m.chunks().forEach(c -> c.load().completeExceptionally(failure)));
+            failed = failure;
             throw failure;
         } finally {
             // Whatever ended the read (an Error, a source that returned short), no reader may wait on a chunk forever.
             for (Member m : members) {
                 for (Claimed c : m.chunks()) {
                     if (!c.load().isDone()) {
-                        c.load().completeExceptionally(new IOException(
-                                "the range request ended before the member of this chunk came"));
+                        c.load().completeExceptionally(failed != null ? failed
+                                : new IOException("the range request ended before the member of this chunk came"));
                     }
                     cache.release(c.key(), c.load());
                 }
@@ -320,13 +318,18 @@ final class ChunkLoader {
     }
 
     private byte[] read(long offset, long length) throws IOException {
-        if (length > Integer.MAX_VALUE) {
-            throw new IOException("range of " + length + " bytes is too large to read at once");
-        }
-        byte[] bytes = blob.read(offset, (int) length);
+        byte[] bytes = blob.read(offset, rangeLength(length));
         counters.blobReads.increment();
         counters.blobBytes.add(bytes.length);
         return bytes;
+    }
+
+    /** {@code length} as one request's, which a blob source reads into one array or receiver. */
+    private static int rangeLength(long length) throws IOException {
+        if (length > Integer.MAX_VALUE) {
+            throw new IOException("range of " + length + " bytes is too large to read at once");
+        }
+        return (int) length;
     }
 
     private void backoff(int attempt) throws InterruptedIOException {
